@@ -1,0 +1,339 @@
+"""The `podsift` command line: a thin layer over functions the tests call directly.
+
+Errors go to stderr as one sentence; JSON goes to stdout alone. `podsift run` exits 0 when
+everything succeeded, 1 when some feed or episode failed, 2 on a usage or config error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from tasks.errors import ConfigError, PodsiftError
+
+EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
+
+DESCRIPTION = """\
+podsift: a daily podcast ingestion pipeline. It polls the RSS feeds in config.yaml, downloads
+new episodes, transcribes them with Whisper (offline, on the CPU), finds and strips the ads,
+extracts the facts each episode states, and loads it all into a DuckDB warehouse.
+"""
+
+EPILOG = """\
+examples:
+  podsift run                                   one pass over every feed in ./config.yaml
+  podsift sql "select title, status from episodes"
+  podsift sql --format csv "select * from facts" > facts.csv
+  podsift transcribe episode.mp3 > episode.json
+  podsift ads episode.json --context earlier.json
+  podsift serve                                 run daily on schedule.cron
+
+--config defaults to $PODSIFT_CONFIG, else ./config.yaml.
+"""
+
+
+def _add_config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="config file (default: $PODSIFT_CONFIG, else ./config.yaml)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="podsift",
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    run = sub.add_parser(
+        "run",
+        help="one pass of the daily flow over all feeds, then a summary",
+        description="Poll every feed once, process new episodes, load them, print a summary. "
+        "Exit 0: all succeeded; 1: some feed or episode failed (the rest is loaded); "
+        "2: usage or config error.",
+    )
+    _add_config(run)
+    run.add_argument("--quiet", action="store_true", help="print only the summary")
+    run.add_argument("--verbose", action="store_true", help="show Prefect's own log lines")
+
+    serve = sub.add_parser(
+        "serve",
+        help="keep running, starting the daily flow on schedule.cron",
+        description="Serve the daily flow as a Prefect deployment on schedule.cron. Without "
+        "PREFECT_API_URL, a local Prefect server is started (loopback only) and stopped on "
+        "Ctrl-C; with PREFECT_API_URL set, that server is used.",
+    )
+    _add_config(serve)
+    serve.add_argument("--port", type=int, default=4200, help="local Prefect server port")
+
+    sql = sub.add_parser(
+        "sql",
+        help="read-only SQL against the warehouse",
+        description="Run read-only SQL against the warehouse. The query comes from the "
+        "argument, from --file, or from stdin ('-' or no argument). Writes are refused.",
+    )
+    sql.add_argument("query", nargs="?", help="SQL text, or '-' to read stdin")
+    sql.add_argument("--file", metavar="PATH", help="read the SQL from a file")
+    sql.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    _add_config(sql)
+
+    tr = sub.add_parser(
+        "transcribe",
+        help="transcribe an audio file: transcript JSON on stdout",
+        description="Transcribe AUDIO with the whisper settings of config.yaml (defaults "
+        "when there is none) and print the transcript JSON.",
+    )
+    tr.add_argument("audio", help="an audio file (mp3, m4a, wav, ...)")
+    _add_config(tr)
+
+    ads = sub.add_parser(
+        "ads",
+        help="find ad spans in a transcript JSON",
+        description="Print the ad spans of TRANSCRIPT as JSON: start, end, confidence, reason.",
+    )
+    ads.add_argument("transcript", help="transcript JSON (a list of segments or {segments})")
+    ads.add_argument(
+        "--context",
+        nargs="*",
+        default=[],
+        metavar="OTHER.json",
+        help="transcripts of other episodes of the same show (repeated reads are ads)",
+    )
+    ads.add_argument("--description", help="the episode's show notes (names sponsors)")
+
+    facts = sub.add_parser(
+        "facts",
+        help="extract the facts a transcript states",
+        description="Print the facts of TRANSCRIPT as JSON: text, start, end, score.",
+    )
+    facts.add_argument("transcript", help="transcript JSON")
+    facts.add_argument("--ads", metavar="SPANS.json", help="ad spans to leave out")
+    facts.add_argument("--max", type=int, dest="max_facts", help="at most this many facts")
+    return parser
+
+
+def fail(message: str, code: int = EXIT_FAILURES) -> int:
+    print(f"podsift: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler = COMMANDS[args.command]
+    try:
+        return handler(args)
+    except ConfigError as exc:
+        return fail(str(exc), EXIT_USAGE)
+    except PodsiftError as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return fail("interrupted", 130)
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _config(args: argparse.Namespace, *, required: bool = True):  # type: ignore[no-untyped-def]
+    from tasks.config import Config, default_config_path, load_config
+
+    path = Path(args.config) if args.config else default_config_path()
+    if not required and not path.exists():
+        return Config()
+    return load_config(path)
+
+
+def prefect_env(cfg: Any, *, verbose: bool) -> None:
+    """Prefect settings podsift wants, unless the user set them: a project-local home."""
+    os.environ.setdefault("PREFECT_HOME", str(cfg.data_dir / "prefect"))
+    if not verbose:
+        os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+        os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    if not cfg.feeds:
+        return fail("config has no feeds: add a feeds: list with at least one url", EXIT_USAGE)
+    prefect_env(cfg, verbose=args.verbose)
+    from flows import progress
+    from warehouse.lock import run_lock
+
+    with run_lock(cfg.warehouse):
+        pass  # fail fast, before Prefect starts, when another run holds the warehouse
+    progress.enabled = not args.quiet
+    progress.say(f"podsift: {len(cfg.feeds)} feed(s), warehouse {cfg.warehouse}")
+    from flows.daily import daily
+
+    summary = daily(str(_config_path(args)))
+    print(summary.render())
+    return summary.exit_code
+
+
+def _config_path(args: argparse.Namespace) -> Path:
+    from tasks.config import default_config_path
+
+    return (Path(args.config) if args.config else default_config_path()).resolve()
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    prefect_env(cfg, verbose=True)
+    from flows.serve import serve
+
+    return serve(_config_path(args), cfg, port=args.port)
+
+
+def cmd_sql(args: argparse.Namespace) -> int:
+    if args.file:
+        try:
+            query = Path(args.file).read_text(encoding="utf-8")
+        except OSError as exc:
+            return fail(f"cannot read SQL file {args.file}: {exc.strerror}", EXIT_USAGE)
+    elif args.query and args.query != "-":
+        query = args.query
+    elif not sys.stdin.isatty():
+        query = sys.stdin.read()
+    else:
+        return fail("give a query, --file PATH, or SQL on stdin", EXIT_USAGE)
+    cfg = _config(args)
+    from warehouse.query import run_query
+
+    columns, rows = run_query(cfg.warehouse, query)
+    write_rows(columns, rows, args.format, sys.stdout)
+    return EXIT_OK
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def write_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, out: Any) -> None:
+    """Print a result as an aligned table, CSV, or a JSON list of objects."""
+    if fmt == "json":
+        json.dump(
+            [dict(zip(columns, map(_jsonable, r), strict=True)) for r in rows],
+            out,
+            indent=2,
+            ensure_ascii=False,
+        )
+        out.write("\n")
+        return
+    if fmt == "csv":
+        w = csv.writer(out)
+        w.writerow(columns)
+        w.writerows(rows)
+        return
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [min(max([len(c)] + [len(r[i]) for r in cells]), 80) for i, c in enumerate(columns)]
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
+    out.write(line.rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in cells:
+        out.write(
+            "  ".join(_clip(v, w).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+            + "\n"
+        )
+    out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else "NaN"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    return str(value).replace("\n", " ")
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def cmd_transcribe(args: argparse.Namespace) -> int:
+    cfg = _config(args, required=False)
+    from tasks.transcribe import transcribe_audio
+
+    audio = Path(args.audio)
+    if not audio.is_file():
+        return fail(f"audio file not found: {audio}", EXIT_USAGE)
+    transcript = transcribe_audio(audio, cfg.whisper)
+    json.dump(transcript.to_json(), sys.stdout, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def _read_transcript(path: str) -> list[Any]:
+    from tasks.records import load_transcript_file
+
+    try:
+        return load_transcript_file(path)
+    except FileNotFoundError:
+        raise ConfigError(f"transcript file not found: {path}") from None
+    except (ValueError, OSError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+
+
+def cmd_ads(args: argparse.Namespace) -> int:
+    from tasks.ads import detect_ads
+
+    segments = _read_transcript(args.transcript)
+    context = [_read_transcript(p) for p in args.context]
+    spans = detect_ads(segments, context=context, description=args.description)
+    json.dump([s.to_json() for s in spans], sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def cmd_facts(args: argparse.Namespace) -> int:
+    from tasks.facts import extract_facts
+    from tasks.records import spans_from_json
+
+    segments = _read_transcript(args.transcript)
+    spans = []
+    if args.ads:
+        try:
+            with open(args.ads, encoding="utf-8") as fh:
+                spans = spans_from_json(json.load(fh))
+        except FileNotFoundError:
+            return fail(f"ad spans file not found: {args.ads}", EXIT_USAGE)
+        except (ValueError, KeyError, TypeError) as exc:
+            return fail(f"{args.ads}: not an ad spans JSON list ({exc})", EXIT_USAGE)
+    facts = extract_facts(segments, spans, max_facts=args.max_facts)
+    json.dump([f.to_json() for f in facts], sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+COMMANDS = {
+    "run": cmd_run,
+    "serve": cmd_serve,
+    "sql": cmd_sql,
+    "transcribe": cmd_transcribe,
+    "ads": cmd_ads,
+    "facts": cmd_facts,
+}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

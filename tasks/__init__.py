@@ -1,0 +1,1 @@
+"""podsift stages: plain typed functions, each callable without Prefect."""

@@ -1,0 +1,202 @@
+"""config.yaml, loaded into a typed model.
+
+Unknown keys and wrong types are refused with the key's dotted name in the message; relative
+paths resolve against the folder of the config file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlparse
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from tasks.errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "config.yaml"
+CONFIG_ENV = "PODSIFT_CONFIG"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeedConfig(_Strict):
+    url: str
+    name: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url_or_path(cls, value: str) -> str:
+        value = value.strip()
+        scheme = urlparse(value).scheme.lower()
+        if scheme in ("http", "https"):
+            if not urlparse(value).netloc:
+                raise ValueError(f"{value!r} is not a valid URL (no host)")
+            return value
+        if scheme == "file" or scheme == "" or len(scheme) == 1:  # len 1: a Windows drive
+            if not value:
+                raise ValueError("feed url is empty")
+            return value
+        raise ValueError(f"{value!r} is neither an http(s) URL nor a file path")
+
+
+class ScheduleConfig(_Strict):
+    cron: str = "0 6 * * *"
+    timezone: str = "UTC"
+
+
+class WhisperConfig(_Strict):
+    model: str = Field("tiny.en", description="a faster-whisper model name or a local path")
+    compute_type: Literal["int8", "int8_float32", "int16", "float16", "float32", "default"] = "int8"
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    language: str | None = "en"
+    beam_size: int = Field(1, ge=1, le=10)
+    batch_size: int = Field(8, ge=0, le=64, description="0 disables batched inference")
+    vad_filter: bool = True
+    cpu_threads: int = Field(0, ge=0, description="0 lets CTranslate2 choose")
+    word_timestamps: bool = True
+    max_seconds_per_episode: float = Field(1800.0, gt=0)
+    use_publisher_transcripts: bool = True
+
+
+class DownloadConfig(_Strict):
+    max_bytes: int = Field(500 * 1024 * 1024, gt=0)
+    timeout_s: float = Field(60.0, gt=0)
+    retries: int = Field(3, ge=0, le=10)
+
+
+class LLMConfig(_Strict):
+    base_url: str
+    model: str
+    api_key_env: str | None = Field(None, description="environment variable holding the key")
+    timeout_s: float = Field(60.0, gt=0)
+
+
+class FactsConfig(_Strict):
+    backend: Literal["offline", "llm"] = "offline"
+    max_facts: int | None = Field(None, ge=1)
+    llm: LLMConfig | None = None
+
+    @model_validator(mode="after")
+    def _llm_named(self) -> FactsConfig:
+        if self.backend == "llm" and self.llm is None:
+            raise ValueError("backend 'llm' needs an llm: {base_url, model} section")
+        return self
+
+
+class RunnerConfig(_Strict):
+    kind: Literal["thread", "dask"] = "thread"
+    max_workers: int = Field(2, ge=1, le=64)
+    dask_address: str | None = None
+
+
+class Config(_Strict):
+    feeds: list[FeedConfig] = Field(default_factory=list)
+    warehouse: Path = Path("data/warehouse.duckdb")
+    data_dir: Path = Path("data")
+    schedule: ScheduleConfig = ScheduleConfig()
+    whisper: WhisperConfig = WhisperConfig()
+    download: DownloadConfig = DownloadConfig()
+    facts: FactsConfig = FactsConfig()
+    runner: RunnerConfig = RunnerConfig()
+    max_episodes_per_feed: int | None = Field(
+        None, ge=1, description="newest N items per feed; None takes all"
+    )
+    max_attempts: int = Field(3, ge=1, description="failed episodes are retried this often")
+    keep_audio: bool = Field(False, description="keep downloaded audio after transcription")
+    # Where the config came from; set by load_config, not by the file.
+    base_dir: Path = Path(".")
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_NAME)
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        return f"unknown key '{key}'"
+    if first["type"] == "missing":
+        return f"missing key '{key}'"
+    msg = str(first["msg"]).removeprefix("Value error, ")
+    return f"bad value for '{key}': {msg}"
+
+
+def _resolve(base: Path, path: Path) -> Path:
+    path = path.expanduser()
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def resolve_feed_location(url: str, base_dir: Path) -> str:
+    """Return an http(s) URL unchanged, or a local feed path made absolute."""
+    scheme = urlparse(url).scheme.lower()
+    if scheme in ("http", "https"):
+        return url
+    if scheme == "file":
+        return str(Path(urlparse(url).path))
+    return str(_resolve(base_dir, Path(url)))
+
+
+def parse_config(data: object, base_dir: Path, *, origin: str = "config") -> Config:
+    """Validate a mapping as podsift's config.
+
+    Raises:
+        ConfigError: naming the offending key.
+    """
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: expected a mapping of keys at the top level")
+    if "base_dir" in data:
+        raise ConfigError(f"{origin}: unknown key 'base_dir'")
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{origin}: {_describe(exc)}") from None
+    base_dir = base_dir.resolve()
+    feeds = [FeedConfig(url=resolve_feed_location(f.url, base_dir), name=f.name) for f in cfg.feeds]
+    return cfg.model_copy(
+        update={
+            "feeds": feeds,
+            "warehouse": _resolve(base_dir, cfg.warehouse),
+            "data_dir": _resolve(base_dir, cfg.data_dir),
+            "base_dir": base_dir,
+        }
+    )
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load and validate config.yaml.
+
+    Args:
+        path: the file; defaults to $PODSIFT_CONFIG, else ./config.yaml.
+
+    Raises:
+        ConfigError: missing file, bad YAML, unknown key or wrong type, naming the problem.
+    """
+    cfg_path = Path(path) if path else default_config_path()
+    try:
+        text = cfg_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {cfg_path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {cfg_path}: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        raise ConfigError(f"{cfg_path}: invalid YAML{where}") from None
+    return parse_config(data, cfg_path.parent, origin=str(cfg_path))

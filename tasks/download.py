@@ -1,0 +1,168 @@
+"""Download an episode's audio into `data_dir`, safely.
+
+The file is streamed to a temporary name beside its target and renamed only once it is complete
+and looks like audio, so a crash or a cut connection never leaves a half file under the final
+name. File names come from the episode id (a hash), never from the feed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+from tasks.errors import AudioError
+from tasks.http import (
+    RetryableHTTPError,
+    client_for,
+    describe_network_error,
+    raise_for_5xx,
+    with_retries,
+)
+
+CHUNK = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class StagedAudio:
+    path: Path
+    size: int
+    sha256: str
+    format: str
+
+
+def audio_path_for(data_dir: Path, episode_id: str) -> Path:
+    return data_dir / "audio" / f"{episode_id}.audio"
+
+
+def sniff_audio(head: bytes) -> str | None:
+    """Name the audio container from the first bytes, or None when it is not audio we know."""
+    if head.startswith(b"ID3"):
+        return "mp3"
+    if len(head) >= 2 and head[0] == 0xFF and (head[1] & 0xE0) == 0xE0:
+        return "mp3" if (head[1] & 0x06) else "aac"  # layer bits 00 mean ADTS AAC
+    if head.startswith(b"OggS"):
+        return "ogg"
+    if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
+        return "wav"
+    if head.startswith(b"fLaC"):
+        return "flac"
+    if head[4:8] == b"ftyp":
+        return "mp4"
+    if head.startswith(b"\x1a\x45\xdf\xa3"):
+        return "webm"
+    return None
+
+
+def _describe_not_audio(head: bytes) -> str:
+    text = head.lstrip()[:64].lower()
+    if text.startswith((b"<!doctype html", b"<html")) or b"<html" in text:
+        return "an HTML page"
+    if text.startswith((b"<?xml", b"<rss", b"<")):
+        return "an XML or text document"
+    if not head:
+        return "zero bytes"
+    return "not a known audio format"
+
+
+def download_audio(
+    url: str,
+    dest: Path,
+    *,
+    max_bytes: int,
+    timeout_s: float = 60.0,
+    retries: int = 3,
+    client: httpx.Client | None = None,
+) -> StagedAudio:
+    """Fetch `url` (http(s) or a local path) to `dest`.
+
+    Returns:
+        The staged file with its size and SHA-256.
+
+    Raises:
+        AudioError: 4xx, network failure after retries, over `max_bytes`, or not audio.
+    """
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = dest.with_name(dest.name + f".part-{os.getpid()}")
+    try:
+        if urlparse(url).scheme.lower() in ("http", "https"):
+            _fetch_http(
+                url, tmp, max_bytes=max_bytes, timeout_s=timeout_s, retries=retries, client=client
+            )
+        else:
+            _copy_local(Path(url), tmp, max_bytes=max_bytes)
+        staged = _check_audio(tmp, url)
+        os.replace(tmp, dest)
+        return StagedAudio(dest, staged.size, staged.sha256, staged.format)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _fetch_http(
+    url: str,
+    tmp: Path,
+    *,
+    max_bytes: int,
+    timeout_s: float,
+    retries: int,
+    client: httpx.Client | None,
+) -> None:
+    def attempt(http: httpx.Client) -> None:
+        with http.stream("GET", url) as response:
+            raise_for_5xx(response)
+            if response.status_code == 404 or response.status_code == 410:
+                raise AudioError(f"episode audio not found (HTTP {response.status_code}): {url}")
+            if response.status_code >= 400:
+                raise AudioError(
+                    f"episode audio refused (HTTP {response.status_code} "
+                    f"{response.reason_phrase}): {url}"
+                )
+            declared = int(response.headers.get("content-length") or 0)
+            if declared > max_bytes:
+                raise AudioError(
+                    f"episode audio is {declared} bytes, over the {max_bytes}-byte cap: {url}"
+                )
+            written = 0
+            with open(tmp, "wb") as fh:
+                for chunk in response.iter_bytes(CHUNK):
+                    written += len(chunk)
+                    if written > max_bytes:
+                        raise AudioError(f"episode audio exceeds the {max_bytes}-byte cap: {url}")
+                    fh.write(chunk)
+
+    try:
+        with client_for(timeout_s, client) as http:
+            with_retries(lambda: attempt(http), retries=retries)
+    except (httpx.HTTPError, RetryableHTTPError) as exc:
+        raise AudioError(f"episode audio download {describe_network_error(exc)}: {url}") from exc
+
+
+def _copy_local(src: Path, tmp: Path, *, max_bytes: int) -> None:
+    try:
+        size = src.stat().st_size
+    except FileNotFoundError:
+        raise AudioError(f"episode audio not found: {src}") from None
+    if size > max_bytes:
+        raise AudioError(f"episode audio is {size} bytes, over the {max_bytes}-byte cap: {src}")
+    shutil.copyfile(src, tmp)
+
+
+def _check_audio(path: Path, url: str) -> StagedAudio:
+    digest = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as fh:
+        head = fh.read(64)
+        digest.update(head)
+        size += len(head)
+        while chunk := fh.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    fmt = sniff_audio(head)
+    if fmt is None:
+        raise AudioError(f"episode audio is {_describe_not_audio(head)}, not audio: {url}")
+    return StagedAudio(path, size, digest.hexdigest(), fmt)

@@ -1,0 +1,426 @@
+"""Named entities (people, places, organisations) in transcript sentences, offline.
+
+Method (no model download, deterministic, microseconds per sentence):
+
+1. **Capitalised-phrase chunking.** A run of capitalised tokens is a candidate name; `of`, `the`,
+   `de`, `van`, `&`... may join two capitalised tokens ("Bank of America") and a short number may
+   end a run that already has a name in it ("Galaxy Z Fold 7"). Commas, periods and other
+   punctuation end a run; so do possessives ("Motorola's").
+2. **Sentence-start handling.** Whisper capitalises the first word of every sentence, so a
+   capitalised first word is only a name when it is not a common English word, or when the
+   episode's own text shows it capitalised in mid-sentence (`proper_vocabulary`).
+3. **Stop lists.** Pronouns, interjections ("Okay", "Yeah"), days, months and holidays never
+   start a name; all-caps words that are ordinary abbreviations ("AI", "TV", "CEO") are not
+   organisations.
+4. **Typing by small gazetteers and cues written from general knowledge**: titles ("Dr.",
+   "Senator") and common first names mark people; suffixes ("University", "Police", "Inc") and
+   well-known names mark organisations; suffixes ("County", "River") and countries, US states and
+   large cities mark places. A name with none of these cues is kept with kind `other`, since in
+   podcast speech those are mostly people, companies and products that no list can hold.
+
+A statistical NER model would type unseen names better; see the facts report for that trade-off.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Literal
+
+EntityKind = Literal["person", "place", "org", "other"]
+
+# Function words and very common English words: a capitalised one at a sentence start is not a
+# name. Also used by the facts extractor as its stopword list.
+STOPWORDS: frozenset[str] = frozenset(
+    """
+a about above after again against ago all almost along already also although always am among an
+and another any anybody anyone anything anyway anyways are aren't around as at away back be
+became because been before being below between both but by can can't cannot could couldn't did
+didn't do does doesn't doing don't done down during each either else enough even ever every
+everybody everyone everything few for from further get gets getting go goes going gone gonna got
+gotta had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself
+him himself his how how's however i i'd i'll i'm i've if in into is isn't it it'd it'll it's its
+itself just kind kinda let let's like likely lot lots made make makes many may maybe me might
+mine more most much must my myself neither never no nobody none nor not nothing now of off oh ok
+okay on once one ones only onto or other others otherwise our ours ourselves out over own per
+perhaps please quite rather really right said same say says see seem seems she she'd she'll she's
+should shouldn't since so some somebody someone something sometimes somewhat sort still such
+sure than that that's the their theirs them themselves then there there's these they they'd
+they'll they're they've thing things this those though through thus till to too toward towards
+uh um under unless until up upon us very via wanna was wasn't way we we'd we'll we're we've well
+were weren't what what's whatever when where where's whether which while who who's whoever whole
+whom whose why will with within without won't would wouldn't yeah yes yet you you'd you'll you're
+you've your yours yourself yourselves
+""".split()
+)
+
+# Common words that often open a sentence; capitalised there, they are not names.
+_COMMON_STARTERS: frozenset[str] = frozenset(
+    """
+actually add added adding additionally after afterwards again agreed alright also although
+anyway apparently around as at basically because before besides both but by certainly clearly
+come consider currently definitely despite do does during each earlier eventually every
+everybody exactly except finally first for fortunately from given good great guess happy has
+have having he hello her here hey hi his honestly how however i if imagine importantly in
+indeed instead interestingly it its just last later let like listen literally look luckily many
+maybe meanwhile more most my never next no nobody nonetheless not nothing now obviously of oh
+ok okay on once one only or other our over overall people perhaps personally plus probably
+quite really recently right second see she since so some someone something sometimes soon
+speaking still such sure thank thanks that the their then there these they third this those
+though three through thus to today together tomorrow too two ultimately under unfortunately
+unless until up us very wait we well what whatever when where whether which while who whoa why
+with without wow yeah yep yes yesterday yet you your
+""".split()
+)
+
+# Capitalised words that are never (the start of) a person, place or organisation name.
+_NEVER_NAMES: frozenset[str] = frozenset(
+    """
+i i'm i've i'd i'll okay ok yeah yep yes no oh wow hey hi hello bye um uh mm hmm god lord
+monday tuesday wednesday thursday friday saturday sunday weekend
+january february march april may june july august september october november december
+christmas easter thanksgiving halloween hanukkah ramadan diwali valentine valentine's
+mother's father's mother father mom mum dad day days night
+""".split()
+)
+
+# All-caps words that are ordinary abbreviations, not organisations.
+_COMMON_ACRONYMS: frozenset[str] = frozenset(
+    """
+AI TV OK ID CEO CFO CTO COO VP SVP EVP PR HR IT UI UX API APIs PC PCs GPU GPUs CPU CPUs RAM
+USB DNA RNA GPS FAQ DIY ASAP FYI LOL OMG AM PM TBD PS ETA IQ VR AR ML LLM LLMs SUV SUVs ATM
+PDF URL HTML CSS SMS MP3 PhD MBA MD DJ MC ADHD PTSD COVID HIV ER ICU IVF LED LEDs OLED TBH
+""".split()
+)
+
+_CONNECTORS: frozenset[str] = frozenset({"of", "the", "de", "du", "da", "la", "le", "van", "von"})
+_CONNECTOR_SYMBOLS: frozenset[str] = frozenset({"&"})
+
+_PERSON_TITLES: frozenset[str] = frozenset(
+    """
+mr mrs ms miss dr doctor professor prof president senator sen rep representative governor gov
+mayor judge justice detective det sheriff deputy officer sergeant sgt lieutenant lt captain capt
+chief general gen colonel col admiral king queen prince princess pope saint sir dame lord lady
+agent coach chancellor minister secretary
+""".split()
+)
+
+# A few hundred common given names (English-speaking countries and beyond), lowercased.
+_FIRST_NAMES: frozenset[str] = frozenset(
+    """
+aaron abby abigail adam adrian aidan alan albert alex alexander alexandra alice alicia alison
+amanda amber amy andrea andrew angela anna anne anthony antonio arthur ashley austin barbara ben
+benjamin beth betty bill billy bob bobby brad bradley brandon brenda brian brittany bruce bryan
+caleb cameron carl carlos carol caroline carrie catherine charles charlie charlotte chloe chris
+christina christine christopher claire cole colin connor craig crystal cynthia dan daniel danielle
+david dawn dean deborah debra denise dennis derek diana diane donald donna doris dorothy doug
+douglas dylan ed eddie edward elaine eleanor elizabeth ella ellen emily emma eric erica erin ethan
+eugene evan evelyn frank fred gabriel gary george gerald gloria grace greg gregory hannah harold
+harry heather helen henry holly howard ian isaac isabella jack jackie jacob jake james jamie jane
+janet janice jared jason jean jeff jeffrey jen jenna jennifer jeremy jerry jesse jessica jill jim
+jimmy joan joe joel john johnny jon jonathan jordan jose joseph josh joshua joyce juan judith judy
+julia julie justin karen kate katherine kathleen kathryn kathy katie kay keith kelly ken kenneth
+kevin kim kimberly kyle larry laura lauren lawrence leah lee leo liam lily linda lisa logan lori
+louis lucas lucy luis luke madison maria marie marilyn mark martha martin mary matt matthew megan
+melissa michael michelle mike molly nancy natalie nathan nicholas nicole noah olivia oscar pamela
+patricia patrick paul peter philip phillip rachel ralph randy raymond rebecca richard rick rita
+rob robert robin roger ron ronald rose roy russell ruth ryan sam samantha samuel sandra sara sarah
+scott sean sharon shawn sophia stephanie stephen steve steven susan tammy teresa terry thomas tim
+timothy tina todd tom tommy tony tracy travis tyler valerie vanessa victor victoria vincent walter
+wayne wendy william willie zach zachary ahmed ali fatima hassan mohammed muhammad omar priya raj
+rahul ravi sanjay wei li chen hiroshi yuki kenji ming jin hyun sofia lucia mateo diego pablo
+elena ivan olga dmitri sergei anya pierre jacques marie sophie hans klaus lars ingrid sven
+""".split()
+)
+
+_ORG_SUFFIXES: frozenset[str] = frozenset(
+    """
+inc inc. corp corp. corporation company co co. ltd ltd. llc plc group holdings university
+college institute foundation association department police bureau agency council committee
+bank court party network news times post journal labs laboratories motors airlines airways
+records studios museum hospital clinic school academy church army navy commission ministry
+office service authority board club fc union society federation league systems technologies
+partners ventures capital media press magazine gazette tribune herald industries enterprises
+organization organisation administration senate congress parliament
+""".split()
+)
+
+_ORG_NAMES: frozenset[str] = frozenset(
+    """
+google alphabet apple microsoft amazon meta facebook instagram whatsapp youtube twitter tiktok
+bytedance snapchat reddit linkedin netflix spotify disney hulu hbo nvidia intel amd qualcomm arm
+samsung sony lg motorola nokia huawei xiaomi oppo oneplus lenovo dell hp ibm oracle salesforce
+adobe openai anthropic deepmind coreweave tesla spacex ford gm toyota honda nissan bmw volkswagen
+mercedes audi ferrari boeing airbus uber lyft airbnb paypal visa mastercard walmart target costco
+ikea nike adidas starbucks mcdonald's pepsi coca-cola verizon at&t t-mobile comcast vodafone
+nasa fbi cia nsa fda cdc epa irs sec ftc fcc dhs doj nato un unesco unicef who wto imf eu opec
+bbc cnn nbc cbs abc fox npr pbs reuters bloomberg engadget techcrunch wired verge gizmodo
+harvard yale stanford mit oxford cambridge princeton berkeley nhs acast patreon wikipedia
+""".split()
+)
+
+_PLACE_SUFFIXES: frozenset[str] = frozenset(
+    """
+city county river lake mountain mountains island islands street st road avenue ave boulevard
+park valley bay beach coast province state airport bridge highway canyon desert forest ocean sea
+harbor harbour peninsula region district square heights hills falls springs creek
+""".split()
+)
+
+_PLACE_NAMES: frozenset[str] = frozenset(
+    """
+africa antarctica asia australia europe america americas oceania
+afghanistan albania algeria argentina armenia austria azerbaijan bahamas bangladesh belarus
+belgium bolivia bosnia brazil bulgaria cambodia cameroon canada chile china colombia congo
+croatia cuba cyprus czechia denmark ecuador egypt england estonia ethiopia finland france
+georgia germany ghana greece guatemala haiti honduras hungary iceland india indonesia iran iraq
+ireland israel italy jamaica japan jordan kazakhstan kenya korea kosovo kuwait laos latvia
+lebanon libya lithuania luxembourg madagascar malaysia mali malta mexico moldova mongolia
+montenegro morocco mozambique myanmar nepal netherlands nicaragua niger nigeria norway pakistan
+palestine panama paraguay peru philippines poland portugal qatar romania russia rwanda scotland
+senegal serbia singapore slovakia slovenia somalia spain sudan sweden switzerland syria taiwan
+tanzania thailand tunisia turkey uganda ukraine uruguay uzbekistan venezuela vietnam wales yemen
+zambia zimbabwe britain uk usa us u.s u.k
+alabama alaska arizona arkansas california colorado connecticut delaware florida hawaii idaho
+illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota
+mississippi missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas
+utah vermont virginia washington wisconsin wyoming
+london paris berlin madrid rome lisbon dublin edinburgh glasgow manchester birmingham liverpool
+leeds bristol newcastle cardiff belfast amsterdam brussels vienna prague warsaw budapest athens
+stockholm oslo copenhagen helsinki moscow kyiv kiev istanbul cairo lagos nairobi johannesburg
+tokyo osaka kyoto beijing shanghai shenzhen hong seoul taipei bangkok delhi mumbai bangalore
+sydney melbourne toronto vancouver montreal ottawa chicago boston seattle portland denver austin
+dallas houston atlanta miami philadelphia detroit phoenix nashville orlando brooklyn manhattan
+hollywood vegas baltimore pittsburgh cleveland minneapolis charlotte raleigh durham
+""".split()
+)
+
+# Multi-word places whose first word alone means something else ("North", "New").
+_PLACE_PHRASES: frozenset[str] = frozenset(
+    """
+north carolina|south carolina|north dakota|south dakota|west virginia|new york|new jersey|
+new mexico|new hampshire|new zealand|new orleans|new delhi|los angeles|san francisco|san diego|
+san jose|las vegas|hong kong|south africa|north korea|south korea|united states|united kingdom|
+saudi arabia|sri lanka|costa rica|puerto rico|rhode island|silicon valley|washington dc|
+el paso|st louis|salt lake city|kansas city|mexico city|tel aviv|buenos aires|rio de janeiro|
+sao paulo|cape town|abu dhabi|middle east|latin america|north america|south america|
+european union|east coast|west coast|midwest
+""".replace("\n", "").split("|")
+)
+
+_TOKEN_RE = re.compile(r"\S+")
+_EDGE_PUNCT = "\"'“”‘’()[]{}<>*_"
+_NUMBER_RE = re.compile(r"^\d{1,4}[a-z]?$")
+_ACRONYM_RE = re.compile(r"^[A-Z][A-Z0-9&]{1,5}s?$")
+_POSSESSIVE_RE = re.compile(r"(?:'s|’s|s'|s’)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Entity:
+    """A name found in text, with its guessed kind (`person`, `place`, `org` or `other`)."""
+
+    text: str
+    kind: EntityKind
+
+
+@dataclass(frozen=True, slots=True)
+class _Token:
+    core: str  # the token without edge punctuation or possessive
+    possessive: str  # the "'s" removed from `core`, if any
+    breaks_after: bool  # punctuation or a possessive ends any name running through this token
+    sentence_start: bool
+
+
+_SPLIT_TAIL = re.compile(r"^(.*?)([,;:.!?…\"'”’)\]}>*_-]*)$", re.S)
+_ABBREVIATION = re.compile(
+    r"(?:[A-Za-z]\.)+[A-Za-z]|Mr|Mrs|Ms|Dr|St|Jr|Sr|Prof|Gen|Sgt|Lt|Capt|Det|Inc|Corp|Co|Ltd|Mt|Ft"
+)
+
+
+def _tokens(text: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    at_start = True
+    for match in _TOKEN_RE.finditer(text):
+        body = match.group(0).lstrip(_EDGE_PUNCT)
+        split = _SPLIT_TAIL.match(body)
+        core, tail = (split.group(1), split.group(2)) if split else (body, "")
+        if tail.startswith(".") and _ABBREVIATION.fullmatch(core):
+            core, tail = core + ".", tail[1:]
+        possessive = ""
+        found = _POSSESSIVE_RE.search(core)
+        if found and len(core) > 3:
+            possessive = found.group(0)
+            core = core[: found.start()] + ("s" if possessive in ("s'", "s’") else "")
+        if not core:
+            at_start = at_start or any(c in tail for c in ".!?…:")
+            continue
+        breaks = bool(tail) or bool(possessive)
+        tokens.append(_Token(core, possessive, breaks, at_start))
+        at_start = any(c in tail for c in ".!?…:")
+    return tokens
+
+
+def proper_vocabulary(texts: Iterable[str]) -> frozenset[str]:
+    """Words a text shows to be names: capitalised in mid-sentence more often than not.
+
+    Feeding the whole episode lets `extract_entities` accept a sentence-initial "Engadget" or
+    "Ahlfeld" that no gazetteer lists, and reject mid-sentence capitals the transcriber added.
+
+    Args:
+        texts: the episode's sentences or segments.
+
+    Returns:
+        Lowercased words capitalised mid-sentence at least as often as written in lower case.
+    """
+    upper: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    for text in texts:
+        for token in _tokens(text):
+            word = token.core
+            if not word[:1].isalpha():
+                continue
+            key = word.lower()
+            if word[:1].islower():
+                lower[key] += 1
+            elif not token.sentence_start:
+                upper[key] += 1
+    return frozenset(w for w, n in upper.items() if n >= lower[w] and w not in _NEVER_NAMES)
+
+
+def _can_start(token: _Token, proper: frozenset[str] | None) -> bool:
+    word = token.core
+    key = word.lower().rstrip(".")
+    if not word[:1].isupper():
+        return False
+    if key in _PERSON_TITLES:
+        return True  # "Dr. Smith", "Senator Warren"; a title alone is dropped afterwards
+    if key in _NEVER_NAMES:
+        return False
+    if token.sentence_start:
+        if key in _ORG_NAMES or key in _PLACE_NAMES or key in _FIRST_NAMES:
+            return True
+        if proper is not None:
+            return key in proper
+        return key not in STOPWORDS and key not in _COMMON_STARTERS
+    if proper is not None and key in STOPWORDS and key not in proper:
+        return False  # "So" or "Like" capitalised mid-sentence by the transcriber
+    return True
+
+
+def _continues_org(tokens: list[_Token], j: int) -> bool:
+    return (
+        j < len(tokens) and tokens[j].core.lower() in _ORG_SUFFIXES and tokens[j].core[:1].isupper()
+    )
+
+
+def _can_continue(token: _Token) -> bool:
+    word = token.core
+    return word[:1].isupper() and word.lower() not in _NEVER_NAMES - {"may"}
+
+
+def _kind(words: list[str]) -> EntityKind:
+    lower = [w.lower().rstrip(".") for w in words]
+    phrase = " ".join(lower)
+    if lower[0] in _PERSON_TITLES and len(words) > 1:
+        return "person"
+    if phrase in _PLACE_PHRASES or any(p in phrase for p in _PLACE_PHRASES if " " in p):
+        return "place"
+    if lower[-1] in _ORG_SUFFIXES or lower[0] in {"university", "bank", "department"}:
+        return "org"
+    if phrase in _ORG_NAMES or (len(words) == 1 and lower[0] in _ORG_NAMES):
+        return "org"
+    if len(words) == 1 and _ACRONYM_RE.match(words[0]) and lower[0] not in _PLACE_NAMES:
+        return "org"
+    if lower[-1] in _PLACE_SUFFIXES and len(words) > 1:
+        return "place"
+    if phrase in _PLACE_NAMES or (len(words) <= 2 and lower[-1] in _PLACE_NAMES):
+        return "place"
+    if lower[0] in _FIRST_NAMES and all(w[:1].isalpha() for w in words):
+        return "person"
+    return "other"
+
+
+def _single_word_name(word: str, sentence_start: bool, proper: frozenset[str] | None) -> bool:
+    key = word.lower().rstrip(".")
+    if word in _COMMON_ACRONYMS or len(word) == 1:
+        return False
+    if key in _ORG_NAMES or key in _PLACE_NAMES or key in _FIRST_NAMES:
+        return True
+    if proper is not None:
+        return key in proper or not (sentence_start or key in STOPWORDS)
+    if sentence_start:
+        # Without the episode's evidence, only a word shaped like a name ("CoreWeave", "NASA").
+        return bool(_ACRONYM_RE.match(word) or re.search(r"[a-z][A-Z]", word))
+    return key not in STOPWORDS and key not in _COMMON_STARTERS
+
+
+def extract_entities(text: str, proper: frozenset[str] | None = None) -> list[Entity]:
+    """Find the people, places and organisations a sentence names.
+
+    Args:
+        text: one or more sentences, as transcribed (capitalisation matters).
+        proper: optional `proper_vocabulary` of the whole episode; with it, sentence-initial
+            names no gazetteer lists are found, and stray mid-sentence capitals are ignored.
+
+    Returns:
+        Entities in order of first mention, without duplicates; titles such as "Dr." are kept
+        as part of a person's name.
+    """
+    tokens = _tokens(text)
+    found: list[Entity] = []
+    seen: set[str] = set()
+    i = 0
+    while i < len(tokens):
+        if not _can_start(tokens[i], proper):
+            i += 1
+            continue
+        first = tokens[i]
+        run = [first.core]
+        j = i + 1
+        broke = tokens[i].breaks_after
+        if tokens[i].possessive and _continues_org(tokens, j):
+            run[-1] += tokens[i].possessive  # "Wake County Sheriff's Office"
+            broke = False
+        while j < len(tokens) and not broke:
+            token = tokens[j]
+            if token.core.lower() in _NEVER_NAMES and token.core[:1].isupper():
+                run = []  # "Black Friday", "Mother's Day": a date, not a name
+                break
+            if _can_continue(token):
+                run.append(token.core)
+            elif (
+                (token.core.lower() in _CONNECTORS or token.core in _CONNECTOR_SYMBOLS)
+                and j + 1 < len(tokens)
+                and _can_continue(tokens[j + 1])
+                and not token.breaks_after
+            ):
+                run.append(token.core)
+            elif _NUMBER_RE.match(token.core) and not _ACRONYM_RE.match(run[-1]):
+                run.append(token.core)
+                j += 1
+                break
+            else:
+                break
+            broke = token.breaks_after
+            if token.possessive and _continues_org(tokens, j + 1):
+                run[-1] += token.possessive
+                broke = False
+            j += 1
+        while run and (run[-1].lower() in _CONNECTORS or run[-1] in _CONNECTOR_SYMBOLS):
+            run.pop()
+        while run and run[0].lower() in _PERSON_TITLES and len(run) == 1:
+            run.pop()
+        i = max(j, i + 1)
+        if not run:
+            continue
+        if len(run) == 1 and not _single_word_name(run[0], first.sentence_start, proper):
+            continue
+        name = " ".join(run)
+        key = name.lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append(Entity(name, _kind(run)))
+    return found

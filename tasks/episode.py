@@ -1,0 +1,193 @@
+"""One episode, from feed item to a loadable result: download, transcribe, ads, facts.
+
+Everything expensive is staged under `data_dir` by episode id, so a rerun (after a crash, or a
+failed load) reuses the transcript instead of transcribing again. Nothing here writes to the
+warehouse: the caller loads the returned `EpisodeResult` in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tasks.ads import detect_ads, mark_ad_segments
+from tasks.config import Config
+from tasks.download import audio_path_for, download_audio
+from tasks.errors import PodsiftError
+from tasks.facts import extract_facts
+from tasks.records import (
+    AdSpan,
+    EpisodeItem,
+    EpisodeResult,
+    Fact,
+    Segment,
+    Transcript,
+    load_transcript_file,
+)
+from tasks.transcribe import Progress, transcribe_audio
+
+MAX_CONTEXT_EPISODES = 5
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeJob:
+    """An episode to process, with what the ad detector may compare it against."""
+
+    episode_id: str
+    feed_id: str
+    item: EpisodeItem
+    audio_key: str
+    attempts: int  # counting this one
+    context_ids: tuple[str, ...] = field(default_factory=tuple)
+
+
+def transcript_path_for(data_dir: Path, episode_id: str) -> Path:
+    return data_dir / "transcripts" / f"{episode_id}.json"
+
+
+def stage_transcript(path: Path, transcript: Transcript) -> None:
+    """Write the transcript JSON atomically (temp file, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(transcript.to_json(), ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def load_staged_transcript(path: Path) -> Transcript | None:
+    """A transcript staged by an earlier run, or None when there is none (or it is unreadable)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        segments = load_transcript_file(path)
+    except (OSError, ValueError):
+        return None
+    meta = data if isinstance(data, dict) else {}
+    return Transcript(
+        segments=tuple(segments),
+        language=str(meta.get("language") or "en"),
+        duration_s=meta.get("duration"),
+        source=str(meta.get("source") or "staged"),
+    )
+
+
+def obtain_transcript(
+    job: EpisodeJob, cfg: Config, progress: Progress | None = None
+) -> tuple[Transcript, int | None, str | None]:
+    """The episode's transcript: staged if present, else downloaded and transcribed now.
+
+    Returns:
+        (transcript, audio bytes, audio sha256); the audio fields are None when staged.
+    """
+    staged_path = transcript_path_for(cfg.data_dir, job.episode_id)
+    staged = load_staged_transcript(staged_path)
+    if staged is not None:
+        return staged, None, None
+    audio_path = audio_path_for(cfg.data_dir, job.episode_id)
+    audio = download_audio(
+        job.item.audio_url,
+        audio_path,
+        max_bytes=cfg.download.max_bytes,
+        timeout_s=cfg.download.timeout_s,
+        retries=cfg.download.retries,
+    )
+    try:
+        transcript = transcribe_audio(
+            audio.path, cfg.whisper, expected_duration_s=job.item.duration_s, progress=progress
+        )
+        stage_transcript(staged_path, transcript)
+    finally:
+        if not cfg.keep_audio:
+            audio.path.unlink(missing_ok=True)
+    return transcript, audio.size, audio.sha256
+
+
+def context_transcripts(cfg: Config, episode_ids: Sequence[str]) -> list[list[Segment]]:
+    """Staged transcripts of the feed's earlier episodes, for cross-episode ad repetition."""
+    found = []
+    for episode_id in episode_ids[:MAX_CONTEXT_EPISODES]:
+        staged = load_staged_transcript(transcript_path_for(cfg.data_dir, episode_id))
+        if staged is not None:
+            found.append(list(staged.segments))
+    return found
+
+
+def transcribe_episode(
+    job: EpisodeJob, cfg: Config, progress: Progress | None = None
+) -> EpisodeResult:
+    """Download and transcribe one episode (or reuse its staged transcript).
+
+    Returns:
+        status `transcribed` with the transcript; `skipped` when the audio holds no speech;
+        `failed` with an error a user can act on. Unexpected exceptions propagate.
+    """
+    result = EpisodeResult(
+        episode_id=job.episode_id,
+        feed_id=job.feed_id,
+        item=job.item,
+        audio_key=job.audio_key,
+        status="failed",
+        attempts=job.attempts,
+    )
+    try:
+        transcript, result.audio_bytes, result.audio_sha256 = obtain_transcript(job, cfg, progress)
+    except PodsiftError as exc:
+        result.error = str(exc)
+        return result
+    if not transcript.segments:
+        result.status = "skipped"
+        length = f"{transcript.duration_s:.0f} s of " if transcript.duration_s else ""
+        result.error = f"no speech found in {length}audio (silence or music only)"
+        return result
+    result.status = "transcribed"
+    result.transcript = transcript
+    return result
+
+
+def analyse_episode(
+    result: EpisodeResult,
+    cfg: Config,
+    *,
+    context: Sequence[Sequence[Segment]] = (),
+) -> EpisodeResult:
+    """Find the ads and facts of a transcribed episode; the result becomes `done`.
+
+    Args:
+        result: a `transcribed` result.
+        cfg: the run's config (facts backend).
+        context: transcripts of other episodes of the same feed, for ad repetition.
+    """
+    if result.status != "transcribed" or result.transcript is None:
+        return result
+    segments = list(result.transcript.segments)
+    spans = detect_ads(segments, context=context, description=result.item.description or None)
+    try:
+        facts = find_facts(segments, spans, cfg)
+    except PodsiftError as exc:
+        result.status, result.error, result.transcript = "failed", str(exc), None
+        return result
+    result.ad_spans = list(spans)
+    result.is_ad = mark_ad_segments(segments, spans)
+    result.facts = list(facts)
+    result.status = "done"
+    return result
+
+
+def find_facts(segments: Sequence[Segment], spans: Sequence[AdSpan], cfg: Config) -> list[Fact]:
+    """Facts from the configured backend: the offline extractor, or an LLM endpoint."""
+    llm = cfg.facts.llm
+    if cfg.facts.backend == "llm" and llm is not None:
+        from tasks.llm_facts import extract_facts_llm
+
+        api_key = os.environ.get(llm.api_key_env) if llm.api_key_env else None
+        return extract_facts_llm(
+            segments,
+            spans,
+            base_url=llm.base_url,
+            model=llm.model,
+            api_key=api_key,
+            timeout_s=llm.timeout_s,
+            max_facts=cfg.facts.max_facts,
+        )
+    return extract_facts(segments, spans, max_facts=cfg.facts.max_facts)

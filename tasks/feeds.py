@@ -1,0 +1,381 @@
+"""Poll a podcast feed: a conditional GET, then feedparser.
+
+`fetch_feed` talks to the network (or reads a local file), `parse_feed` is pure, and
+`poll_feed` combines them into a `FeedPoll`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin, urlparse, urlsplit
+from xml.etree.ElementTree import Element
+
+import feedparser
+import httpx
+from defusedxml import ElementTree as SafeET
+
+from tasks.errors import FeedError
+from tasks.http import (
+    RetryableHTTPError,
+    client_for,
+    describe_network_error,
+    raise_for_5xx,
+    with_retries,
+)
+from tasks.records import EpisodeItem, FeedPoll
+
+MAX_FEED_BYTES = 50 * 1024 * 1024
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+AUDIO_EXTENSIONS = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp4")
+PERMANENT_REDIRECTS = (301, 308)
+
+# Tracking services that wrap the real audio URL as a path prefix ("prefix redirects"). The real
+# host and path follow them, so stripping the prefix gives a stable key for the same audio.
+_TRACKING_PREFIX = re.compile(
+    r"^(?:[a-z0-9.-]*podtrac\.com/redirect\.[a-z0-9]+/|pdst\.fm/e/|chrt\.fm/track/[^/]+/|"
+    r"chtbl\.com/track/[^/]+/|pscrb\.fm/rss/p/|tracking\.swap\.fm/track/[^/]+/|"
+    r"[a-z0-9.-]*arttrk\.com/p/[^/]+/|mgln\.ai/e/[^/]+/|claritaspod\.com/measure/|"
+    r"verifi\.podscribe\.com/rss/p/|op3\.dev/e(?:,[^/]*)?/|prfx\.byspotify\.com/e/|"
+    r"dts\.podtrac\.com/redirect\.[a-z0-9]+/)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFetch:
+    """What a conditional GET returned."""
+
+    not_modified: bool
+    content: bytes = b""
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    final_url: str = ""
+    new_url: str | None = None  # where a permanent redirect pointed
+
+
+def feed_id_for(url: str) -> str:
+    """Stable feed id from the configured URL or path."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def episode_id_for(feed_id: str, guid: str) -> str:
+    """Stable episode id: the feed and the episode's GUID, hashed."""
+    return hashlib.sha256(f"{feed_id}\n{guid}".encode()).hexdigest()[:20]
+
+
+def audio_key(url: str) -> str:
+    """The audio URL reduced to what identifies the file: no scheme, query or tracking prefix.
+
+    Two items whose enclosures differ only in tracking redirects or query strings point to the
+    same audio, so they are the same episode.
+    """
+    parts = urlsplit(url)
+    rest = (parts.netloc + parts.path).lower() if parts.netloc else parts.path
+    previous = None
+    while previous != rest:
+        previous = rest
+        rest = _TRACKING_PREFIX.sub("", rest)
+        if rest.startswith(("http://", "https://")):
+            rest = rest.split("://", 1)[1]
+    return rest.rstrip("/")
+
+
+def _is_local(url: str) -> bool:
+    return urlparse(url).scheme.lower() not in ("http", "https")
+
+
+def fetch_feed(
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    timeout_s: float = 30.0,
+    retries: int = 3,
+    client: httpx.Client | None = None,
+) -> FeedFetch:
+    """Conditional GET of a feed URL, or a read of a local feed file.
+
+    Raises:
+        FeedError: network failure after retries, 4xx/5xx, an oversized answer, a missing file.
+    """
+    if _is_local(url):
+        return _read_local_feed(Path(url), last_modified)
+    headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+
+    def attempt(http: httpx.Client) -> httpx.Response:
+        with http.stream("GET", url, headers=headers) as response:
+            raise_for_5xx(response)
+            if response.status_code in (200, 203):
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body.extend(chunk)
+                    if len(body) > MAX_FEED_BYTES:
+                        raise FeedError(f"feed {url}: larger than {MAX_FEED_BYTES} bytes")
+                response._content = bytes(body)  # keep what was streamed for the caller
+            return response
+
+    try:
+        with client_for(timeout_s, client) as http:
+            response = with_retries(lambda: attempt(http), retries=retries)
+    except (httpx.HTTPError, RetryableHTTPError) as exc:  # after retries
+        raise FeedError(f"feed {url}: {describe_network_error(exc)}") from exc
+    new_url = _permanent_target(response)
+    if response.status_code == 304:
+        return FeedFetch(
+            not_modified=True,
+            etag=etag,
+            last_modified=last_modified,
+            final_url=str(response.url),
+            new_url=new_url,
+        )
+    if response.status_code >= 400:
+        raise FeedError(f"feed {url}: HTTP {response.status_code} {response.reason_phrase}")
+    return FeedFetch(
+        not_modified=False,
+        content=response.content,
+        content_type=response.headers.get("content-type", ""),
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+        final_url=str(response.url),
+        new_url=new_url,
+    )
+
+
+def _permanent_target(response: httpx.Response) -> str | None:
+    """The URL a chain of permanent redirects led to, or None when any hop was temporary."""
+    if not response.history:
+        return None
+    if all(r.status_code in PERMANENT_REDIRECTS for r in response.history):
+        return str(response.url)
+    return None
+
+
+def _read_local_feed(path: Path, last_modified: str | None) -> FeedFetch:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise FeedError(f"feed file not found: {path}") from None
+    mtime = formatdate(stat.st_mtime, usegmt=True)
+    if last_modified == mtime:
+        return FeedFetch(not_modified=True, last_modified=mtime, final_url=str(path))
+    if stat.st_size > MAX_FEED_BYTES:
+        raise FeedError(f"feed {path}: larger than {MAX_FEED_BYTES} bytes")
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise FeedError(f"feed {path}: cannot read ({exc.strerror})") from None
+    return FeedFetch(not_modified=False, content=content, last_modified=mtime, final_url=str(path))
+
+
+def parse_feed(
+    content: bytes, base_url: str, content_type: str = ""
+) -> tuple[str, list[EpisodeItem]]:
+    """Parse feed bytes into the feed title and its audio episodes.
+
+    Items without an audio enclosure are left out; a repeated GUID keeps its first item.
+
+    Args:
+        content: the feed document.
+        base_url: where it came from; relative enclosure URLs resolve against it.
+        content_type: the HTTP Content-Type, used only to explain failures.
+
+    Raises:
+        FeedError: HTML instead of a feed, malformed XML, entity declarations.
+    """
+    head = content[:4096].lstrip().lower()
+    if not content.strip():
+        raise FeedError(f"feed {base_url}: empty response, not a feed")
+    if b"<!entity" in content[:65536].lower():
+        # Entity declarations are how XML bombs and external-entity reads work; real feeds
+        # have no use for them, so refuse the document before any parser expands them.
+        raise FeedError(f"feed {base_url}: declares XML entities, refused for safety")
+    if (head.startswith((b"<!doctype html", b"<html")) or "html" in content_type.lower()) and (
+        b"<rss" not in content[:65536]
+        and b"<feed" not in content[:65536]
+        and b"<rdf" not in content[:65536].lower()
+    ):
+        raise FeedError(f"feed {base_url}: got an HTML page, not an RSS or Atom feed")
+    parsed = feedparser.parse(content, sanitize_html=True, resolve_relative_uris=False)
+    if parsed.get("bozo"):
+        exc = parsed.get("bozo_exception")
+        if not isinstance(exc, feedparser.CharacterEncodingOverride):
+            line = getattr(exc, "getLineNumber", lambda: None)()
+            where = f" at line {line}" if line else ""
+            msg = getattr(exc, "getMessage", lambda: str(exc))()
+            raise FeedError(f"feed {base_url}: malformed XML{where} ({msg})")
+    version = parsed.get("version") or ""
+    if not version and not parsed.entries:
+        raise FeedError(f"feed {base_url}: not an RSS or Atom feed")
+    title = str(parsed.feed.get("title") or "")
+    transcripts = _publisher_transcripts(content)
+    episodes: list[EpisodeItem] = []
+    seen: set[str] = set()
+    for entry in parsed.entries:
+        item = _episode_from_entry(entry, base_url, transcripts)
+        if item is None or item.guid in seen:
+            continue
+        seen.add(item.guid)
+        episodes.append(item)
+    return title, episodes
+
+
+def _resolve_url(href: str, base_url: str) -> str:
+    href = href.strip()
+    if urlparse(href).scheme.lower() in ("http", "https"):
+        return href
+    if _is_local(base_url):
+        if urlparse(href).scheme.lower() == "file":
+            return urlparse(href).path
+        return str((Path(base_url).parent / href).resolve())
+    return urljoin(base_url, href)
+
+
+def _audio_enclosure(entry: Any) -> dict[str, Any] | None:
+    for enclosure in entry.get("enclosures") or ():
+        href = enclosure.get("href") or enclosure.get("url")
+        if not href:
+            continue
+        mime = (enclosure.get("type") or "").lower()
+        path = urlsplit(href).path.lower()
+        if mime.startswith("audio/") or (
+            not mime.startswith(("video/", "image/", "text/", "application/pdf"))
+            and path.endswith(AUDIO_EXTENSIONS)
+        ):
+            return dict(enclosure, href=href)
+    return None
+
+
+def parse_duration(value: Any) -> float | None:
+    """itunes:duration as seconds: '3600', '1:02:03', '62:03'."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        parts = [float(p) for p in text.split(":")]
+    except ValueError:
+        return None
+    seconds = 0.0
+    for part in parts:
+        seconds = seconds * 60 + part
+    return seconds if seconds > 0 else None
+
+
+def _episode_from_entry(
+    entry: Any, base_url: str, transcripts: dict[str, list[tuple[str, str]]]
+) -> EpisodeItem | None:
+    enclosure = _audio_enclosure(entry)
+    if enclosure is None:
+        return None
+    audio_url = _resolve_url(enclosure["href"], base_url)
+    guid = str(entry.get("id") or "").strip() or audio_url
+    published = entry.get("published_parsed") or entry.get("updated_parsed")
+    published_at = (
+        datetime.fromtimestamp(calendar.timegm(published), tz=timezone.utc) if published else None
+    )
+    try:
+        length = int(enclosure.get("length") or 0) or None
+    except (TypeError, ValueError):
+        length = None
+    raw_transcripts = transcripts.get(guid) or transcripts.get(enclosure["href"].strip()) or []
+    return EpisodeItem(
+        guid=guid,
+        title=str(entry.get("title") or "(untitled)").strip(),
+        audio_url=audio_url,
+        published_at=published_at,
+        duration_s=parse_duration(entry.get("itunes_duration")),
+        description=str(entry.get("summary") or entry.get("description") or ""),
+        audio_length=length,
+        audio_type=(enclosure.get("type") or None),
+        transcript_urls=tuple((_resolve_url(u, base_url), t) for u, t in raw_transcripts),
+    )
+
+
+def _publisher_transcripts(content: bytes) -> dict[str, list[tuple[str, str]]]:
+    """Every podcast:transcript of every item, keyed by GUID and by enclosure URL.
+
+    feedparser keeps only the last podcast:transcript of an item, so read the raw XML.
+    """
+    if PODCAST_NS.encode() not in content:
+        return {}
+    try:
+        root = SafeET.fromstring(content)
+    except Exception:  # defusedxml and expat raise several types; the feed parsed already
+        return {}
+    found: dict[str, list[tuple[str, str]]] = {}
+    for item in root.iter("item"):
+        links = [
+            (el.get("url", ""), el.get("type", ""))
+            for el in item.iter(f"{{{PODCAST_NS}}}transcript")
+            if el.get("url")
+        ]
+        if not links:
+            continue
+        for key in _item_keys(item):
+            found[key] = links
+    return found
+
+
+def _item_keys(item: Element) -> list[str]:
+    keys = []
+    guid = item.findtext("guid")
+    if guid and guid.strip():
+        keys.append(guid.strip())
+    enclosure = item.find("enclosure")
+    if enclosure is not None and enclosure.get("url"):
+        keys.append(enclosure.get("url", "").strip())
+    return keys
+
+
+def poll_feed(
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    timeout_s: float = 30.0,
+    retries: int = 3,
+    client: httpx.Client | None = None,
+) -> FeedPoll:
+    """Fetch and parse one feed; a 304 (or an unchanged local file) costs nothing further.
+
+    Raises:
+        FeedError: naming the feed and what went wrong.
+    """
+    fetched = fetch_feed(
+        url,
+        etag=etag,
+        last_modified=last_modified,
+        timeout_s=timeout_s,
+        retries=retries,
+        client=client,
+    )
+    if fetched.not_modified:
+        return FeedPoll(
+            url=url,
+            not_modified=True,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            new_url=fetched.new_url,
+        )
+    title, episodes = parse_feed(fetched.content, fetched.final_url or url, fetched.content_type)
+    return FeedPoll(
+        url=url,
+        title=title,
+        etag=fetched.etag,
+        last_modified=fetched.last_modified,
+        new_url=fetched.new_url,
+        episodes=episodes,
+    )

@@ -1,0 +1,195 @@
+"""Shared records passed between stages.
+
+They mirror the public JSON contracts of DESIGN.md: a transcript is a list of `Segment`
+(faster-whisper's own shape), ad spans are `AdSpan`, facts are `Fact`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    start: float
+    end: float
+    word: str
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    start: float
+    end: float
+    text: str
+    words: tuple[Word, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"start": self.start, "end": self.end, "text": self.text}
+        if self.words:
+            out["words"] = [asdict(w) for w in self.words]
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Transcript:
+    """A transcript: segments plus where it came from.
+
+    `source` is `whisper:<model>` for our own transcriptions or `publisher:<format>` for a
+    transcript the feed carried.
+    """
+
+    segments: tuple[Segment, ...]
+    language: str = "en"
+    duration_s: float | None = None
+    source: str = "unknown"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "language": self.language,
+            "duration": self.duration_s,
+            "source": self.source,
+            "segments": [s.to_json() for s in self.segments],
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class AdSpan:
+    start: float
+    end: float
+    confidence: float
+    reason: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "start": round(self.start, 2),
+            "end": round(self.end, 2),
+            "confidence": round(self.confidence, 3),
+            "reason": self.reason,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Fact:
+    text: str
+    start: float
+    end: float
+    score: float
+    entities: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "text": self.text,
+            "start": round(self.start, 2),
+            "end": round(self.end, 2),
+            "score": round(self.score, 4),
+        }
+        if self.entities:
+            out["entities"] = list(self.entities)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeItem:
+    """One audio item as the feed describes it (before download)."""
+
+    guid: str
+    title: str
+    audio_url: str
+    published_at: datetime | None = None
+    duration_s: float | None = None
+    description: str = ""
+    audio_length: int | None = None  # the enclosure's declared byte length, if any
+    audio_type: str | None = None
+    transcript_urls: tuple[tuple[str, str], ...] = ()  # (url, mime type) from podcast:transcript
+
+
+@dataclass(slots=True)
+class FeedPoll:
+    """What one conditional GET of a feed found."""
+
+    url: str
+    not_modified: bool = False
+    title: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    new_url: str | None = None  # set when the feed moved permanently
+    episodes: list[EpisodeItem] = field(default_factory=list)
+
+
+def segments_from_json(data: Any) -> list[Segment]:
+    """Read the transcript JSON contract: a list of segments or an object with `segments`.
+
+    Raises:
+        ValueError: when the shape is not a transcript.
+    """
+    if isinstance(data, dict):
+        data = data.get("segments")
+    if not isinstance(data, list):
+        raise ValueError("transcript JSON must be a list of segments or an object with 'segments'")
+    segments: list[Segment] = []
+    for i, raw in enumerate(data):
+        try:
+            words = tuple(
+                Word(float(w["start"]), float(w["end"]), str(w["word"]))
+                for w in raw.get("words") or ()
+                if w.get("start") is not None and w.get("end") is not None
+            )
+            segments.append(
+                Segment(float(raw["start"]), float(raw["end"]), str(raw["text"]), words)
+            )
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise ValueError(f"transcript segment {i} is malformed: {exc!r}") from exc
+    return segments
+
+
+def load_transcript_file(path: str | Path) -> list[Segment]:
+    """Load a transcript JSON file (DESIGN.md's transcript shape)."""
+    with open(path, encoding="utf-8") as fh:
+        return segments_from_json(json.load(fh))
+
+
+def spans_from_json(data: Iterable[dict[str, Any]]) -> list[AdSpan]:
+    return [
+        AdSpan(
+            float(d["start"]),
+            float(d["end"]),
+            float(d.get("confidence", 1.0)),
+            str(d.get("reason", "")),
+        )
+        for d in data
+    ]
+
+
+def in_spans(start: float, end: float, spans: Sequence[AdSpan]) -> bool:
+    """True when most of [start, end] lies inside one of `spans`."""
+    length = max(end - start, 1e-6)
+    covered = sum(max(0.0, min(end, s.end) - max(start, s.start)) for s in spans)
+    return covered / length > 0.5
+
+
+@dataclass(slots=True)
+class EpisodeResult:
+    """Everything one episode's processing produced, ready for one warehouse transaction.
+
+    `status` is `done`, `failed` or `skipped`; failed and skipped results carry an `error` and
+    nothing else, so no partial rows ever land.
+    """
+
+    episode_id: str
+    feed_id: str
+    item: EpisodeItem
+    audio_key: str
+    status: str
+    error: str | None = None
+    transcript: Transcript | None = None
+    is_ad: list[bool] = field(default_factory=list)
+    ad_spans: list[AdSpan] = field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
+    audio_bytes: int | None = None
+    audio_sha256: str | None = None
+    attempts: int = 1

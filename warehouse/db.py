@@ -1,0 +1,137 @@
+"""Connections to the warehouse file and its migrations.
+
+DuckDB lets one process hold a file for writing, and readers in other processes cannot open it
+meanwhile. So writers hold it briefly (open, write one episode, close) and both sides wait and
+retry for a while when the file is busy rather than fail at once.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+from tasks.errors import PodsiftError, WarehouseBusyError
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+LOCK_WAIT_S = 60.0
+_MIGRATION_NAME = re.compile(r"^(\d+)_([\w-]+)\.sql$")
+
+
+class WarehouseError(PodsiftError):
+    """The warehouse is missing, or a query against it failed."""
+
+
+def utcnow() -> datetime:
+    """Now, as the naive UTC timestamp the warehouse stores."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) of every migration, in order."""
+    found = []
+    for path in MIGRATIONS_DIR.glob("*.sql"):
+        match = _MIGRATION_NAME.match(path.name)
+        if match:
+            found.append((int(match[1]), match[2], path.read_text(encoding="utf-8")))
+    return sorted(found)
+
+
+def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """Apply the migrations this warehouse has not seen, each in its own transaction.
+
+    Returns:
+        The versions applied now.
+    """
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, applied_at TIMESTAMP NOT NULL)"
+    )
+    done = {row[0] for row in con.execute("SELECT version FROM schema_migrations").fetchall()}
+    applied = []
+    for version, name, sql in migrations():
+        if version in done:
+            continue
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute(sql)
+            con.execute("INSERT INTO schema_migrations VALUES (?, ?, ?)", [version, name, utcnow()])
+            con.execute("COMMIT")
+        except Exception:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(version)
+    return applied
+
+
+def _is_lock_conflict(exc: Exception) -> bool:
+    text = str(exc)
+    return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
+
+
+def open_connection(
+    path: Path, *, read_only: bool, wait_s: float = LOCK_WAIT_S
+) -> duckdb.DuckDBPyConnection:
+    """Open the warehouse, waiting up to `wait_s` while another process holds it.
+
+    Raises:
+        WarehouseError: a read-only open of a warehouse that does not exist yet.
+        WarehouseBusyError: still held by another process after `wait_s`.
+    """
+    if read_only and not path.exists():
+        raise WarehouseError(f"no warehouse at {path} yet: run `podsift run` first")
+    if not read_only:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    deadline = time.monotonic() + wait_s
+    delay = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if not _is_lock_conflict(exc):
+                raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise WarehouseBusyError(
+                    f"warehouse {path} is held by another process (a podsift run?) "
+                    f"and stayed busy for {wait_s:.0f} s; try again when it finishes"
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
+@contextmanager
+def writer(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A short-lived read-write connection with the schema up to date."""
+    con = open_connection(path, read_only=False, wait_s=wait_s)
+    try:
+        migrate(con)
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def reader(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A read-only connection; it refuses writes, and file access outside the warehouse."""
+    con = open_connection(path, read_only=True, wait_s=wait_s)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """BEGIN ... COMMIT, or ROLLBACK on any error."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

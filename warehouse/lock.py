@@ -1,0 +1,42 @@
+"""One `podsift run` per warehouse at a time.
+
+The run holds an advisory lock on `<warehouse>.lock` for its whole length; a second run finds it
+taken and stops at once with a message naming the holder. The kernel drops the lock when the
+holder exits, even on SIGKILL, so a killed run never blocks the next one.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from tasks.errors import WarehouseBusyError
+
+
+@contextmanager
+def run_lock(warehouse: Path) -> Iterator[None]:
+    """Hold the run lock for `warehouse`.
+
+    Raises:
+        WarehouseBusyError: another process holds it.
+    """
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    path = warehouse.with_name(warehouse.name + ".lock")
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 64, 0).decode(errors="replace").strip() or "another process"
+            raise WarehouseBusyError(
+                f"another podsift run ({holder}) is already working on {warehouse}; "
+                "wait for it to finish"
+            ) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"pid {os.getpid()}".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock

@@ -1,0 +1,294 @@
+"""What the pipeline writes and reads: feeds' poll state, episodes with their children, runs.
+
+Every function takes an open connection (from `warehouse.db.writer`); `load_episode` and
+`record_episode_failure` each run in one transaction, so an episode is wholly loaded or not
+at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+import duckdb
+
+from tasks.records import EpisodeItem, EpisodeResult
+from warehouse.db import transaction, utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    feed_id: str
+    url: str
+    current_url: str | None
+    etag: str | None
+    last_modified: str | None
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownEpisode:
+    episode_id: str
+    guid: str
+    audio_key: str | None
+    status: str
+    attempts: int
+
+
+@dataclass(frozen=True, slots=True)
+class RunCounts:
+    feeds_polled: int = 0
+    feeds_failed: int = 0
+    episodes_new: int = 0
+    episodes_done: int = 0
+    episodes_failed: int = 0
+    episodes_skipped: int = 0
+    minutes_transcribed: float = 0.0
+    ads_found: int = 0
+    facts_extracted: int = 0
+
+
+def get_feed_state(con: duckdb.DuckDBPyConnection, feed_id: str) -> FeedState | None:
+    row = con.execute(
+        "SELECT feed_id, url, current_url, etag, last_modified, last_error "
+        "FROM feeds WHERE feed_id = ?",
+        [feed_id],
+    ).fetchone()
+    return FeedState(*row) if row else None
+
+
+def save_feed_poll(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    feed_id: str,
+    url: str,
+    name: str | None,
+    title: str | None,
+    current_url: str | None,
+    etag: str | None,
+    last_modified: str | None,
+    error: str | None,
+) -> None:
+    """Record one poll of a feed: its validators on success, `last_error` on failure.
+
+    A failed poll keeps the validators and title of the last good one.
+    """
+    now = utcnow()
+    con.execute(
+        """
+        INSERT INTO feeds (feed_id, url, current_url, name, title, etag, last_modified,
+                           last_checked_at, last_success_at, last_error)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN ?::TIMESTAMP END, ?)
+        ON CONFLICT (feed_id) DO UPDATE SET
+            url = excluded.url,
+            name = excluded.name,
+            current_url = COALESCE(excluded.current_url, feeds.current_url),
+            title = COALESCE(excluded.title, feeds.title),
+            etag = CASE WHEN excluded.last_error IS NULL THEN excluded.etag ELSE feeds.etag END,
+            last_modified = CASE WHEN excluded.last_error IS NULL
+                                 THEN excluded.last_modified ELSE feeds.last_modified END,
+            last_checked_at = excluded.last_checked_at,
+            last_success_at = COALESCE(excluded.last_success_at, feeds.last_success_at),
+            last_error = excluded.last_error
+        """,
+        [
+            feed_id,
+            url,
+            current_url,
+            name,
+            title or None,
+            etag,
+            last_modified,
+            now,
+            error,
+            now,
+            error,
+        ],
+    )
+
+
+def known_episodes(con: duckdb.DuckDBPyConnection, feed_id: str) -> list[KnownEpisode]:
+    rows = con.execute(
+        "SELECT episode_id, guid, audio_key, status, attempts FROM episodes WHERE feed_id = ?",
+        [feed_id],
+    ).fetchall()
+    return [KnownEpisode(*row) for row in rows]
+
+
+def retryable_episodes(
+    con: duckdb.DuckDBPyConnection, feed_id: str, max_attempts: int
+) -> list[tuple[KnownEpisode, EpisodeItem]]:
+    """Failed episodes of a feed with tries left, with the item as the feed last described it."""
+    rows = con.execute(
+        """
+        SELECT episode_id, guid, audio_key, status, attempts,
+               title, audio_url, published_at, duration_s, description
+        FROM episodes WHERE feed_id = ? AND status = 'failed' AND attempts < ?
+        """,
+        [feed_id, max_attempts],
+    ).fetchall()
+    found = []
+    for row in rows:
+        known = KnownEpisode(*row[:5])
+        published = row[7].replace(tzinfo=timezone.utc) if row[7] else None
+        item = EpisodeItem(
+            guid=row[1],
+            title=row[5] or "",
+            audio_url=row[6],
+            published_at=published,
+            duration_s=row[8],
+            description=row[9] or "",
+        )
+        found.append((known, item))
+    return found
+
+
+def recent_done_episode_ids(
+    con: duckdb.DuckDBPyConnection, feed_id: str, limit: int = 5
+) -> list[str]:
+    """The feed's most recent loaded episodes, newest first."""
+    rows = con.execute(
+        "SELECT episode_id FROM episodes WHERE feed_id = ? AND status = 'done' "
+        "ORDER BY published_at DESC NULLS LAST, updated_at DESC LIMIT ?",
+        [feed_id, limit],
+    ).fetchall()
+    return [row[0] for row in rows]
+
+
+def _upsert_episode_row(con: duckdb.DuckDBPyConnection, result: EpisodeResult) -> None:
+    item = result.item
+    now = utcnow()
+    published = _naive_utc(item.published_at)
+    duration = (
+        result.transcript.duration_s
+        if result.transcript and result.transcript.duration_s
+        else item.duration_s
+    )
+    con.execute(
+        """
+        INSERT INTO episodes (episode_id, feed_id, guid, audio_key, title, published_at,
+                              audio_url, duration_s, description, status, error, attempts,
+                              transcript_source, audio_bytes, audio_sha256, first_seen_at,
+                              updated_at)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (episode_id) DO UPDATE SET
+            guid = excluded.guid, audio_key = excluded.audio_key, title = excluded.title,
+            published_at = excluded.published_at, audio_url = excluded.audio_url,
+            duration_s = excluded.duration_s, description = excluded.description,
+            status = excluded.status, error = excluded.error, attempts = excluded.attempts,
+            transcript_source = excluded.transcript_source,
+            audio_bytes = excluded.audio_bytes, audio_sha256 = excluded.audio_sha256,
+            updated_at = excluded.updated_at
+        """,
+        [
+            result.episode_id,
+            result.feed_id,
+            item.guid,
+            result.audio_key,
+            item.title,
+            published,
+            item.audio_url,
+            duration,
+            item.description,
+            result.status,
+            result.error,
+            result.attempts,
+            result.transcript.source if result.transcript else None,
+            result.audio_bytes,
+            result.audio_sha256,
+            now,
+            now,
+        ],
+    )
+
+
+def _delete_children(con: duckdb.DuckDBPyConnection, episode_id: str) -> None:
+    for table in ("segments", "ad_spans", "facts"):
+        con.execute(f"DELETE FROM {table} WHERE episode_id = ?", [episode_id])
+
+
+def load_episode(con: duckdb.DuckDBPyConnection, result: EpisodeResult) -> None:
+    """Write one episode and all its rows in one transaction (replacing any earlier load)."""
+    with transaction(con):
+        _upsert_episode_row(con, result)
+        _delete_children(con, result.episode_id)
+        if result.status != "done" or result.transcript is None:
+            return
+        segments = result.transcript.segments
+        is_ad = result.is_ad or [False] * len(segments)
+        if segments:
+            con.executemany(
+                "INSERT INTO segments VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    [result.episode_id, i, s.start, s.end, s.text, bool(flag)]
+                    for i, (s, flag) in enumerate(zip(segments, is_ad, strict=True))
+                ],
+            )
+        if result.ad_spans:
+            con.executemany(
+                "INSERT INTO ad_spans VALUES (?, ?, ?, ?, ?, ?)",
+                [
+                    [result.episode_id, i, a.start, a.end, a.confidence, a.reason]
+                    for i, a in enumerate(result.ad_spans)
+                ],
+            )
+        if result.facts:
+            con.executemany(
+                "INSERT INTO facts VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [
+                    [result.episode_id, i, f.text, f.start, f.end, f.score, list(f.entities)]
+                    for i, f in enumerate(result.facts)
+                ],
+            )
+
+
+def start_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    """Open a `runs` row; runs left 'running' by a killed process are marked 'aborted'."""
+    with transaction(con):
+        con.execute(
+            "UPDATE runs SET status = 'aborted', message = 'process ended before the run "
+            "finished' WHERE status = 'running'"
+        )
+        con.execute(
+            "INSERT INTO runs (run_id, started_at, status) VALUES (?, ?, 'running')",
+            [run_id, utcnow()],
+        )
+
+
+def finish_run(
+    con: duckdb.DuckDBPyConnection,
+    run_id: str,
+    status: str,
+    counts: RunCounts,
+    message: str | None = None,
+) -> None:
+    con.execute(
+        """
+        UPDATE runs SET finished_at = ?, status = ?, feeds_polled = ?, feeds_failed = ?,
+            episodes_new = ?, episodes_done = ?, episodes_failed = ?, episodes_skipped = ?,
+            minutes_transcribed = ?, ads_found = ?, facts_extracted = ?, message = ?
+        WHERE run_id = ?
+        """,
+        [
+            utcnow(),
+            status,
+            counts.feeds_polled,
+            counts.feeds_failed,
+            counts.episodes_new,
+            counts.episodes_done,
+            counts.episodes_failed,
+            counts.episodes_skipped,
+            round(counts.minutes_transcribed, 3),
+            counts.ads_found,
+            counts.facts_extracted,
+            message,
+            run_id,
+        ],
+    )
+
+
+def _naive_utc(value: datetime | None) -> datetime | None:
+    """The warehouse stores naive UTC timestamps."""
+    if value is None or value.tzinfo is None:
+        return value
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
