@@ -16,9 +16,10 @@ import argparse
 import re
 import sys
 import time
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -128,9 +129,7 @@ def f_beta(precision: float, recall: float, beta: float) -> float:
     return (1 + b2) * precision * recall / (b2 * precision + recall)
 
 
-def score_episode(
-    episode: Episode, spans: list[AdSpan], cpu_s: float
-) -> EpisodeScore:
+def score_episode(episode: Episode, spans: list[AdSpan], cpu_s: float) -> EpisodeScore:
     predicted = [(s.start, s.end) for s in spans]
     matches = match_spans(predicted, episode.truth)
     tp = len(matches)
@@ -213,7 +212,9 @@ def print_table(scores: list[EpisodeScore]) -> None:
         f"{_mean([s.f1 for s in with_ads]):5.2f} {_mean([s.f05 for s in with_ads]):5.2f} "
         f"{_mean(starts):9.1f} {_mean(ends):8.1f} {cpu:8.3f}"
     )
-    print(f"false-positive spans on {len(without)} ad-free episodes: {sum(s.n_pred for s in without)}")
+    print(
+        f"false-positive spans on {len(without)} ad-free episodes: {sum(s.n_pred for s in without)}"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,9 +21,10 @@ import json
 import re
 import sys
 import time
-import tomllib
 from collections.abc import Sequence
 from pathlib import Path
+
+import tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -115,12 +116,7 @@ def bench_scripted(directory: Path) -> None:
         reference = json.loads((directory / f"{name}.reference.json").read_text())
         facts = extract_facts(segments, spans)
         found = sum(1 for ref in reference["facts"] if _matches(ref, facts))
-        never = sum(
-            1
-            for f in facts
-            for bad in reference.get("never", [])
-            if set(content_terms(bad)) <= set(content_terms(f.text))
-        )
+        never = sum(1 for f in facts for bad in reference.get("never", []) if _same(bad, f.text))
         in_ads = sum(1 for f in facts if overlaps_ads(f.start, f.end, spans))
         ungrounded = sum(1 for f in facts if not grounded(f, segments))
         recall = found / len(reference["facts"])
@@ -128,6 +124,13 @@ def bench_scripted(directory: Path) -> None:
         print(f"{name:<28}{len(facts):>6}{recall:>8.2f}{never:>7}{in_ads:>8}{ungrounded:>12}")
     if recalls:
         print(f"{'average':<28}{'':>6}{sum(recalls) / len(recalls):>8.2f}")
+
+
+def _same(a: str, b: str) -> bool:
+    """Two sentences with the same words, ignoring case and punctuation (fillers aside)."""
+    wa = [normalize_word(w) for w in a.split()]
+    wb = [normalize_word(w) for w in b.split()]
+    return " ".join(wb) in " ".join(wa) or " ".join(wa) in " ".join(wb)
 
 
 def _matches(reference: dict, facts: Sequence[Fact]) -> bool:
@@ -176,8 +179,10 @@ def bench_corpus(corpus: Path) -> None:
         mean_f = sum(fact_cov) / len(fact_cov)
         mean_b = sum(base_cov) / len(base_cov)
         ratio = f"{mean_f / mean_b:.2f}" if mean_b else "inf"
-        print(f"{'average':<40}{'':>6}{'':>7}{'':>7}{100 * mean_f:>8.1f}{100 * mean_b:>7.1f}"
-              f"{ratio:>7}")
+        print(
+            f"{'average':<40}{'':>6}{'':>7}{'':>7}{100 * mean_f:>8.1f}{100 * mean_b:>7.1f}"
+            f"{ratio:>7}"
+        )
 
 
 def main(argv: Sequence[str]) -> int:

@@ -19,9 +19,9 @@ from tasks.ad_lexicon import (
     AMBIGUOUS_ADVERTISERS,
     COMMERCIAL_TLDS,
     CUES,
+    GENERIC_WORDS,
     MARKETING_WORDS,
     NON_SPONSOR_DOMAINS,
-    GENERIC_WORDS,
     SECOND_PERSON,
     STOPWORDS,
     URL_RE,
@@ -113,7 +113,14 @@ def utterance_evidence(
     return evidence
 
 
-_CTA_LABELS = ("promo code", "free trial", "'first order'", "promo for another show")
+_CTA_LABELS = (
+    "promo code",
+    "free trial",
+    "'first order'",
+    "promo for another show",
+    "disclaimer",
+    "call-in offer",
+)
 
 
 def _set_anchor(ev: Evidence) -> None:
@@ -138,11 +145,30 @@ def _add_read_context(
     for i, ev in enumerate(evidence):
         if ev.anchor == "cta":
             _spread(bonus, utterances, evidence, cohesion, i, step=-1)
-        elif ev.anchor == "lead-in":
+        elif ev.anchor == "lead-in" and _lead_in_confirmed(utterances, evidence, i):
             _spread(bonus, utterances, evidence, cohesion, i, step=1)
     for i, ev in enumerate(evidence):
         if bonus[i] > 0:
             ev.add(bonus[i], "inside a read")
+
+
+def _lead_in_confirmed(
+    utterances: Sequence[Utterance], evidence: Sequence[Evidence], anchor: int
+) -> bool:
+    """True when a read follows the lead-in: the advertiser named again, or ad cues.
+
+    "A podcast series brought to you by X" in a show's own intro is followed by the show.
+    """
+    t0 = utterances[anchor].start
+    for j in range(anchor + 1, len(utterances)):
+        if utterances[j].start - t0 > READ_SPAN_S:
+            break
+        ev = evidence[j]
+        if ev.anchor == "cta" or "names the advertiser" in ev.labels:
+            return True
+        if _BACKING_CUES.intersection(ev.labels):
+            return True
+    return False
 
 
 def _spread(
@@ -163,9 +189,12 @@ def _spread(
         boundary = utterances[j + 1] if step < 0 else u
         if distance > READ_SPAN_S or boundary.gap_before >= READ_BREAK_PAUSE_S:
             break
-        if evidence[j].boundary or (cohesion[j] is not None and cohesion[j] > 0.6):
+        on_topic = cohesion[j]
+        if evidence[j].boundary or (on_topic is not None and on_topic > 0.6):
             break
-        bonus[j] = max(bonus[j], 0.9 if distance <= READ_SPAN_S / 2 else 0.45)
+        # Per second, so that it offsets the per-second prior of a long sentence.
+        rate = 0.25 if distance <= READ_SPAN_S / 2 else 0.12
+        bonus[j] = max(bonus[j], 0.4 + rate * (u.end - u.start))
         # A read opens at its lead-in and closes at its call to action: go no further.
         if evidence[j].anchor == ("lead-in" if step < 0 else "cta"):
             break
@@ -208,8 +237,17 @@ def _urls(text: str) -> list[tuple[str, str]]:
 
 # Cues that back up a web address as a call to action rather than a passing mention.
 _BACKING_CUES = frozenset(
-    {"call to action", "'slash'", "offer", "promo code", "discount", "free trial",
-     "'first order'", "disclaimer", "sponsor lead-in"}
+    {
+        "call to action",
+        "'slash'",
+        "offer",
+        "promo code",
+        "discount",
+        "free trial",
+        "'first order'",
+        "disclaimer",
+        "sponsor lead-in",
+    }
 )
 
 
@@ -324,9 +362,7 @@ def _flat_shingles(
     return [(flat[k][0], sh) for k, sh in enumerate(_shingles(words))]
 
 
-def _within_repetition(
-    utterances: Sequence[Utterance], tokens: Sequence[list[str]]
-) -> list[float]:
+def _within_repetition(utterances: Sequence[Utterance], tokens: Sequence[list[str]]) -> list[float]:
     """Fraction of each utterance's shingles that recur elsewhere in the episode."""
     shingles = _flat_shingles(utterances, tokens)
     where: dict[tuple[str, ...], list[float]] = defaultdict(list)
@@ -408,9 +444,37 @@ def description_sponsors(description: str | None) -> set[str]:
 
 # Capitalised words that open sponsor sentences in show notes but name no one.
 _NOTE_WORDS = frozenset(
-    {"thanks", "thank", "this", "the", "our", "sponsor", "sponsors", "support", "today",
-     "use", "code", "get", "visit", "go", "head", "try", "and", "for", "with", "episode",
-     "show", "podcast", "promo", "offer", "check", "special", "see", "learn", "more"}
+    {
+        "thanks",
+        "thank",
+        "this",
+        "the",
+        "our",
+        "sponsor",
+        "sponsors",
+        "support",
+        "today",
+        "use",
+        "code",
+        "get",
+        "visit",
+        "go",
+        "head",
+        "try",
+        "and",
+        "for",
+        "with",
+        "episode",
+        "show",
+        "podcast",
+        "promo",
+        "offer",
+        "check",
+        "special",
+        "see",
+        "learn",
+        "more",
+    }
 )
 
 
@@ -498,9 +562,7 @@ def topic_cohesion(
             values.append(None)
             continue
         t0 = utterances[i].start
-        shared = sum(
-            1 for t in content if any(abs(t0 - s) > window for s in where[t])
-        )
+        shared = sum(1 for t in content if any(abs(t0 - s) > window for s in where[t]))
         values.append(shared / len(content))
     return values
 
@@ -554,13 +616,16 @@ def _add_name_bursts(
             outside = [
                 j
                 for j in where
-                if (utterances[j].start < t0 - BURST_WINDOW_S
-                    or utterances[j].start > t1 + BURST_WINDOW_S)
+                if (
+                    utterances[j].start < t0 - BURST_WINDOW_S
+                    or utterances[j].start > t1 + BURST_WINDOW_S
+                )
                 and repeated[j] < 0.5
             ]
             burst = where[k : k + BURST_MIN]
-            if len(outside) <= 1 and any(_BACKING_CUES.intersection(evidence[j].labels)
-                                         or evidence[j].anchor for j in burst):
+            if len(outside) <= 1 and any(
+                _BACKING_CUES.intersection(evidence[j].labels) or evidence[j].anchor for j in burst
+            ):
                 marked.update(burst)
     for j in marked:
         evidence[j].add(1.0, "advertiser named repeatedly")

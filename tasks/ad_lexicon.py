@@ -71,7 +71,8 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "call to action",
         1.0,
-        r"\b(visit|go to|head (over )?to|check out|sign up|try (it|them|us) (at|today)|shop (now|at|the)|order (now|today)|"
+        r"\b(visit|go to|head (over )?to|check out|sign up|try (it|them|us) (at|today)|"
+        r"shop (now|at|the)|order (now|today)|"
         r"get started|learn more at|find (it|yours|out more) at|download (the|our)? ?(free )?app|"
         r"available (now )?(at|on) (amazon|target|walmart)|in stores now|text \w+ to)\b",
     ),
@@ -99,6 +100,18 @@ CUES: tuple[Cue, ...] = (
         "phone number",
         1.0,
         r"\b(1[- ])?(800|888|877|866|855|844|833)\b|\b\d{3}[-. ]\d{3}[-. ]\d{4}\b",
+    ),
+    _cue(
+        "call-in offer",
+        1.5,
+        r"\b(call|text|dial) (us )?(now |today )?(at |on )?(1[- ]?)?(\d{3}|800|888|877|866)\b",
+        strong=True,
+    ),
+    # Softer lead-in: "X is supported by" also describes evidence in conversation.
+    _cue(
+        "sponsor lead-in",
+        1.5,
+        r"\b(is|are) (proudly )?(supported|presented|made possible|underwritten) by\b",
     ),
     _cue("price", 0.5, r"\$\d|\b\d+ (dollars|bucks)\b|\ba month\b"),
     # Promos for other shows and network spots.
@@ -197,10 +210,12 @@ ADVERTISERS: frozenset[str] = frozenset(
     fetch rewards|lendingtree|nerdwallet|burrow|article|joybird|lovesac|framebridge|minted|
     shutterfly|zola|blue nile|brilliant earth|mejuri|ancestry|23andme|everlywell|
     hiya|cymbiotika|primal kitchen|mud wtr|oneskin|tommy john|lomi|jenni kayne|
-    mizzen+main|ridge wallet|shady rays|nutrafol|thinx|knix|hertz|turo|vrbo|booking.com|priceline|hotels.com|constant contact|legalzoom|rocket lawyer|
+    mizzen+main|ridge wallet|shady rays|nutrafol|thinx|knix|hertz|turo|vrbo|booking.com|
+    priceline|hotels.com|constant contact|legalzoom|rocket lawyer|
     trust & will|carvana|vroom|carmax|turbotax|h&r block|taxact|freetaxusa|jackson hewitt|
     brex|navan|klaviyo|linode|digitalocean|aura frames|progressive insurance|tracfone|
-    boost mobile|    consumer cellular|fubotv|sling|fanduel|draftkings|prizepicks|underdog fantasy|betmgm|
+    boost mobile|consumer cellular|fubotv|sling|fanduel|draftkings|prizepicks|
+    underdog fantasy|betmgm|
     caesars sportsbook|chumba casino|mcafee|norton|bitdefender|rocket mortgage|better.com|
     remitly|chase sapphire|discover card|
     """.replace("\n", "|").split("|")
@@ -250,7 +265,6 @@ AMBIGUOUS_ADVERTISERS = frozenset(
         "tonal",
         "thorne",
         "huel",
-        "article",
         "vroom",
         "kayak",
         "target circle",

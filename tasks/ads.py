@@ -22,9 +22,10 @@ SWITCH_COST = 3.0  # log-odds paid to enter or leave an ad
 PAUSE_DISCOUNT = 0.8  # per second of silence at the switch point, up to PAUSE_CAP_S
 PAUSE_CAP_S = 2.5
 MERGE_GAP_S = 15.0  # reads closer than this are one ad break
-MIN_SPAN_S = 8.0  # shorter than any real read
+MIN_SPAN_S = 8.0  # shorter than almost any real read...
+MIN_TAG_S = 4.0  # ...except a short sponsor tag, kept only on twice the usual evidence
 MIN_SPAN_SCORE = 3.0  # total log-odds a span must reach
-MAX_REASONS = 5
+MAX_REASONS = 6
 
 
 def detect_ads(
@@ -51,9 +52,7 @@ def detect_ads(
     if not utterances:
         return []
     context_utterances = [split_utterances(ep) for ep in context]
-    evidence = utterance_evidence(
-        utterances, context=context_utterances, description=description
-    )
+    evidence = utterance_evidence(utterances, context=context_utterances, description=description)
     labels = viterbi_labels(utterances, [ev.score for ev in evidence])
     runs = _merge_runs(utterances, _runs(utterances, labels))
     spans = [_span(utterances, evidence, lo, hi) for lo, hi in runs]
@@ -132,25 +131,53 @@ def _span(
     start, end = utterances[lo].start, utterances[hi].end
     inside = evidence[lo : hi + 1]
     total = sum(ev.score for ev in inside)
-    if end - start < MIN_SPAN_S or total < MIN_SPAN_SCORE or not any(ev.strong for ev in inside):
+    length = end - start
+    too_short = length < MIN_TAG_S or (length < MIN_SPAN_S and total < 2 * MIN_SPAN_SCORE)
+    if too_short or total < MIN_SPAN_SCORE or not any(ev.strong for ev in inside):
         return None
     confidence = 1.0 / (1.0 + math.exp(-total / 4.0))
     return AdSpan(start, end, round(confidence, 3), _reason(inside))
 
 
 def _reason(inside: Sequence[Evidence]) -> str:
-    """The evidence most often seen in the span, strongest kinds first."""
+    """The span's evidence, most telling first, its position (pre-/post-roll) last."""
     counts = Counter(label for ev in inside for label in ev.labels)
-    ordered = sorted(counts, key=lambda label: (-_rank(label), -counts[label]))
-    return "; ".join(ordered[:MAX_REASONS])
+    position = [label for label in ("pre-roll", "post-roll") if label in counts]
+    ordered = sorted(
+        (label for label in counts if label not in position),
+        key=lambda label: (_rank(label), -counts[label]),
+    )
+    return "; ".join(ordered[: MAX_REASONS - len(position)] + position)
+
+
+# Evidence a reader finds most convincing first; generic support last.
+_REASON_ORDER = (
+    "repeated in",
+    "sponsor '",
+    "sponsor lead-in",
+    "promo code",
+    "URL",
+    "promo for another",
+    "call-in offer",
+    "repeated within",
+    "'slash'",
+    "'first order'",
+    "discount",
+    "free trial",
+    "disclaimer",
+    "phone number",
+    "advertiser",
+    "network spot",
+    "names the advertiser",
+    "call to action",
+    "offer",
+    "price",
+    "sales language",
+)
 
 
 def _rank(label: str) -> int:
-    # Repetition and calls to action convince a reader most; position least.
-    for rank, prefix in enumerate(
-        ("pre-roll", "post-roll", "off-topic", "sales", "names the", "advertiser", "URL",
-         "sponsor", "repeated"),
-    ):
+    for rank, prefix in enumerate(_REASON_ORDER):
         if label.startswith(prefix):
             return rank
-    return 5
+    return len(_REASON_ORDER)  # "inside a read", "off-topic"

@@ -198,5 +198,8 @@ def load_config(path: str | Path | None = None) -> Config:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""
-        raise ConfigError(f"{cfg_path}: invalid YAML{where}") from None
+        problem = getattr(exc, "problem", None)
+        raise ConfigError(
+            f"{cfg_path}: invalid YAML{where}" + (f" ({problem})" if problem else "")
+        ) from None
     return parse_config(data, cfg_path.parent, origin=str(cfg_path))

@@ -304,9 +304,8 @@ def _can_start(token: _Token, proper: frozenset[str] | None) -> bool:
         if proper is not None:
             return key in proper
         return key not in STOPWORDS and key not in _COMMON_STARTERS
-    if proper is not None and key in STOPWORDS and key not in proper:
-        return False  # "So" or "Like" capitalised mid-sentence by the transcriber
-    return True
+    # "So" or "Like" capitalised mid-sentence by the transcriber is not a name.
+    return proper is None or key not in STOPWORDS or key in proper
 
 
 def _continues_org(tokens: list[_Token], j: int) -> bool:
@@ -323,8 +322,8 @@ def _can_continue(token: _Token) -> bool:
 def _kind(words: list[str]) -> EntityKind:
     lower = [w.lower().rstrip(".") for w in words]
     phrase = " ".join(lower)
-    if lower[0] in _PERSON_TITLES and len(words) > 1:
-        return "person"
+    if any(w in _PERSON_TITLES for w in lower[:-1]) and lower[-1] not in _ORG_SUFFIXES:
+        return "person"  # "Dr. Amara Lee", "Transport Minister Helen Garrick"
     if phrase in _PLACE_PHRASES or any(p in phrase for p in _PLACE_PHRASES if " " in p):
         return "place"
     if lower[-1] in _ORG_SUFFIXES or lower[0] in {"university", "bank", "department"}:
@@ -388,9 +387,7 @@ def extract_entities(text: str, proper: frozenset[str] | None = None) -> list[En
             if token.core.lower() in _NEVER_NAMES and token.core[:1].isupper():
                 run = []  # "Black Friday", "Mother's Day": a date, not a name
                 break
-            if _can_continue(token):
-                run.append(token.core)
-            elif (
+            if _can_continue(token) or (
                 (token.core.lower() in _CONNECTORS or token.core in _CONNECTOR_SYMBOLS)
                 and j + 1 < len(tokens)
                 and _can_continue(tokens[j + 1])

@@ -120,6 +120,8 @@ _NOT_FACT_RE = re.compile(
             r"\bon (the|this|today'?s) (show|episode|podcast)\b",
             r"\b(i'?m|i am) your (host|co-?host)\b",
             r"\bmy name is\b",
+            r"\bmy (guest|guests|co-?host)( today| this week)? (is|are)\b",
+            r"\b(i'?m|we'?re) joined (today )?by\b|\bjoining (me|us)\b",
             r"\b(i'?m|this is) [A-Z]\w+( [A-Z]\w+)?\.?$",
             r"\bsubscribe\b|\brate (and|&) review\b|\bleave (us )?a review\b",
             r"\bfollow (us|me) on\b|\bpatreon\b|\bdiscord\b|\bnewsletter\b",
@@ -198,6 +200,8 @@ W_QUALITY = 0.35  # informativeness of the sentence on its own
 W_CENTRAL = 0.7  # closeness to the episode's topic profile
 W_COVER = 0.4  # share of the selection value given to covering new topic terms
 LEN_EXP = 0.5  # coverage gain per sqrt(words): prefer the tighter of two equal sentences
+W_REDUNDANT = 0.5  # MMR-style penalty for content-word overlap with a chosen fact
+NEAR_DUPLICATE = 0.4  # content-word cosine at which a sentence is a near-duplicate, never chosen
 
 
 # --- words and sentences -----------------------------------------------------------------------
@@ -239,16 +243,25 @@ def normalize_word(word: str) -> str:
 
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
-    """A deliberately light stemmer: possessives and plurals only, enough to match "fares"/"fare"."""
+    """A light suffix stripper (possessives, plurals, -ed, -ing), enough to match "bleached" and
+    "bleaching" or "fares" and "fare"; both sides of any comparison go through it."""
     word = normalize_word(word)
     if word.endswith("'s"):
         word = word[:-2]
+    if not word.isalpha():
+        return word
     if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-        return word[:-1]
+        word = word[:-3] + "y"
+    elif len(word) > 4 and word.endswith(("sses", "xes", "ches", "shes")):
+        word = word[:-2]
+    elif len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        word = word[:-1]
+    if len(word) > 5 and word.endswith("ing"):
+        word = word[:-3]
+    elif len(word) > 5 and word.endswith("ed"):
+        word = word[:-2]
+    if len(word) > 4 and word.endswith("e"):
+        word = word[:-1]
     return word
 
 
@@ -397,8 +410,9 @@ def _strip_fillers(words: list[SpokenWord]) -> list[SpokenWord]:
         if norm in _DISFLUENCIES:
             if kept and words[i].text.endswith((".", "?", "!")):
                 last = kept[-1]
-                kept[-1] = SpokenWord(last.text.rstrip(",") + words[i].text[-1], last.start,
-                                      last.end)
+                kept[-1] = SpokenWord(
+                    last.text.rstrip(",") + words[i].text[-1], last.start, last.end
+                )
             i += 1
             continue
         # ", you know," / ", I mean," / ", like," in mid-sentence.
@@ -430,8 +444,10 @@ def _strip_tag_question(words: list[SpokenWord]) -> list[SpokenWord]:
         if len(words) > n + 1 and tuple(_norms(words[-n:])) == tag:
             before = words[-n - 1]
             if before.text.endswith(","):
-                return [*words[: -n - 1], SpokenWord(before.text[:-1] + ".", before.start,
-                                                     before.end)]
+                return [
+                    *words[: -n - 1],
+                    SpokenWord(before.text[:-1] + ".", before.start, before.end),
+                ]
     return words
 
 
@@ -501,8 +517,9 @@ def _quality(sentence: Sentence, norms: list[str], entities: tuple[str, ...]) ->
     interjections = sum(1 for w in norms if w in _INTERJECTIONS) / n
     hedges = _count_phrases(norms, _HEDGES)
     number = _has_number(norms, sentence.text)
-    date = any(w in _DATE_WORDS for w in norms) or bool(re.search(r"\b(1[89]|20)\d\d\b",
-                                                                   sentence.text))
+    date = any(w in _DATE_WORDS for w in norms) or bool(
+        re.search(r"\b(1[89]|20)\d\d\b", sentence.text)
+    )
     quality = (
         0.35 * min(1.0, density / 0.6)
         + 0.25 * min(1.0, len(entities) / 2)
@@ -538,8 +555,9 @@ def _candidates(sentences: list[Sentence]) -> list[_Candidate]:
             continue
         entities = tuple(e.text for e in extract_entities(sentence.text, proper))
         terms = frozenset(content_terms(sentence.text))
-        out.append(_Candidate(index, sentence, terms, _quality(sentence, norms, entities),
-                              entities))
+        out.append(
+            _Candidate(index, sentence, terms, _quality(sentence, norms, entities), entities)
+        )
     return out
 
 
@@ -568,9 +586,7 @@ def _score(candidates: list[_Candidate], sentences: list[Sentence]) -> dict[str,
     return profile
 
 
-def _select(
-    candidates: list[_Candidate], k: int, profile: dict[str, float]
-) -> list[_Candidate]:
+def _select(candidates: list[_Candidate], k: int, profile: dict[str, float]) -> list[_Candidate]:
     """Greedy selection: score plus coverage of episode topic terms not yet covered.
 
     Covering the episode's weighted topic terms (concept coverage, as in Gillick and Favre's
@@ -589,9 +605,12 @@ def _select(
         best: _Candidate | None = None
         best_value = -math.inf
         for cand, gain in zip(pool, gains, strict=True):
-            if any(_cosine(cand.terms, c.terms) >= 0.5 for c in chosen):
+            if any(_cosine(cand.terms, c.terms) >= NEAR_DUPLICATE for c in chosen):
                 continue
-            value = (1 - W_COVER) * cand.score + W_COVER * gain / top_gain
+            redundancy = max((_cosine(cand.terms, c.terms) for c in chosen), default=0.0)
+            value = (
+                (1 - W_COVER) * cand.score + W_COVER * gain / top_gain - W_REDUNDANT * redundancy
+            )
             if value > best_value:
                 best, best_value = cand, value
         if best is None:

@@ -33,7 +33,6 @@ from tasks.facts import (
     SpokenWord,
     content_terms,
     fact_count,
-    normalize_word,
     speech_duration,
     speech_sentences,
     stem,
@@ -110,7 +109,12 @@ def _redact(text: str, api_key: str | None) -> str:
 
 
 def fetch_completion(
-    client: httpx.Client, *, base_url: str, model: str, api_key: str | None, prompt: str,
+    client: httpx.Client,
+    *,
+    base_url: str,
+    model: str,
+    api_key: str | None,
+    prompt: str,
     timeout_s: float,
 ) -> str:
     """POST one chat completion and return the message content.
@@ -322,7 +326,11 @@ def extract_facts_llm(
                 "line starts with the time it was said.\n\n" + chunk
             )
             reply = fetch_completion(
-                client, base_url=base_url, model=model, api_key=api_key, prompt=prompt,
+                client,
+                base_url=base_url,
+                model=model,
+                api_key=api_key,
+                prompt=prompt,
                 timeout_s=timeout_s,
             )
             parsed = parse_facts_reply(reply)
@@ -349,6 +357,3 @@ def extract_facts_llm(
 
 def _similar(a: set[str], b: set[str]) -> bool:
     return bool(a and b) and len(a & b) / (len(a) * len(b)) ** 0.5 >= 0.5
-
-
-__all__ = ["LLMError", "extract_facts_llm", "parse_facts_reply", "ground_fact", "normalize_word"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 WORD_S = 0.36  # seconds per word, about 165 words a minute
@@ -135,10 +136,10 @@ BYTE_NOTES_AD = (
 BYTE_NOTES_DESCRIPTION = (
     "<p>Quinn and Sam review the new Pixel and answer your battery questions.</p>"
     "<p>Thanks to our sponsor Keystone Backup for supporting the show.</p>"
-    "<p>Support us: <a href=\"https://patreon.com/bytesized\">patreon.com/bytesized</a></p>"
+    '<p>Support us: <a href="https://patreon.com/bytesized">patreon.com/bytesized</a></p>'
 )
 
-EPISODES: dict[str, dict] = {
+EPISODES: dict[str, dict[str, Any]] = {
     "preroll_price_url": {
         "blocks": [("ad", SHED_PREROLL_AD)] + [("show", t) for t in SHED_CONTENT],
         "reasons": ["URL loamly.com", "promo code", "pre-roll"],
@@ -148,16 +149,24 @@ EPISODES: dict[str, dict] = {
         "reasons": ["phone number", "disclaimer", "post-roll"],
     },
     "midroll_hostread": {
-        "blocks": [("show", BYTE_CONTENT[0]), ("show", BYTE_CONTENT[1]),
-                   ("ad", BYTE_HOSTREAD_AD), ("show", BYTE_CONTENT[2]),
-                   ("show", BYTE_CONTENT[3])],
+        "blocks": [
+            ("show", BYTE_CONTENT[0]),
+            ("show", BYTE_CONTENT[1]),
+            ("ad", BYTE_HOSTREAD_AD),
+            ("show", BYTE_CONTENT[2]),
+            ("show", BYTE_CONTENT[3]),
+        ],
         "reasons": ["URL nimbusnotes.com", "sponsor lead-in"],
         "long_segments": True,
     },
     "show_promo": {
-        "blocks": [("show", ROADS_CONTENT[0]), ("show", ROADS_CONTENT[1]),
-                   ("ad", ROADS_SHOW_PROMO), ("show", ROADS_CONTENT[2]),
-                   ("show", ROADS_CONTENT[3])],
+        "blocks": [
+            ("show", ROADS_CONTENT[0]),
+            ("show", ROADS_CONTENT[1]),
+            ("ad", ROADS_SHOW_PROMO),
+            ("show", ROADS_CONTENT[2]),
+            ("show", ROADS_CONTENT[3]),
+        ],
         "reasons": ["promo for another show"],
     },
     "adfree_brands": {
@@ -165,15 +174,23 @@ EPISODES: dict[str, dict] = {
         "reasons": [],
     },
     "context_repeat": {
-        "blocks": [("show", SHED_CONTENT[0]), ("show", SHED_CONTENT[1]),
-                   ("ad", SHED_INSERTED_AD), ("show", SHED_CONTENT[2]),
-                   ("show", SHED_CONTENT[3])],
+        "blocks": [
+            ("show", SHED_CONTENT[0]),
+            ("show", SHED_CONTENT[1]),
+            ("ad", SHED_INSERTED_AD),
+            ("show", SHED_CONTENT[2]),
+            ("show", SHED_CONTENT[3]),
+        ],
         "reasons": ["repeated in 2 other episodes"],
         "context": ["context_repeat.other1", "context_repeat.other2"],
     },
     "show_notes_sponsor": {
-        "blocks": [("show", BYTE_CONTENT[0]), ("show", BYTE_CONTENT[1]),
-                   ("ad", BYTE_NOTES_AD), ("show", BYTE_CONTENT[2])],
+        "blocks": [
+            ("show", BYTE_CONTENT[0]),
+            ("show", BYTE_CONTENT[1]),
+            ("ad", BYTE_NOTES_AD),
+            ("show", BYTE_CONTENT[2]),
+        ],
         "reasons": ["in show notes"],
         "description": BYTE_NOTES_DESCRIPTION,
     },
@@ -182,18 +199,27 @@ EPISODES: dict[str, dict] = {
 # Other episodes of Shed Talk, used only as context: the same inserted spot, other talk.
 CONTEXT_EPISODES: dict[str, list[tuple[str, str]]] = {
     "context_repeat.other1": [
-        ("show", "Welcome to Shed Talk. This week, pruning apple trees in winter, when the "
-         "tree is asleep and you can see every branch. Cut out anything dead, diseased or "
-         "crossing, and open the middle so the air can move through the apple tree."),
+        (
+            "show",
+            "Welcome to Shed Talk. This week, pruning apple trees in winter, when the "
+            "tree is asleep and you can see every branch. Cut out anything dead, diseased or "
+            "crossing, and open the middle so the air can move through the apple tree.",
+        ),
         ("ad", SHED_INSERTED_AD),
-        ("show", "Back to the apple tree. Never take more than a quarter of the branches in "
-         "one winter, or the tree will answer with a forest of straight water shoots."),
+        (
+            "show",
+            "Back to the apple tree. Never take more than a quarter of the branches in "
+            "one winter, or the tree will answer with a forest of straight water shoots.",
+        ),
     ],
     "context_repeat.other2": [
         ("ad", SHED_INSERTED_AD),
-        ("show", "Welcome to Shed Talk, where this week we build a raised bed from old "
-         "scaffold boards. Line the bottom with cardboard to smother the weeds, then fill "
-         "the raised bed with a mix of topsoil and well rotted manure."),
+        (
+            "show",
+            "Welcome to Shed Talk, where this week we build a raised bed from old "
+            "scaffold boards. Line the bottom with cardboard to smother the weeds, then fill "
+            "the raised bed with a mix of topsoil and well rotted manure.",
+        ),
     ],
 }
 
@@ -202,7 +228,9 @@ def _sentences(text: str) -> list[str]:
     return [s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s]
 
 
-def build(blocks: list[tuple[str, str]], *, long_segments: bool = False):
+def build(
+    blocks: list[tuple[str, str]], *, long_segments: bool = False
+) -> tuple[list[dict[str, Any]], list[list[float]]]:
     """Timed transcript segments and the true ad spans for a list of blocks."""
     t = 0.4
     segments: list[dict] = []
@@ -212,26 +240,36 @@ def build(blocks: list[tuple[str, str]], *, long_segments: bool = False):
         if kind == "ad" or previous == "ad":
             t += SPLICE_PAUSE_S
         block_start = t
-        block_segments = []
+        block_segments: list[dict[str, Any]] = []
         for sentence in _sentences(text):
-            words = []
+            words: list[dict[str, Any]] = []
             for w in sentence.split():
-                words.append({"start": round(t, 2), "end": round(t + WORD_S - 0.04, 2),
-                              "word": " " + w})
+                words.append(
+                    {"start": round(t, 2), "end": round(t + WORD_S - 0.04, 2), "word": " " + w}
+                )
                 t += WORD_S
-            block_segments.append({"start": words[0]["start"], "end": words[-1]["end"],
-                                   "text": sentence, "words": words})
+            block_segments.append(
+                {
+                    "start": words[0]["start"],
+                    "end": words[-1]["end"],
+                    "text": sentence,
+                    "words": words,
+                }
+            )
             t += SENTENCE_PAUSE_S
         if long_segments:  # several sentences per segment, as long-form Whisper output has
             block_segments = [
-                {"start": group[0]["start"], "end": group[-1]["end"],
-                 "text": " ".join(s["text"] for s in group),
-                 "words": [w for s in group for w in s["words"]]}
-                for group in (block_segments[k:k + 4] for k in range(0, len(block_segments), 4))
+                {
+                    "start": group[0]["start"],
+                    "end": group[-1]["end"],
+                    "text": " ".join(s["text"] for s in group),
+                    "words": [w for s in group for w in s["words"]],
+                }
+                for group in (block_segments[k : k + 4] for k in range(0, len(block_segments), 4))
             ]
         segments.extend(block_segments)
         if kind == "ad":
-            spans.append([block_start, round(segments[-1]["end"], 2)])
+            spans.append([round(block_start, 2), round(segments[-1]["end"], 2)])
         previous = kind
     return segments, spans
 

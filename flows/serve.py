@@ -1,0 +1,155 @@
+"""`podsift serve`: run the daily flow on `schedule.cron` with Prefect's own scheduler.
+
+Prefect will not schedule on its temporary (ephemeral) server: `flow.serve` there only logs
+"Cannot schedule flows on an ephemeral server" and never runs. So without PREFECT_API_URL this
+starts a local Prefect server (loopback, PREFECT_HOME under data_dir), waits until it is
+healthy, serves the deployment against it, and stops both on Ctrl-C. With PREFECT_API_URL set,
+that server is used as is.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+
+import httpx
+
+from tasks.config import Config
+from tasks.errors import PodsiftError
+
+DEPLOYMENT_NAME = "podsift-daily"
+SERVER_START_TIMEOUT_S = 180.0
+
+
+class ServeError(PodsiftError):
+    """The local Prefect server could not be started."""
+
+
+def _say(message: str) -> None:
+    print(f"podsift serve: {message}", file=sys.stderr, flush=True)
+
+
+@contextmanager
+def local_prefect_server(cfg: Config, port: int) -> Iterator[str]:
+    """Start `prefect server start` on 127.0.0.1:`port` and yield its API URL.
+
+    Raises:
+        ServeError: the server exited or did not become healthy in time.
+    """
+    home = Path(os.environ.get("PREFECT_HOME") or cfg.data_dir / "prefect")
+    home.mkdir(parents=True, exist_ok=True)
+    api_url = f"http://127.0.0.1:{port}/api"
+    env = dict(
+        os.environ,
+        PREFECT_HOME=str(home),
+        PREFECT_SERVER_ANALYTICS_ENABLED="false",
+        PREFECT_UI_ENABLED=os.environ.get("PREFECT_UI_ENABLED", "true"),
+    )
+    env.pop("PREFECT_API_URL", None)
+    log_path = home / "server.log"
+    log = open(log_path, "ab")  # noqa: SIM115  (lives as long as the server)
+    _say(f"starting a local Prefect server on {api_url} (log: {log_path})")
+    server = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "prefect",
+            "server",
+            "start",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        _wait_healthy(server, api_url, log_path)
+        _say(f"Prefect server is up; UI at http://127.0.0.1:{port}")
+        yield api_url
+    finally:
+        _stop(server)
+        log.close()
+        _say("Prefect server stopped")
+
+
+def _wait_healthy(server: subprocess.Popen[bytes], api_url: str, log_path: Path) -> None:
+    deadline = time.monotonic() + SERVER_START_TIMEOUT_S
+    with httpx.Client(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            if server.poll() is not None:
+                raise ServeError(
+                    f"the local Prefect server exited with code {server.returncode}; "
+                    f"see {log_path} (is port {api_url.split(':')[2].split('/')[0]} in use?)"
+                )
+            try:
+                if client.get(f"{api_url}/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.5)
+    raise ServeError(
+        f"the local Prefect server did not answer within "
+        f"{SERVER_START_TIMEOUT_S:.0f} s; see {log_path}"
+    )
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    if server.poll() is not None:
+        return
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        with suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+
+
+def serve_deployment(config_path: Path, cfg: Config) -> None:
+    """Serve the daily flow as a deployment on `schedule.cron`; blocks until interrupted."""
+    from prefect.schedules import Cron
+
+    from flows.daily import daily
+
+    _say(
+        f"serving deployment 'daily/{DEPLOYMENT_NAME}' on cron {cfg.schedule.cron!r} "
+        f"({cfg.schedule.timezone}); Ctrl-C stops"
+    )
+    daily.serve(
+        name=DEPLOYMENT_NAME,
+        schedules=[Cron(cfg.schedule.cron, timezone=cfg.schedule.timezone)],
+        parameters={"config_path": str(config_path)},
+        description="podsift: poll feeds, transcribe, strip ads, extract facts, load DuckDB",
+        pause_on_shutdown=False,
+        print_starting_message=False,
+    )
+
+
+def serve(config_path: Path, cfg: Config, *, port: int = 4200) -> int:
+    """The `podsift serve` command.
+
+    Returns:
+        The exit code: 0 after a clean Ctrl-C.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        _say(f"using the Prefect server at {os.environ['PREFECT_API_URL']}")
+        with suppress(KeyboardInterrupt):
+            serve_deployment(config_path, cfg)
+        return 0
+    with local_prefect_server(cfg, port) as api_url:
+        os.environ["PREFECT_API_URL"] = api_url
+        try:
+            serve_deployment(config_path, cfg)
+        except KeyboardInterrupt:
+            _say("interrupted, shutting down")
+    return 0

@@ -1,0 +1,78 @@
+"""config.yaml: typed, strict, paths relative to the file; errors name the key."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from tasks.config import load_config, parse_config
+from tasks.errors import ConfigError
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_relative_paths_resolve_against_the_config_folder(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, "feeds:\n  - url: feeds/show.xml\nwarehouse: wh.duckdb\n"))
+    assert cfg.warehouse == (tmp_path / "wh.duckdb").resolve()
+    assert cfg.data_dir == (tmp_path / "data").resolve()
+    assert cfg.feeds[0].url == str((tmp_path / "feeds/show.xml").resolve())
+
+
+def test_defaults_are_offline_and_sensible(tmp_path: Path) -> None:
+    cfg = load_config(write(tmp_path, "feeds: []\n"))
+    assert cfg.whisper.model == "tiny.en"
+    assert cfg.whisper.compute_type == "int8"
+    assert cfg.facts.backend == "offline"
+    assert cfg.schedule.cron == "0 6 * * *"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("feeds:\n  - url: a.xml\n    nmae: x\n", "unknown key 'feeds.0.nmae'"),
+        ("whisper:\n  compute_typ: int8\n", "unknown key 'whisper.compute_typ'"),
+        ("whisper:\n  beam_size: many\n", "bad value for 'whisper.beam_size'"),
+        ("whisper:\n  compute_type: int4\n", "bad value for 'whisper.compute_type'"),
+        ("feeds:\n  - name: nourl\n", "missing key 'feeds.0.url'"),
+        ("feeds:\n  - url: ftp://example.org/f.xml\n", "neither an http(s) URL nor a file path"),
+        ("feeds:\n  - url: 'http://'\n", "not a valid URL"),
+        ("max_attempts: 0\n", "bad value for 'max_attempts'"),
+        ("facts:\n  backend: llm\n", "needs an llm"),
+        ("- just\n- a list\n", "expected a mapping"),
+    ],
+)
+def test_bad_config_names_the_key(tmp_path: Path, text: str, message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert message in str(err.value)
+    assert str(tmp_path) in str(err.value)  # which file
+
+
+def test_missing_file_and_bad_yaml(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="config file not found"):
+        load_config(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="invalid YAML at line"):
+        load_config(write(tmp_path, "feeds:\n  - url: [unclosed\n"))
+
+
+def test_cli_config_errors_exit_2_with_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(tmp_path, "feeds:\n  - url: a.xml\nwarehose: x.duckdb\n")
+    assert main(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "unknown key 'warehose'" in err
+    assert main(["sql", "select 1", "--config", str(tmp_path / "missing.yaml")]) == 2
+    assert "config file not found" in capsys.readouterr().err
+
+
+def test_parse_config_refuses_internal_keys() -> None:
+    with pytest.raises(ConfigError, match="unknown key 'base_dir'"):
+        parse_config({"base_dir": "/"}, Path("."))
