@@ -16,10 +16,9 @@ import argparse
 import re
 import sys
 import time
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
-
-import tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

@@ -21,10 +21,9 @@ import json
 import re
 import sys
 import time
+import tomllib
 from collections.abc import Sequence
 from pathlib import Path
-
-import tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 

@@ -35,6 +35,8 @@ examples:
   podsift transcribe episode.mp3 > episode.json
   podsift ads episode.json --context earlier.json
   podsift serve                                 run daily on schedule.cron
+  podsift search "tomato sun" --limit 5         ranked matches in transcripts and facts
+  podsift export out/                           every table as out/<table>.parquet
 
 --config defaults to $PODSIFT_CONFIG, else ./config.yaml.
 """
@@ -122,6 +124,28 @@ def build_parser() -> argparse.ArgumentParser:
     facts.add_argument("transcript", help="transcript JSON")
     facts.add_argument("--ads", metavar="SPANS.json", help="ad spans to leave out")
     facts.add_argument("--max", type=int, dest="max_facts", help="at most this many facts")
+
+    search = sub.add_parser(
+        "search",
+        help="ranked matches in transcripts and facts: episode, time, text",
+        description="Search what episodes say (transcripts without their ads, and facts), "
+        "ranked by relevance (BM25). Prints each match's show, episode, time and text, and a "
+        "link that opens the audio at that moment.",
+    )
+    search.add_argument("text", help="words to look for")
+    search.add_argument("--limit", type=int, default=10, help="at most N matches (default 10)")
+    search.add_argument("--format", choices=("text", "json"), default="text")
+    _add_config(search)
+
+    export = sub.add_parser(
+        "export",
+        help="every table as Parquet, one file per table, named after it",
+        description="Write every warehouse table to DIR/<table>.parquet (replacing files of "
+        "those names) for other engines. The warehouse is only read.",
+    )
+    export.add_argument("dir", metavar="DIR", help="folder to write into (created if missing)")
+    export.add_argument("--views", action="store_true", help="also export the views")
+    _add_config(export)
     return parser
 
 
@@ -325,6 +349,66 @@ def cmd_facts(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_search(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        return fail(f"--limit must be at least 1, not {args.limit}", EXIT_USAGE)
+    cfg = _config(args)
+    from warehouse.search import search
+
+    hits = search(cfg.warehouse, args.text, args.limit)
+    if args.format == "json":
+        json.dump(
+            [
+                {
+                    "feed": h.feed,
+                    "episode_id": h.episode_id,
+                    "episode": h.episode_title,
+                    "kind": h.kind,
+                    "start": h.start_s,
+                    "end": h.end_s,
+                    "time": _clock(h.start_s),
+                    "text": h.text,
+                    "score": round(h.score, 4),
+                    "link": h.link,
+                }
+                for h in hits
+            ],
+            sys.stdout,
+            indent=2,
+            ensure_ascii=False,
+        )
+        sys.stdout.write("\n")
+        return EXIT_OK
+    if not hits:
+        print(f"no matches for {args.text!r}", file=sys.stderr)
+        return EXIT_OK
+    for rank, h in enumerate(hits, 1):
+        print(f"{rank}. {h.feed or '?'} / {h.episode_title or h.episode_id}  [{_clock(h.start_s)}]")
+        label = "fact: " if h.kind == "fact" else ""
+        print(f"   {label}{h.text.strip()}")
+        if h.link:
+            print(f"   {h.link}")
+    return EXIT_OK
+
+
+def _clock(seconds: float) -> str:
+    """12.7 -> "00:12", 3725 -> "1:02:05"."""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    from warehouse.export import export_parquet
+
+    written = export_parquet(cfg.warehouse, Path(args.dir), views=args.views)
+    for path in written:
+        print(path)
+    return EXIT_OK
+
+
 COMMANDS = {
     "run": cmd_run,
     "serve": cmd_serve,
@@ -332,6 +416,8 @@ COMMANDS = {
     "transcribe": cmd_transcribe,
     "ads": cmd_ads,
     "facts": cmd_facts,
+    "search": cmd_search,
+    "export": cmd_export,
 }
 
 

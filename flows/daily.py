@@ -11,9 +11,11 @@ import time
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import duckdb
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NONE as NO_CACHE
@@ -34,6 +36,7 @@ from tasks.records import EpisodeItem, EpisodeResult, FeedPoll
 from warehouse import store
 from warehouse.db import writer
 from warehouse.lock import run_lock
+from warehouse.search import rebuild_search_index
 
 
 @dataclass(slots=True)
@@ -117,7 +120,7 @@ class RunSummary:
         return "\n".join(lines)
 
 
-def make_task_runner(cfg: Config) -> TaskRunner:
+def make_task_runner(cfg: Config) -> TaskRunner[Any]:
     """Prefect's thread pool by default; Dask when config asks for it."""
     if cfg.runner.kind == "dask":
         try:
@@ -130,7 +133,11 @@ def make_task_runner(cfg: Config) -> TaskRunner:
             ) from exc
         if cfg.runner.dask_address:
             return DaskTaskRunner(address=cfg.runner.dask_address)
-        return DaskTaskRunner(cluster_kwargs={"n_workers": cfg.runner.max_workers})
+        # One episode per worker process at a time: CTranslate2 already uses the cores, and a
+        # worker process holds one copy of the model however many threads it runs.
+        return DaskTaskRunner(
+            cluster_kwargs={"n_workers": cfg.runner.max_workers, "threads_per_worker": 1}
+        )
     return ThreadPoolTaskRunner(max_workers=cfg.runner.max_workers)
 
 
@@ -173,7 +180,7 @@ def plan_jobs(
     new = 0
     newest_first = sorted(
         items,
-        key=lambda i: i.published_at or datetime.min.replace(tzinfo=timezone.utc),
+        key=lambda i: i.published_at or datetime.min.replace(tzinfo=UTC),
         reverse=True,
     )
     if cfg.max_episodes_per_feed:
@@ -306,13 +313,21 @@ def _count(outcome: FeedOutcome, result: EpisodeResult) -> None:
         progress.say(f"  episode {title!r}: FAILED: {result.error}")
 
 
+def _refresh_search_index(con: duckdb.DuckDBPyConnection) -> None:
+    """Rebuild the full-text index after a load; a failure only makes searches slower."""
+    try:
+        rebuild_search_index(con)
+    except duckdb.Error as exc:
+        get_run_logger().warning("search index not rebuilt (search will index on demand): %s", exc)
+
+
 def run_daily(cfg: Config) -> RunSummary:
     """One pass over every feed (the body of the `daily` flow)."""
     started = time.monotonic()
     summary = RunSummary(
         run_id=uuid.uuid4().hex[:12],
         warehouse=cfg.warehouse,
-        started_at=datetime.now(timezone.utc),
+        started_at=datetime.now(UTC),
     )
     with run_lock(cfg.warehouse):
         with writer(cfg.warehouse) as con:
@@ -341,6 +356,8 @@ def run_daily(cfg: Config) -> RunSummary:
                 summary.counts,
                 "; ".join(summary.failures())[:2000] or None,
             )
+            if summary.counts.episodes_done:
+                _refresh_search_index(con)
     create_markdown_artifact(
         key="podsift-run-summary",
         markdown="```\n" + summary.render() + "\n```",

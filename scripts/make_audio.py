@@ -73,14 +73,13 @@ class Voice:
 
 # Distinct voices so host, guest and the ad announcer sound like different people.
 # Chosen by ear and by what Whisper tiny.en transcribes cleanly. Plain en-us flaps "water" into
-# "Walter" and espeak-ng's female variants lose brand names, so the host is the +m3 variant and
-# the ad reads use pitch to sound unlike the host.
+# "Walter" and espeak-ng's female variants lose brand names and URLs, so the host is the +m3
+# variant and the announcer is plain en-us pitched up to sound unlike the host.
 VOICES: dict[str, Voice] = {
     "host": Voice("en-us+m3", 150, 45),
     "guest": Voice("en-gb", 150, 55),
     "guest2": Voice("en-us+f2", 150, 60),
     "announcer": Voice("en-us", 150, 60),
-    "announcer2": Voice("en-us+m3", 155, 30),
 }
 
 

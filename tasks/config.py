@@ -66,6 +66,10 @@ class WhisperConfig(_Strict):
     vad_filter: bool = True
     cpu_threads: int = Field(0, ge=0, description="0 lets CTranslate2 choose")
     word_timestamps: bool = True
+    without_timestamps: bool = Field(
+        True, description="batched decoding emits no timestamp tokens; word times still come"
+    )
+    chunk_length: int = Field(30, ge=5, le=30, description="seconds per batched window")
     max_seconds_per_episode: float = Field(1800.0, gt=0)
     use_publisher_transcripts: bool = True
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -18,6 +19,7 @@ import httpx
 
 from tasks.errors import AudioError
 from tasks.http import (
+    IncompleteBodyError,
     RetryableHTTPError,
     client_for,
     describe_network_error,
@@ -26,6 +28,13 @@ from tasks.http import (
 )
 
 CHUNK = 256 * 1024
+# The whole download, retries included. httpx's timeout bounds each wait for bytes, so a server
+# that trickles a few bytes at a time would otherwise hold a download open for ever.
+MAX_DOWNLOAD_SECONDS = 30 * 60.0
+# Without a Content-Length, a body shorter than this share of the enclosure's declared length
+# may be a cut connection. Feeds' declared lengths are often stale, so a short body is retried,
+# and accepted when a second try gives exactly the same size.
+SHORT_BODY_SHARE = 0.9
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,21 +87,43 @@ def download_audio(
     timeout_s: float = 60.0,
     retries: int = 3,
     client: httpx.Client | None = None,
+    max_seconds: float = MAX_DOWNLOAD_SECONDS,
+    expected_bytes: int | None = None,
 ) -> StagedAudio:
     """Fetch `url` (http(s) or a local path) to `dest`.
+
+    Args:
+        url: the enclosure URL, or a local path.
+        dest: the final file; named by the caller from the episode id.
+        max_bytes: refuse anything larger.
+        timeout_s: the longest wait for a connection or for the next bytes.
+        retries: further tries after a timeout, a dropped connection or a 5xx.
+        client: an httpx client to use instead of a fresh one.
+        max_seconds: the whole download, retries included, must end within this.
+        expected_bytes: the enclosure's declared length, to catch a cut connection when the
+            server sends no Content-Length.
 
     Returns:
         The staged file with its size and SHA-256.
 
     Raises:
-        AudioError: 4xx, network failure after retries, over `max_bytes`, or not audio.
+        AudioError: 4xx, network failure after retries, over `max_bytes`, too slow, cut short,
+            or not audio.
     """
     dest.parent.mkdir(parents=True, exist_ok=True)
+    _remove_stale_parts(dest)
     tmp = dest.with_name(dest.name + f".part-{os.getpid()}")
     try:
         if urlparse(url).scheme.lower() in ("http", "https"):
             _fetch_http(
-                url, tmp, max_bytes=max_bytes, timeout_s=timeout_s, retries=retries, client=client
+                url,
+                tmp,
+                max_bytes=max_bytes,
+                timeout_s=timeout_s,
+                retries=retries,
+                client=client,
+                max_seconds=max_seconds,
+                expected_bytes=expected_bytes,
             )
         else:
             _copy_local(Path(url), tmp, max_bytes=max_bytes)
@@ -103,6 +134,24 @@ def download_audio(
         tmp.unlink(missing_ok=True)
 
 
+def _remove_stale_parts(dest: Path) -> None:
+    """Delete partial files of `dest` left by processes that died (SIGKILL skips `finally`)."""
+    for part in dest.parent.glob(dest.name + ".part-*"):
+        pid = part.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
+            part.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True
+
+
 def _fetch_http(
     url: str,
     tmp: Path,
@@ -111,7 +160,12 @@ def _fetch_http(
     timeout_s: float,
     retries: int,
     client: httpx.Client | None,
+    max_seconds: float,
+    expected_bytes: int | None,
 ) -> None:
+    deadline = time.monotonic() + max_seconds
+    short_sizes: list[int] = []  # sizes of bodies that ended short of `expected_bytes`
+
     def attempt(http: httpx.Client) -> None:
         with http.stream("GET", url) as response:
             raise_for_5xx(response)
@@ -129,16 +183,32 @@ def _fetch_http(
                 )
             written = 0
             with open(tmp, "wb") as fh:
-                for chunk in response.iter_bytes(CHUNK):
+                # No chunk size: each network read is checked against the caps as it arrives.
+                for chunk in response.iter_bytes():
                     written += len(chunk)
                     if written > max_bytes:
                         raise AudioError(f"episode audio exceeds the {max_bytes}-byte cap: {url}")
+                    if time.monotonic() > deadline:
+                        raise AudioError(
+                            f"episode audio download took longer than {max_seconds:.0f} s "
+                            f"({written} bytes so far), given up: {url}"
+                        )
                     fh.write(chunk)
+            if (
+                not declared
+                and expected_bytes
+                and written < expected_bytes * SHORT_BODY_SHARE
+                and written not in short_sizes
+            ):
+                short_sizes.append(written)
+                raise IncompleteBodyError(
+                    f"ended after {written} of the {expected_bytes} bytes the feed declares"
+                )
 
     try:
         with client_for(timeout_s, client) as http:
             with_retries(lambda: attempt(http), retries=retries)
-    except (httpx.HTTPError, RetryableHTTPError) as exc:
+    except (httpx.HTTPError, RetryableHTTPError, IncompleteBodyError) as exc:
         raise AudioError(f"episode audio download {describe_network_error(exc)}: {url}") from exc
 
 

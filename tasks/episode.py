@@ -8,6 +8,7 @@ warehouse: the caller loads the returned `EpisodeResult` in one transaction.
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from tasks.config import Config
 from tasks.download import audio_path_for, download_audio
 from tasks.errors import PodsiftError
 from tasks.facts import extract_facts
+from tasks.publisher import fetch_publisher_transcript
 from tasks.records import (
     AdSpan,
     EpisodeItem,
@@ -75,7 +77,7 @@ def load_staged_transcript(path: Path) -> Transcript | None:
 def obtain_transcript(
     job: EpisodeJob, cfg: Config, progress: Progress | None = None
 ) -> tuple[Transcript, int | None, str | None]:
-    """The episode's transcript: staged if present, else downloaded and transcribed now.
+    """The episode's transcript: staged if present, else the publisher's, else Whisper's.
 
     Returns:
         (transcript, audio bytes, audio sha256); the audio fields are None when staged.
@@ -84,6 +86,20 @@ def obtain_transcript(
     staged = load_staged_transcript(staged_path)
     if staged is not None:
         return staged, None, None
+    if cfg.whisper.use_publisher_transcripts and job.item.transcript_urls:
+        # The feed's own transcript costs one small GET instead of a download and Whisper;
+        # when none of its links can be fetched and parsed, transcribe as usual.
+        published, failures = fetch_publisher_transcript(
+            job.item,
+            timeout_s=cfg.download.timeout_s,
+            retries=cfg.download.retries,
+            language=cfg.whisper.language or "en",
+        )
+        for failure in failures:
+            logging.getLogger(__name__).warning("publisher transcript skipped: %s", failure)
+        if published is not None:
+            stage_transcript(staged_path, published)
+            return published, None, None
     audio_path = audio_path_for(cfg.data_dir, job.episode_id)
     audio = download_audio(
         job.item.audio_url,

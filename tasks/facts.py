@@ -367,12 +367,13 @@ def speech_duration(segments: Sequence[Segment], ad_spans: Sequence[AdSpan] = ()
 def fact_count(speech_seconds: float) -> int:
     """How many facts an episode with this much non-ad speech gets.
 
-    About one per two minutes up to ten minutes (5), then one more per eleven minutes, capped
-    at 15 (two hours and beyond).
+    At least three (a short news item still states a few things), about one per two minutes
+    up to ten minutes (5), then one more per eleven minutes, capped at 15 (two hours and
+    beyond). Fewer come back when fewer sentences qualify.
     """
     minutes = max(speech_seconds, 0.0) / 60.0
     if minutes <= 10:
-        return max(1, round(minutes / 2))
+        return max(3, round(minutes / 2))
     return min(15, round(5 + (minutes - 10) * 10 / 110))
 
 

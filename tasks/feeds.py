@@ -9,12 +9,13 @@ from __future__ import annotations
 import calendar
 import hashlib
 import re
+import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlparse, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlparse, urlsplit
 from xml.etree.ElementTree import Element
 
 import feedparser
@@ -32,6 +33,9 @@ from tasks.http import (
 from tasks.records import EpisodeItem, FeedPoll
 
 MAX_FEED_BYTES = 50 * 1024 * 1024
+# The whole fetch, retries included. The client's timeout is per read, so a server that trickles
+# a byte at a time would otherwise hold a poll open for ever.
+MAX_FEED_SECONDS = 120.0
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 AUDIO_EXTENSIONS = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp4")
 PERMANENT_REDIRECTS = (301, 308)
@@ -46,6 +50,13 @@ _TRACKING_PREFIX = re.compile(
     r"dts\.podtrac\.com/redirect\.[a-z0-9]+/)",
     re.IGNORECASE,
 )
+# Query parameters that only track the listener; anything else may name the file.
+_TRACKING_PARAM = re.compile(
+    r"^(?:utm_\w*|ref|source|src|from|aid|awcollectionid|awepisodeid|updated|ts|_)$",
+    re.IGNORECASE,
+)
+# An XML entity declaration anywhere in the document (see parse_feed).
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +86,9 @@ def audio_key(url: str) -> str:
     """The audio URL reduced to what identifies the file: no scheme, query or tracking prefix.
 
     Two items whose enclosures differ only in tracking redirects or query strings point to the
-    same audio, so they are the same episode.
+    same audio, so they are the same episode. When the path does not name an audio file
+    (`/play.php?id=17`, `/download?episode=3`) the query is what names it, so its non-tracking
+    parameters stay in the key; dropping them would make every episode of such a feed one.
     """
     parts = urlsplit(url)
     rest = (parts.netloc + parts.path).lower() if parts.netloc else parts.path
@@ -85,7 +98,12 @@ def audio_key(url: str) -> str:
         rest = _TRACKING_PREFIX.sub("", rest)
         if rest.startswith(("http://", "https://")):
             rest = rest.split("://", 1)[1]
-    return rest.rstrip("/")
+    rest = rest.rstrip("/")
+    if parts.query and not rest.endswith(AUDIO_EXTENSIONS):
+        params = sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAM.match(k))
+        if params:
+            rest += "?" + urlencode(params)
+    return rest
 
 
 def _is_local(url: str) -> bool:
@@ -100,11 +118,22 @@ def fetch_feed(
     timeout_s: float = 30.0,
     retries: int = 3,
     client: httpx.Client | None = None,
+    max_seconds: float = MAX_FEED_SECONDS,
 ) -> FeedFetch:
     """Conditional GET of a feed URL, or a read of a local feed file.
 
+    Args:
+        url: an http(s) URL or a local path.
+        etag: the validator of the last good poll, sent as If-None-Match.
+        last_modified: likewise, sent as If-Modified-Since.
+        timeout_s: the longest wait for a connection or for the next bytes.
+        retries: further tries after a timeout, a dropped connection or a 5xx.
+        client: an httpx client to use instead of a fresh one.
+        max_seconds: the whole fetch, retries included, must end within this.
+
     Raises:
-        FeedError: network failure after retries, 4xx/5xx, an oversized answer, a missing file.
+        FeedError: network failure after retries, 4xx/5xx, an oversized or too slow answer, a
+            missing file.
     """
     if _is_local(url):
         return _read_local_feed(Path(url), last_modified)
@@ -113,6 +142,8 @@ def fetch_feed(
         headers["If-None-Match"] = etag
     if last_modified:
         headers["If-Modified-Since"] = last_modified
+
+    deadline = time.monotonic() + max_seconds
 
     def attempt(http: httpx.Client) -> httpx.Response:
         with http.stream("GET", url, headers=headers) as response:
@@ -123,6 +154,10 @@ def fetch_feed(
                     body.extend(chunk)
                     if len(body) > MAX_FEED_BYTES:
                         raise FeedError(f"feed {url}: larger than {MAX_FEED_BYTES} bytes")
+                    if time.monotonic() > deadline:
+                        raise FeedError(
+                            f"feed {url}: still downloading after {max_seconds:.0f} s, given up"
+                        )
                 response._content = bytes(body)  # keep what was streamed for the caller
             return response
 
@@ -197,9 +232,10 @@ def parse_feed(
     head = content[:4096].lstrip().lower()
     if not content.strip():
         raise FeedError(f"feed {base_url}: empty response, not a feed")
-    if b"<!entity" in content[:65536].lower():
+    if _ENTITY_DECLARATION.search(content):
         # Entity declarations are how XML bombs and external-entity reads work; real feeds
-        # have no use for them, so refuse the document before any parser expands them.
+        # have no use for them, so refuse the document before any parser expands them. The
+        # whole document is searched: a long comment can push the DOCTYPE past any prefix.
         raise FeedError(f"feed {base_url}: declares XML entities, refused for safety")
     if (head.startswith((b"<!doctype html", b"<html")) or "html" in content_type.lower()) and (
         b"<rss" not in content[:65536]
@@ -283,13 +319,12 @@ def _episode_from_entry(
     audio_url = _resolve_url(enclosure["href"], base_url)
     guid = str(entry.get("id") or "").strip() or audio_url
     published = entry.get("published_parsed") or entry.get("updated_parsed")
-    published_at = (
-        datetime.fromtimestamp(calendar.timegm(published), tz=timezone.utc) if published else None
-    )
+    published_at = datetime.fromtimestamp(calendar.timegm(published), tz=UTC) if published else None
     try:
-        length = int(enclosure.get("length") or 0) or None
+        length = int(enclosure.get("length") or 0)
     except (TypeError, ValueError):
-        length = None
+        length = 0
+    length = length if length > 0 else None  # junk lengths ("lots", 0, -5) are unknown
     raw_transcripts = transcripts.get(guid) or transcripts.get(enclosure["href"].strip()) or []
     return EpisodeItem(
         guid=guid,
@@ -348,6 +383,7 @@ def poll_feed(
     timeout_s: float = 30.0,
     retries: int = 3,
     client: httpx.Client | None = None,
+    max_seconds: float = MAX_FEED_SECONDS,
 ) -> FeedPoll:
     """Fetch and parse one feed; a 304 (or an unchanged local file) costs nothing further.
 
@@ -361,6 +397,7 @@ def poll_feed(
         timeout_s=timeout_s,
         retries=retries,
         client=client,
+        max_seconds=max_seconds,
     )
     if fetched.not_modified:
         return FeedPoll(

@@ -27,6 +27,17 @@ class RetryableHTTPError(Exception):
         self.status_code = response.status_code
 
 
+class IncompleteBodyError(Exception):
+    """The connection closed before the whole body arrived, and HTTP itself could not tell.
+
+    A response without Content-Length ends when the connection closes, so a cut looks like a
+    complete short body; callers that know the expected size raise this to get another try.
+    """
+
+
+RETRYABLE = (httpx.TimeoutException, httpx.TransportError, RetryableHTTPError, IncompleteBodyError)
+
+
 def make_client(timeout_s: float) -> httpx.Client:
     return httpx.Client(
         timeout=httpx.Timeout(timeout_s, connect=min(timeout_s, 15.0)),
@@ -46,7 +57,7 @@ def with_retries(attempt: Callable[[], T], *, retries: int) -> T:
     for n in range(retries + 1):
         try:
             return attempt()
-        except (httpx.TimeoutException, httpx.TransportError, RetryableHTTPError):
+        except RETRYABLE:
             if n == retries:
                 raise
             time.sleep(delay)

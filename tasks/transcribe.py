@@ -26,9 +26,15 @@ BUNDLED_MODEL = "tiny.en"
 # A decoded file much shorter than the feed says is truncated: faster-whisper decodes what it
 # can and raises nothing, so compare durations.
 TRUNCATION_TOLERANCE = 0.85
-_ABBREVIATIONS = {"mr.", "mrs.", "ms.", "dr.", "st.", "vs.", "etc.", "inc.", "jr.", "sr.", "no."}
+_ABBREVIATIONS = {
+    *("mr. mrs. ms. dr. st. vs. etc. inc. jr. sr. no. a.m. p.m. e.g. i.e.".split()),
+}
 MAX_SENTENCE_WORDS = 60
 SENTENCE_PAUSE_S = 1.5
+# Whisper's defaults for dropping windows it decoded from silence or noise.
+NO_SPEECH_THRESHOLD = 0.6
+LOG_PROB_THRESHOLD = -1.0
+COMPRESSION_RATIO_THRESHOLD = 2.4
 
 Progress = Callable[[float, float], None]  # (seconds transcribed, total seconds)
 
@@ -112,6 +118,66 @@ def check_duration(decoded_s: float, expected_s: float | None) -> None:
         )
 
 
+def whisper_options(cfg: WhisperConfig) -> dict[str, Any]:
+    """The faster-whisper decoding options podsift uses for `cfg` (bench/ prints them too)."""
+    options: dict[str, Any] = {
+        "language": cfg.language,
+        "beam_size": cfg.beam_size,
+        "word_timestamps": cfg.word_timestamps,
+        # Each window is decoded on its own: conditioning on the previous window's text lets one
+        # misheard phrase repeat for minutes, and the batched pipeline cannot condition anyway.
+        "condition_on_previous_text": False,
+    }
+    if cfg.batch_size > 0:
+        options.update(
+            batch_size=cfg.batch_size,
+            # Word times come from cross-attention alignment, not from timestamp tokens, so
+            # the decoder need not emit those: fewer tokens per window, same words and times.
+            without_timestamps=cfg.without_timestamps,
+            vad_filter=cfg.vad_filter,
+            chunk_length=cfg.chunk_length,
+        )
+    else:
+        options.update(
+            vad_filter=cfg.vad_filter,
+            temperature=[0.0, 0.2, 0.4],
+            # Whisper invents text on silence and noise; these gates drop such windows.
+            no_speech_threshold=NO_SPEECH_THRESHOLD,
+            compression_ratio_threshold=COMPRESSION_RATIO_THRESHOLD,
+            log_prob_threshold=LOG_PROB_THRESHOLD,
+        )
+    return options
+
+
+def run_whisper(
+    model: Any, audio: np.ndarray, cfg: WhisperConfig, **overrides: Any
+) -> Iterable[Any]:
+    """Start decoding `audio`; returns faster-whisper's lazy segment iterator.
+
+    `overrides` replace entries of `whisper_options(cfg)`; bench/transcribe.py uses them to
+    measure settings that config.yaml does not expose.
+    """
+    options = whisper_options(cfg) | overrides
+    if options.get("batch_size", 0) > 0:
+        from faster_whisper import BatchedInferencePipeline
+
+        if not options.get("vad_filter") and "clip_timestamps" not in options:
+            # Without VAD the batched pipeline needs the windows named: plain fixed windows.
+            options["clip_timestamps"] = _fixed_windows(
+                audio.size / SAMPLE_RATE, float(options.get("chunk_length") or 30)
+            )
+        raw, _info = BatchedInferencePipeline(model=model).transcribe(audio, **options)
+    else:
+        options.pop("batch_size", None)
+        raw, _info = model.transcribe(audio, **options)
+    return raw
+
+
+def _fixed_windows(duration: float, length: float) -> list[dict[str, float]]:
+    starts = [i * length for i in range(int(duration // length) + 1)]
+    return [{"start": s, "end": min(s + length, duration)} for s in starts if duration - s > 0.1]
+
+
 def transcribe_audio(
     path: Path,
     cfg: WhisperConfig,
@@ -135,30 +201,9 @@ def transcribe_audio(
     duration = audio.size / SAMPLE_RATE
     check_duration(duration, expected_duration_s)
     model = load_model(cfg)
-    options: dict[str, Any] = {
-        "language": cfg.language,
-        "beam_size": cfg.beam_size,
-        "word_timestamps": cfg.word_timestamps,
-        "vad_filter": cfg.vad_filter,
-        # Whisper invents text on silence and noise; these gates drop such windows.
-        "no_speech_threshold": 0.6,
-        "compression_ratio_threshold": 2.4,
-        "log_prob_threshold": -1.0,
-        "condition_on_previous_text": False,
-    }
     try:
-        if cfg.batch_size > 0:
-            from faster_whisper import BatchedInferencePipeline
-
-            pipeline = BatchedInferencePipeline(model=model)
-            raw, _info = pipeline.transcribe(
-                audio,
-                batch_size=cfg.batch_size,
-                without_timestamps=not cfg.word_timestamps,
-                **options,
-            )
-        else:
-            raw, _info = model.transcribe(audio, temperature=[0.0, 0.2, 0.4], **options)
+        raw = run_whisper(model, audio, cfg)
+        del audio  # the pipeline holds what it needs; the caller's copy is not needed
         segments = _collect(raw, duration, cfg.max_seconds_per_episode, progress)
     except (AudioError, TranscriptionError):
         raise
@@ -172,6 +217,16 @@ def transcribe_audio(
     )
 
 
+def _invented(seg: Any) -> bool:
+    """Whisper's own silence gate, which the batched pipeline does not apply."""
+    no_speech = getattr(seg, "no_speech_prob", 0.0) or 0.0
+    logprob = getattr(seg, "avg_logprob", 0.0) or 0.0
+    ratio = getattr(seg, "compression_ratio", 0.0) or 0.0
+    return (no_speech > NO_SPEECH_THRESHOLD and logprob < LOG_PROB_THRESHOLD) or (
+        ratio > COMPRESSION_RATIO_THRESHOLD
+    )
+
+
 def _collect(
     raw: Iterable[Any], duration: float, limit_s: float, progress: Progress | None
 ) -> list[Segment]:
@@ -180,7 +235,7 @@ def _collect(
     for seg in raw:
         words = tuple(Word(round(w.start, 3), round(w.end, 3), w.word) for w in (seg.words or ()))
         text = seg.text.strip()
-        if text:
+        if text and not _invented(seg):
             out.append(Segment(round(seg.start, 3), round(seg.end, 3), text, words))
         if progress is not None:
             progress(min(seg.end, duration), duration)

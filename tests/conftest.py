@@ -209,3 +209,82 @@ def write_config(tmp_path: Path, feeds: list[str], **extra: Any) -> Path:
     path = tmp_path / "config.yaml"
     path.write_text(yaml.safe_dump(data), encoding="utf-8")
     return path
+
+
+def check_warehouse_invariants(warehouse: Path, data_dir: Path | None = None) -> None:
+    """Assert what must hold after any sequence of runs, killed or not, ends with a normal one.
+
+    No half-loaded episode, no orphaned or duplicated rows, no run left 'running', and staged
+    files named only from hashes with no partial files left behind.
+    """
+    import re
+
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+
+        def rows(sql: str) -> list[tuple[Any, ...]]:
+            return con.execute(sql).fetchall()
+
+        assert rows("SELECT run_id FROM runs WHERE status = 'running'") == []
+        assert (
+            rows(
+                "SELECT episode_id, status FROM episodes "
+                "WHERE status NOT IN ('done', 'failed', 'skipped')"
+            )
+            == []
+        )
+        assert (
+            rows(
+                "SELECT episode_id FROM episodes WHERE status = 'done' AND (error IS NOT NULL OR "
+                "episode_id NOT IN (SELECT episode_id FROM segments))"
+            )
+            == []
+        ), "a done episode without its segments"
+        assert (
+            rows(
+                "SELECT episode_id FROM episodes WHERE status <> 'done' "
+                "AND (coalesce(error, '') = '' "
+                "OR episode_id IN (SELECT episode_id FROM segments UNION ALL "
+                "SELECT episode_id FROM ad_spans UNION ALL SELECT episode_id FROM facts))"
+            )
+            == []
+        ), "a failed or skipped episode with rows, or without an error"
+        for table in ("segments", "ad_spans", "facts"):
+            assert (
+                rows(
+                    f"SELECT episode_id FROM {table} WHERE episode_id NOT IN "
+                    "(SELECT episode_id FROM episodes)"
+                )
+                == []
+            ), f"orphaned {table}"
+            assert (
+                rows(
+                    f"SELECT episode_id FROM {table} GROUP BY episode_id "
+                    "HAVING count(*) <> max(seq) + 1 OR min(seq) <> 0"
+                )
+                == []
+            ), f"{table} with gaps or duplicates in seq"
+        assert rows("SELECT feed_id, guid FROM episodes GROUP BY ALL HAVING count(*) > 1") == []
+        assert (
+            rows(
+                "SELECT feed_id, audio_key FROM episodes WHERE audio_key IS NOT NULL "
+                "GROUP BY ALL HAVING count(*) > 1"
+            )
+            == []
+        ), "the same audio loaded twice"
+        assert (
+            rows("SELECT episode_id FROM episodes WHERE feed_id NOT IN (SELECT feed_id FROM feeds)")
+            == []
+        )
+    finally:
+        con.close()
+    if data_dir is not None:
+        names = {
+            "audio": re.compile(r"^[0-9a-f]{20}\.audio$"),
+            "transcripts": re.compile(r"^[0-9a-f]{20}\.json$"),
+        }
+        for folder, pattern in names.items():
+            for path in (data_dir / folder).glob("*") if (data_dir / folder).exists() else ():
+                assert pattern.match(path.name), f"unexpected file {path}"

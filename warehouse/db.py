@@ -11,7 +11,7 @@ import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -29,7 +29,7 @@ class WarehouseError(PodsiftError):
 
 def utcnow() -> datetime:
     """Now, as the naive UTC timestamp the warehouse stores."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -69,7 +69,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
-def _is_lock_conflict(exc: Exception) -> bool:
+def is_lock_conflict(exc: Exception) -> bool:
     text = str(exc)
     return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
 
@@ -93,7 +93,7 @@ def open_connection(
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
-            if not _is_lock_conflict(exc):
+            if not is_lock_conflict(exc):
                 raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
             if time.monotonic() >= deadline:
                 raise WarehouseBusyError(

@@ -8,7 +8,7 @@ at all.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -130,7 +130,7 @@ def retryable_episodes(
     found = []
     for row in rows:
         known = KnownEpisode(*row[:5])
-        published = row[7].replace(tzinfo=timezone.utc) if row[7] else None
+        published = row[7].replace(tzinfo=UTC) if row[7] else None
         item = EpisodeItem(
             guid=row[1],
             title=row[5] or "",
@@ -291,4 +291,4 @@ def _naive_utc(value: datetime | None) -> datetime | None:
     """The warehouse stores naive UTC timestamps."""
     if value is None or value.tzinfo is None:
         return value
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    return value.astimezone(UTC).replace(tzinfo=None)

@@ -1,0 +1,338 @@
+"""Feeds on a bad day: golden parser files, and fetches from a real loopback HTTP server.
+
+Every failure must become a `FeedError` naming the feed and the problem; nothing is expanded,
+fetched from elsewhere or held open for ever.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import socket
+import time
+import tracemalloc
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+import tasks.feeds
+from flows.daily import plan_jobs
+from tasks.config import Config
+from tasks.errors import FeedError
+from tasks.feeds import audio_key, parse_feed, poll_feed
+from tasks.records import EpisodeItem
+from tests.conftest import DATA, FeedServer, Route, rss
+from warehouse.store import KnownEpisode
+
+FEEDS = DATA / "feeds"
+GOLDEN_BASE = "https://feeds.example.org/show/feed.rss"
+GOLDEN = sorted(FEEDS.glob("*.rss"))
+
+
+def _as_json(content: bytes) -> dict[str, object]:
+    """What the golden files record: the parsed feed, or the error with the URL as {base}."""
+    try:
+        title, episodes = parse_feed(content, GOLDEN_BASE)
+    except FeedError as exc:
+        return {"error": str(exc).replace(GOLDEN_BASE, "{base}")}
+    return {
+        "title": title,
+        "episodes": [
+            {
+                "guid": e.guid,
+                "title": e.title,
+                "audio_url": e.audio_url,
+                "published_at": e.published_at.isoformat() if e.published_at else None,
+                "duration_s": e.duration_s,
+                "audio_length": e.audio_length,
+                "audio_type": e.audio_type,
+            }
+            for e in episodes
+        ],
+    }
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
+def test_golden_feed(path: Path) -> None:
+    expected_path = path.with_name(path.stem + ".expected.json")
+    expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    assert _as_json(path.read_bytes()) == expected
+
+
+def test_every_golden_feed_has_its_expectation() -> None:
+    assert len(GOLDEN) >= 15
+    for path in FEEDS.glob("*.expected.json"):
+        assert path.with_name(path.name.replace(".expected.json", ".rss")).exists(), path
+
+
+@pytest.mark.parametrize("name", ["entity_bomb", "entity_bomb_after_comment"])
+def test_entity_bomb_is_refused_fast_without_memory_blowup(name: str) -> None:
+    content = (FEEDS / f"{name}.rss").read_bytes()
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(FeedError, match="declares XML entities, refused for safety"):
+            parse_feed(content, GOLDEN_BASE)
+        elapsed = time.monotonic() - started
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Expanded, &lol9; is a billion "lol"s (3 GB); refused, it costs about the document itself.
+    assert elapsed < 1.0
+    assert peak < 2 * 1024 * 1024
+
+
+def test_external_dtd_is_never_fetched(server: FeedServer) -> None:
+    server.add("/evil.dtd", body=b'<!ENTITY title "stolen">', headers={"Content-Type": "text/xml"})
+    body = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss SYSTEM "'
+        + server.url("/evil.dtd").encode()
+        + b'">\n<rss version="2.0"><channel><title>Plain</title><item><guid>1</guid>'
+        b'<enclosure url="a.mp3" type="audio/mpeg" length="10"/></item></channel></rss>'
+    )
+    url = server.add("/dtd.xml", body=body, headers={"Content-Type": "application/rss+xml"})
+    poll = poll_feed(url, retries=0)
+    assert [e.guid for e in poll.episodes] == ["1"]
+    assert server.hits("/evil.dtd") == 0
+    # A reference to an entity only the external DTD could define is an error, not a fetch.
+    body2 = body.replace(b"<title>Plain</title>", b"<title>&title;</title>")
+    url2 = server.add("/dtd2.xml", body=body2, headers={"Content-Type": "application/rss+xml"})
+    with pytest.raises(FeedError, match="malformed XML"):
+        poll_feed(url2, retries=0)
+    assert server.hits("/evil.dtd") == 0
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_unreachable_host() -> None:
+    url = f"http://127.0.0.1:{closed_port()}/feed.xml"
+    started = time.monotonic()
+    with pytest.raises(FeedError) as err:
+        poll_feed(url, timeout_s=2, retries=2)
+    assert str(err.value).startswith(f"feed {url}: cannot connect")
+    assert time.monotonic() - started < 5
+
+
+def _sleep_then_answer(seconds: float, body: bytes = b"") -> object:
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        time.sleep(seconds)
+        try:
+            req.send_response(200)
+            req.send_header("Content-Length", str(len(body)))
+            req.end_headers()
+            req.wfile.write(body)
+        except OSError:  # the client gave up, as it should
+            pass
+
+    return handler
+
+
+def test_timeout_is_retried_then_reported(server: FeedServer) -> None:
+    url = server.add("/slow.xml", Route(handler=_sleep_then_answer(2.0)))  # type: ignore[arg-type]
+    started = time.monotonic()
+    with pytest.raises(FeedError, match=r"feed http://127\.0\.0\.1:\d+/slow\.xml: timed out"):
+        poll_feed(url, timeout_s=0.3, retries=1)
+    assert server.hits("/slow.xml") == 2  # one retry
+    assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.parametrize(("status", "reason"), [(404, "Not Found"), (410, "Gone")])
+def test_4xx_is_final_and_not_retried(server: FeedServer, status: int, reason: str) -> None:
+    url = server.add("/gone.xml", status=status, body=b"nope", etag=False)
+    with pytest.raises(FeedError) as err:
+        poll_feed(url, retries=3)
+    assert str(err.value) == f"feed {url}: HTTP {status} {reason}"
+    assert server.hits("/gone.xml") == 1
+
+
+def test_500_then_success_is_retried(server: FeedServer) -> None:
+    body = rss([{"guid": "a", "url": "a.mp3"}])
+    url = server.add("/flaky.xml", body=body, fail_first=2)
+    poll = poll_feed(url, retries=2)
+    assert [e.guid for e in poll.episodes] == ["a"]
+    assert server.hits("/flaky.xml") == 3
+
+
+def test_500_for_ever_is_reported_after_retries(server: FeedServer) -> None:
+    url = server.add("/down.xml", body=b"", fail_first=100)
+    with pytest.raises(FeedError, match="server error HTTP 500, still failing after retries"):
+        poll_feed(url, retries=2)
+    assert server.hits("/down.xml") == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "permanent"), [(301, True), (302, False), (307, False), (308, True)]
+)
+def test_redirects_are_followed_and_permanent_ones_reported(
+    server: FeedServer, status: int, permanent: bool
+) -> None:
+    body = rss([{"guid": "r1", "url": "audio/r1.mp3"}], title="Moved Show")
+    new = server.add("/new/feed.xml", body=body)
+    old = server.add("/old.xml", status=status, location=new)
+    poll = poll_feed(old, retries=0)
+    assert poll.title == "Moved Show"
+    assert poll.new_url == (new if permanent else None)
+    # Relative enclosures resolve against where the feed really is.
+    assert poll.episodes[0].audio_url == server.url("/new/audio/r1.mp3")
+
+
+def test_mixed_redirect_chain_is_not_permanent(server: FeedServer) -> None:
+    final = server.add("/final.xml", body=rss([]))
+    hop = server.add("/hop.xml", status=302, location=final)
+    first = server.add("/first.xml", status=301, location=hop)
+    assert poll_feed(first, retries=0).new_url is None
+
+
+def test_redirect_loop_is_reported(server: FeedServer) -> None:
+    server.add("/a.xml", status=302, location=server.url("/b.xml"))
+    server.add("/b.xml", status=302, location=server.url("/a.xml"))
+    with pytest.raises(FeedError, match="too many redirects"):
+        poll_feed(server.url("/a.xml"), retries=0)
+
+
+def test_html_page_with_feed_content_type_is_refused(server: FeedServer) -> None:
+    url = server.add(
+        "/login.xml",
+        body=b"<!DOCTYPE html><html><body>Please log in</body></html>",
+        headers={"Content-Type": "application/rss+xml"},
+    )
+    with pytest.raises(FeedError, match="got an HTML page, not an RSS or Atom feed"):
+        poll_feed(url, retries=0)
+
+
+def test_oversized_and_gzip_bomb_feeds_are_refused(
+    server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tasks.feeds, "MAX_FEED_BYTES", 1024 * 1024)
+    url = server.add("/huge.xml", body=b" " * (2 * 1024 * 1024))
+    with pytest.raises(FeedError, match="larger than 1048576 bytes"):
+        poll_feed(url, retries=0)
+    # 8 MB of zeros compress to a few KB; the cap counts what decompression produces.
+    packed = gzip.compress(b"\0" * (8 * 1024 * 1024))
+    assert len(packed) < 20_000
+    url = server.add("/bomb.xml", body=packed, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(FeedError, match="larger than 1048576 bytes"):
+        poll_feed(url, retries=0)
+
+
+def _trickle(req: BaseHTTPRequestHandler) -> None:
+    """A byte every 50 ms: never slow enough for a read timeout, never finished."""
+    try:
+        req.send_response(200)
+        req.send_header("Content-Length", "100000")
+        req.end_headers()
+        for _ in range(400):
+            req.wfile.write(b" ")
+            req.wfile.flush()
+            time.sleep(0.05)
+    except OSError:
+        pass
+
+
+def test_trickling_feed_hits_the_time_cap(server: FeedServer) -> None:
+    url = server.add("/trickle.xml", Route(handler=_trickle))
+    started = time.monotonic()
+    with pytest.raises(FeedError, match=r"still downloading after 1 s, given up"):
+        poll_feed(url, timeout_s=2, retries=0, max_seconds=1.0)
+    assert time.monotonic() - started < 3
+
+
+def test_missing_local_feed_file(tmp_path: Path) -> None:
+    with pytest.raises(FeedError, match="feed file not found"):
+        poll_feed(str(tmp_path / "nope.xml"))
+
+
+# --- one episode, however its identity drifts ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("https://cdn.example.org/ep1.mp3", "https://cdn.example.org/ep1.mp3?utm_source=rss"),
+        ("https://cdn.example.org/ep1.mp3", "http://CDN.example.org/ep1.mp3?token=abc"),
+        (
+            "https://cdn.example.org/ep1.mp3",
+            "https://dts.podtrac.com/redirect.mp3/cdn.example.org/ep1.mp3",
+        ),
+        (
+            "https://chrt.fm/track/ABC123/cdn.example.org/ep1.mp3",
+            "https://op3.dev/e/pdst.fm/e/cdn.example.org/ep1.mp3?aid=rss",
+        ),
+        ("https://host.example/play.php?id=17", "https://host.example/play.php?utm_medium=x&id=17"),
+    ],
+)
+def test_audio_key_ignores_tracking(a: str, b: str) -> None:
+    assert audio_key(a) == audio_key(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("https://host.example/play.php?id=17", "https://host.example/play.php?id=18"),
+        ("https://host.example/download?episode=1", "https://host.example/download?episode=2"),
+        ("https://cdn.example.org/ep1.mp3", "https://cdn.example.org/ep2.mp3"),
+    ],
+)
+def test_audio_key_keeps_what_names_the_file(a: str, b: str) -> None:
+    assert audio_key(a) != audio_key(b)
+
+
+def _item(guid: str, url: str, day: int = 1) -> EpisodeItem:
+    from datetime import UTC, datetime
+
+    return EpisodeItem(
+        guid=guid, title=guid, audio_url=url, published_at=datetime(2025, 3, day, tzinfo=UTC)
+    )
+
+
+def _known(guid: str, url: str, status: str = "done", attempts: int = 1) -> KnownEpisode:
+    return KnownEpisode(f"id-{guid}", guid, audio_key(url), status, attempts)
+
+
+def test_plan_changed_guid_same_audio_is_not_new() -> None:
+    known = [_known("old-guid", "https://cdn.example.org/ep1.mp3")]
+    items = [_item("new-guid", "https://cdn.example.org/ep1.mp3?utm_source=feed")]
+    jobs, new = plan_jobs("f", items, known, [], Config())
+    assert (jobs, new) == ([], 0)
+
+
+def test_plan_changed_tracking_prefix_same_guid_is_not_new() -> None:
+    known = [_known("g1", "https://cdn.example.org/ep1.mp3")]
+    items = [_item("g1", "https://pdst.fm/e/chrt.fm/track/XYZ/cdn.example.org/ep1.mp3?x=2")]
+    jobs, new = plan_jobs("f", items, known, [], Config())
+    assert (jobs, new) == ([], 0)
+
+
+def test_plan_query_named_files_are_distinct_episodes() -> None:
+    items = [
+        _item("g1", "https://host.example/play.php?id=1", day=1),
+        _item("g2", "https://host.example/play.php?id=2", day=2),
+    ]
+    jobs, new = plan_jobs("f", items, [], [], Config())
+    assert new == 2
+    assert sorted(j.item.guid for j in jobs) == ["g1", "g2"]
+
+
+def test_plan_same_audio_twice_in_one_feed_is_one_job() -> None:
+    items = [
+        _item("g1", "https://cdn.example.org/ep1.mp3", day=2),
+        _item("g1-copy", "https://dts.podtrac.com/redirect.mp3/cdn.example.org/ep1.mp3", day=1),
+    ]
+    jobs, new = plan_jobs("f", items, [], [], Config())
+    assert new == 1 and [j.item.guid for j in jobs] == ["g1"]
+
+
+def test_plan_failed_episode_is_retried_until_max_attempts() -> None:
+    url = "https://cdn.example.org/ep1.mp3"
+    cfg = Config(max_attempts=3)
+    for attempts, retried in [(1, True), (2, True), (3, False), (4, False)]:
+        known = [_known("g1", url, status="failed", attempts=attempts)]
+        jobs, new = plan_jobs("f", [_item("g1", url)], known, [], cfg)
+        assert new == 0
+        assert [j.attempts for j in jobs] == ([attempts + 1] if retried else [])

@@ -1,0 +1,89 @@
+"""`podsift serve` really runs the daily flow on its own, on a once-a-minute cron.
+
+Slow on purpose: it starts a real local Prefect server, serves the deployment, waits for the
+scheduler to start a run, then stops everything with Ctrl-C (SIGINT).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def finished_runs(warehouse: Path) -> list[tuple[str, int]]:
+    if not warehouse.exists():
+        return []
+    try:
+        con = duckdb.connect(str(warehouse), read_only=True)
+    except duckdb.Error:
+        return []  # the flow holds it right now
+    try:
+        return con.execute(
+            "SELECT status, episodes_done FROM runs WHERE finished_at IS NOT NULL"
+        ).fetchall()
+    except duckdb.Error:
+        return []
+    finally:
+        con.close()
+
+
+def test_serve_runs_the_flow_on_schedule(tmp_path: Path) -> None:
+    shutil.copytree(REPO / "demo", tmp_path / "demo")
+    config = tmp_path / "config.yaml"
+    config.write_text(
+        "feeds:\n  - url: demo/feed.xml\n    name: demo\n"
+        "schedule: {cron: '* * * * *', timezone: UTC}\n",
+        encoding="utf-8",
+    )
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
+    log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flows.cli", "serve", "--config", str(config), "--port",
+         str(port)],
+        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )
+    warehouse = tmp_path / "data" / "warehouse.duckdb"
+    try:
+        deadline = time.monotonic() + 420
+        runs: list[tuple[str, int]] = []
+        while time.monotonic() < deadline and not runs:
+            assert proc.poll() is None, (tmp_path / "serve.log").read_text()
+            time.sleep(3)
+            runs = finished_runs(warehouse)
+        assert runs, "no scheduled run finished:\n" + (tmp_path / "serve.log").read_text()
+        assert runs[0] == ("ok", 3)
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            code = proc.wait()
+        log.close()
+    output = (tmp_path / "serve.log").read_text()
+    assert code == 0, output
+    assert "starting a local Prefect server" in output
+    assert "Prefect server stopped" in output
+    with socket.socket() as sock:  # the server is gone: nothing answers on its port
+        assert sock.connect_ex(("127.0.0.1", port)) != 0

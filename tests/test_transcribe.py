@@ -1,0 +1,131 @@
+"""Transcription with the real bundled model (tiny.en) on short committed audio."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tasks.config import WhisperConfig
+from tasks.errors import AudioError, TranscriptionError
+from tasks.records import Segment, Word
+from tasks.transcribe import (
+    MAX_SENTENCE_WORDS,
+    check_duration,
+    decode,
+    resolve_model,
+    split_sentences,
+    transcribe_audio,
+)
+from tests.conftest import AUDIO
+
+DEFAULTS = WhisperConfig()
+
+
+def _words(text: str) -> set[str]:
+    return {w.strip(".,!?").lower() for w in text.split()}
+
+
+@pytest.mark.parametrize("batch_size", [DEFAULTS.batch_size, 0], ids=["batched", "sequential"])
+def test_speech_is_transcribed_with_word_timestamps(batch_size: int) -> None:
+    cfg = DEFAULTS.model_copy(update={"batch_size": batch_size})
+    seen: list[tuple[float, float]] = []
+    transcript = transcribe_audio(
+        AUDIO / "speech_short.mp3", cfg, progress=lambda done, total: seen.append((done, total))
+    )
+    expected = _words((AUDIO / "speech_short.txt").read_text())
+    heard = _words(" ".join(s.text for s in transcript.segments))
+    assert len(expected & heard) >= len(expected) * 0.6, heard
+    assert transcript.source == "whisper:tiny.en"
+    assert transcript.duration_s is not None and 3 < transcript.duration_s < 10
+    words = [w for s in transcript.segments for w in s.words]
+    assert words, "word timestamps are kept"
+    assert all(0 <= w.start <= w.end <= transcript.duration_s + 0.5 for w in words)
+    assert all(a.start <= b.start for a, b in zip(words, words[1:], strict=False))
+    for segment in transcript.segments:
+        assert segment.start == segment.words[0].start and segment.end == segment.words[-1].end
+    assert seen[-1] == (transcript.duration_s, transcript.duration_s)
+
+
+@pytest.mark.parametrize("name", ["silence.mp3", "tone.mp3"])
+def test_no_speech_gives_no_segments(name: str) -> None:
+    transcript = transcribe_audio(AUDIO / name, DEFAULTS)
+    assert transcript.segments == ()
+    assert transcript.duration_s and transcript.duration_s > 1
+
+
+def test_truncated_download_is_refused(tmp_path: Path) -> None:
+    data = (AUDIO / "episode_a.mp3").read_bytes()
+    cut = tmp_path / "cut.mp3"
+    cut.write_bytes(data[: len(data) * 2 // 5])
+    with pytest.raises(AudioError, match=r"audio is truncated: decoded \d+ s of the 21 s"):
+        transcribe_audio(cut, DEFAULTS, expected_duration_s=21)
+
+
+@pytest.mark.parametrize(
+    "content", [b"", b"<html><body>not audio</body></html>" * 50, bytes(range(256)) * 40]
+)
+def test_garbage_is_refused(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "episode.mp3"
+    path.write_bytes(content)
+    with pytest.raises(AudioError, match="audio"):
+        transcribe_audio(path, DEFAULTS)
+
+
+def test_check_duration() -> None:
+    check_duration(20.0, 21.0)
+    check_duration(5.0, None)
+    check_duration(2.0, 8.0)  # too short to judge
+    with pytest.raises(AudioError, match="decoded 10 s of the 60 s"):
+        check_duration(10.0, 60.0)
+
+
+def test_per_episode_time_limit() -> None:
+    cfg = DEFAULTS.model_copy(update={"max_seconds_per_episode": 1e-6})
+    with pytest.raises(TranscriptionError, match="per-episode limit"):
+        transcribe_audio(AUDIO / "episode_a.mp3", cfg)
+
+
+def test_decode_is_16k_mono_float() -> None:
+    audio = decode(AUDIO / "speech_short.mp3")
+    assert audio.dtype.name == "float32" and audio.ndim == 1
+    assert 3 * 16000 < audio.size < 10 * 16000
+
+
+def test_bundled_model_resolves_to_a_folder() -> None:
+    assert Path(resolve_model("tiny.en"), "model.bin").exists()
+    assert resolve_model("small.en") == "small.en"
+
+
+def _seg(*tokens: tuple[float, float, str]) -> Segment:
+    words = tuple(Word(s, e, w) for s, e, w in tokens)
+    return Segment(words[0].start, words[-1].end, "".join(w.word for w in words).strip(), words)
+
+
+def test_split_sentences_on_ends_pauses_and_abbreviations() -> None:
+    seg = _seg(
+        (0.0, 0.4, " Dr."),
+        (0.4, 0.8, " Lee"),
+        (0.8, 1.2, " spoke."),
+        (1.3, 1.6, " Then"),
+        (1.6, 2.0, " silence"),
+        (4.0, 4.4, " and"),  # 2 s pause: a new segment
+        (4.4, 4.8, " more?"),
+        (4.9, 5.2, " Yes"),
+    )
+    out = split_sentences([seg, Segment(9.0, 10.0, "No words here.")])
+    assert [(s.start, s.end, s.text) for s in out] == [
+        (0.0, 1.2, "Dr. Lee spoke."),
+        (1.3, 2.0, "Then silence"),
+        (4.0, 4.8, "and more?"),
+        (4.9, 5.2, "Yes"),
+        (9.0, 10.0, "No words here."),
+    ]
+
+
+def test_split_sentences_cuts_run_on_speech_at_a_comma() -> None:
+    tokens = [(i * 0.3, i * 0.3 + 0.25, " word" + ("," if i % 10 == 9 else "")) for i in range(150)]
+    out = split_sentences([_seg(*tokens)])
+    assert len(out) > 1
+    assert all(len(s.words) <= MAX_SENTENCE_WORDS + 10 for s in out)
+    assert sum(len(s.words) for s in out) == 150
