@@ -4,18 +4,26 @@ Users and tests do NOT need this script: every MP3 it writes, `demo/feed.xml` an
 under `tests/data/audio/` are committed. Run it only after editing a script, to rebuild them.
 
 It needs espeak-ng and ffmpeg on PATH (Debian: `apt-get install espeak-ng ffmpeg`) and uses
-nothing else outside the standard library. Output is deterministic for a given espeak-ng and
-ffmpeg version: no timestamps or encoder strings are written into the MP3s or the feed.
+nothing else outside the standard library. Output is byte-for-byte deterministic for a given
+espeak-ng and ffmpeg version: no timestamps or encoder strings go into the MP3s or the feed.
 
 Usage:
-    python scripts/make_audio.py           # writes demo/audio/*.mp3, demo/feed.xml, tests/data/audio/*
-    python scripts/make_audio.py --check   # only verifies that espeak-ng and ffmpeg exist
+    python scripts/make_audio.py           # rebuild demo/ and tests/data/audio/
+    python scripts/make_audio.py --check   # only verify that espeak-ng and ffmpeg exist
 
-Script format (`demo/scripts/*.txt`, `tests/data/audio/scripts/*.txt`):
-    # key: value                 metadata for the feed (title, date, sponsor, notes); not spoken
+Inputs and outputs:
+    demo/scripts/<ep>.txt              -> demo/audio/<ep>.mp3, then demo/feed.xml
+    tests/data/audio/scripts/<x>.txt   -> tests/data/audio/<x>.mp3, plus <x>.txt (the exact
+                                          spoken words, one part a line) and <x>.json (the
+                                          start/end, speaker and kind, ad or content, of each part)
+    (generated)                        -> tests/data/audio/silence.mp3 and tone.mp3 (440 Hz)
+
+Script format:
+    # key: value                 not spoken; demo scripts set title, date, sponsor and notes
     [speaker] text ...           one spoken part; the speaker picks the voice (see VOICES)
     [speaker:ad] text ...        a part that is an advertisement (read by that speaker)
-A part runs until the next `[...]` marker; blank lines are ignored.
+A part runs until the next `[...]` marker; blank lines are ignored. Numbers are spelled out
+("twenty thirty") because espeak-ng reads "$310" as "dollar three hundred ten".
 """
 
 from __future__ import annotations
@@ -28,8 +36,8 @@ import subprocess
 import sys
 import tempfile
 from dataclasses import dataclass
-from email.utils import format_datetime
 from datetime import datetime
+from email.utils import format_datetime
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -79,7 +87,9 @@ VOICES: dict[str, Voice] = {
     "host": Voice("en-us+m3", 150, 45),
     "guest": Voice("en-gb", 150, 55),
     "guest2": Voice("en-us+f2", 150, 60),
-    "announcer": Voice("en-us", 150, 60),
+    "announcer": Voice("en-us", 150, 65),
+    # A second, deeper ad voice for a show with two sponsors (bench/data/long_episode.script).
+    "announcer2": Voice("en-us+m3", 155, 30),
 }
 
 
@@ -255,7 +265,9 @@ def render_lavfi(source: str, out: Path) -> RenderedAudio:
 
 
 def load_scripts(folder: Path) -> list[EpisodeScript]:
-    return [parse_script(p.stem, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.txt"))]
+    return [
+        parse_script(p.stem, p.read_text(encoding="utf-8")) for p in sorted(folder.glob("*.txt"))
+    ]
 
 
 def format_duration(seconds: float) -> str:
@@ -288,14 +300,16 @@ def build_feed(episodes: list[tuple[EpisodeScript, RenderedAudio]], feed_dir: Pa
     sub(channel, itunes("explicit"), "false")
     ET.SubElement(channel, itunes("category"), {"text": "News"})
 
+    def published(script: EpisodeScript) -> datetime:
+        return datetime.strptime(script.meta["date"], "%Y-%m-%d %H:%M:%S %z")
+
     # Newest first, as real feeds list them.
-    for script, audio in sorted(episodes, key=lambda e: e[0].meta["date"], reverse=True):
+    for script, audio in sorted(episodes, key=lambda e: published(e[0]), reverse=True):
         meta = script.meta
-        published = datetime.strptime(meta["date"], "%Y-%m-%d %H:%M:%S %z")
         item = sub(channel, "item")
         sub(item, "title", meta["title"])
         sub(item, "guid", f"podsift-demo-{script.name}", isPermaLink="false")
-        sub(item, "pubDate", format_datetime(published))
+        sub(item, "pubDate", format_datetime(published(script)))
         sub(item, "description", meta["notes"])
         sub(item, itunes("duration"), format_duration(audio.duration_s))
         sub(item, itunes("episodeType"), "full")

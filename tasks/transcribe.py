@@ -173,6 +173,31 @@ def run_whisper(
     return raw
 
 
+def speech_windows(audio: np.ndarray, max_s: float) -> list[dict[str, float]]:
+    """Windows of at most `max_s` seconds covering the speech, cut only where nobody speaks.
+
+    faster-whisper's own VAD chunking glues speech regions together with the pauses between
+    them removed; Whisper then hears sentences run into each other and drops or garbles words.
+    These windows keep each stretch of audio contiguous (pauses and all) and skip only what
+    lies between windows: silence and music longer than a pause.
+    """
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    regions = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=300))
+    limit = int(max_s * SAMPLE_RATE)
+    windows: list[list[int]] = []
+    for region in regions:
+        start, end = int(region["start"]), int(region["end"])
+        if windows and end - windows[-1][0] <= limit:
+            windows[-1][1] = end
+            continue
+        while end - start > limit:  # one region longer than a window: plain cuts
+            windows.append([start, start + limit])
+            start += limit
+        windows.append([start, end])
+    return [{"start": s / SAMPLE_RATE, "end": e / SAMPLE_RATE} for s, e in windows]
+
+
 def _fixed_windows(duration: float, length: float) -> list[dict[str, float]]:
     starts = [i * length for i in range(int(duration // length) + 1)]
     return [{"start": s, "end": min(s + length, duration)} for s in starts if duration - s > 0.1]

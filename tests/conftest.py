@@ -288,3 +288,12 @@ def check_warehouse_invariants(warehouse: Path, data_dir: Path | None = None) ->
         for folder, pattern in names.items():
             for path in (data_dir / folder).glob("*") if (data_dir / folder).exists() else ():
                 assert pattern.match(path.name), f"unexpected file {path}"
+
+
+def closed_port() -> int:
+    """A port on 127.0.0.1 that nothing listens on (bound once, then released)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -38,7 +38,9 @@ def serve_two_episodes(server: FeedServer) -> str:
     for i, name in enumerate(("episode_a", "episode_b")):
         server.add(
             f"/audio/{name}.mp3",
-            Route(body=(AUDIO / f"{name}.mp3").read_bytes(), headers={"Content-Type": "audio/mpeg"}),
+            Route(
+                body=(AUDIO / f"{name}.mp3").read_bytes(), headers={"Content-Type": "audio/mpeg"}
+            ),
         )
         items.append(
             {

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import socket
 import time
 import tracemalloc
 from http.server import BaseHTTPRequestHandler
@@ -22,7 +21,7 @@ from tasks.config import Config
 from tasks.errors import FeedError
 from tasks.feeds import audio_key, parse_feed, poll_feed
 from tasks.records import EpisodeItem
-from tests.conftest import DATA, FeedServer, Route, rss
+from tests.conftest import DATA, FeedServer, Route, closed_port, rss
 from warehouse.store import KnownEpisode
 
 FEEDS = DATA / "feeds"
@@ -101,13 +100,6 @@ def test_external_dtd_is_never_fetched(server: FeedServer) -> None:
     with pytest.raises(FeedError, match="malformed XML"):
         poll_feed(url2, retries=0)
     assert server.hits("/evil.dtd") == 0
-
-
-def closed_port() -> int:
-    """A port on 127.0.0.1 that nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def test_unreachable_host() -> None:

@@ -52,7 +52,7 @@ def serve_show(server: FeedServer) -> None:
             "url": server.url("/audio/episode_a.mp3"),
             "pub": "Mon, 03 Mar 2025 06:00:00 +0000",
             "duration": "0:21",
-            "description": "This week: tomatoes. Supported by Fernleaf Seeds.",
+            "description": "This week: tomatoes. Supported by Seed Box.",
         },
         {
             "guid": "garden-2",
@@ -60,7 +60,7 @@ def serve_show(server: FeedServer) -> None:
             "url": server.url("/audio/episode_b.mp3"),
             "pub": "Mon, 10 Mar 2025 06:00:00 +0000",
             "duration": "0:21",
-            "description": "Bees and flowers. Supported by Fernleaf Seeds.",
+            "description": "Bees and flowers. Supported by Seed Box.",
         },
         {
             "guid": "garden-3",

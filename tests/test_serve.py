@@ -59,9 +59,11 @@ def test_serve_runs_the_flow_on_schedule(tmp_path: Path) -> None:
     env["PREFECT_HOME"] = str(tmp_path / "prefect-home")
     log = open(tmp_path / "serve.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(
-        [sys.executable, "-m", "flows.cli", "serve", "--config", str(config), "--port",
-         str(port)],
-        cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT,
+        [sys.executable, "-m", "flows.cli", "serve", "--config", str(config), "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     warehouse = tmp_path / "data" / "warehouse.duckdb"
     try:
