@@ -117,12 +117,30 @@ def writer(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDB
 
 @contextmanager
 def reader(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A read-only connection; it refuses writes, and file access outside the warehouse."""
+    """A read-only connection to a warehouse whose schema is up to date.
+
+    A warehouse made by an older podsift is migrated in place first (a brief write).
+    """
     con = open_connection(path, read_only=True, wait_s=wait_s)
+    if _behind(con):
+        con.close()
+        with writer(path, wait_s=wait_s):
+            pass  # opening a writer applies the missing migrations
+        con = open_connection(path, read_only=True, wait_s=wait_s)
     try:
         yield con
     finally:
         con.close()
+
+
+def _behind(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when migrations exist that this warehouse has not applied."""
+    try:
+        row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
+    except duckdb.CatalogException:
+        return True
+    latest = migrations()[-1][0]
+    return row is None or row[0] is None or row[0] < latest
 
 
 @contextmanager
