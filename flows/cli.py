@@ -180,6 +180,7 @@ def _config(args: argparse.Namespace, *, required: bool = True):  # type: ignore
 
 def prefect_env(cfg: Any, *, verbose: bool) -> None:
     """Prefect settings podsift wants, unless the user set them: a project-local home."""
+    cfg.data_dir.mkdir(parents=True, exist_ok=True)  # Prefect makes its home, not the parents
     os.environ.setdefault("PREFECT_HOME", str(cfg.data_dir / "prefect"))
     if not verbose:
         os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -142,14 +142,25 @@ def make_task_runner(cfg: Config) -> TaskRunner[Any]:
 
 
 @task(name="poll-feed", cache_policy=NO_CACHE)
-def poll_feed_task(url: str, etag: str | None, last_modified: str | None, cfg: Config) -> FeedPoll:
-    return poll_feed(
-        url,
-        etag=etag,
-        last_modified=last_modified,
-        timeout_s=cfg.download.timeout_s,
-        retries=cfg.download.retries,
-    )
+def poll_feed_task(
+    url: str, etag: str | None, last_modified: str | None, cfg: Config
+) -> tuple[FeedPoll | None, str | None]:
+    """Poll one feed: (the poll, None), or (None, the error) for an expected `FeedError`.
+
+    A dead or broken feed is an everyday event that lands in `feeds.last_error`; raised, it
+    would make Prefect log a crashed task with a traceback on the user's terminal.
+    """
+    try:
+        poll = poll_feed(
+            url,
+            etag=etag,
+            last_modified=last_modified,
+            timeout_s=cfg.download.timeout_s,
+            retries=cfg.download.retries,
+        )
+    except FeedError as exc:
+        return None, str(exc)
+    return poll, None
 
 
 @task(name="transcribe-episode", cache_policy=NO_CACHE)
@@ -231,14 +242,13 @@ def ingest_feed(feed: FeedConfig, cfg: Config) -> FeedOutcome:
         retryable = store.retryable_episodes(con, feed_id, cfg.max_attempts)
         earlier = store.recent_done_episode_ids(con, feed_id)
     url = (state.current_url if state and state.current_url else None) or feed.url
-    try:
-        poll = poll_feed_task(
-            url, state.etag if state else None, state.last_modified if state else None, cfg
-        )
-    except FeedError as exc:
-        outcome.error = str(exc)
+    poll, error = poll_feed_task(
+        url, state.etag if state else None, state.last_modified if state else None, cfg
+    )
+    if poll is None:
+        outcome.error = error or "feed poll failed"
         logger.warning(outcome.error)
-        progress.say(f"feed {outcome.feed}: FAILED: {exc}")
+        progress.say(f"feed {outcome.feed}: FAILED: {outcome.error}")
         with writer(cfg.warehouse) as con:
             store.save_feed_poll(
                 con,
@@ -249,7 +259,7 @@ def ingest_feed(feed: FeedConfig, cfg: Config) -> FeedOutcome:
                 current_url=None,
                 etag=None,
                 last_modified=None,
-                error=str(exc),
+                error=outcome.error,
             )
         return outcome
     outcome.unchanged = poll.not_modified

@@ -64,7 +64,10 @@ class WhisperConfig(_Strict):
     beam_size: int = Field(1, ge=1, le=10)
     batch_size: int = Field(8, ge=0, le=64, description="0 disables batched inference")
     vad_filter: bool = True
-    cpu_threads: int = Field(0, ge=0, description="0 lets CTranslate2 choose")
+    cpu_threads: int = Field(1, ge=0, description="threads per worker; 0 lets CTranslate2 choose")
+    num_workers: int = Field(
+        0, ge=0, le=64, description="windows decoded at once; 0 = one per CPU core"
+    )
     word_timestamps: bool = True
     without_timestamps: bool = Field(
         True, description="batched decoding emits no timestamp tokens; word times still come"

@@ -10,14 +10,21 @@ How it works, in the order the code runs:
 3. **Light cleanup, words kept as said.** Disfluencies ("um") go; leading fillers and connectives
    ("well,", "I mean", "and so", "so yeah") and tag questions (", right?") are stripped; the time
    range shrinks to the words kept, so it is exactly where those words were said.
-4. **Hard filters.** Questions, greetings, show intros and outros, housekeeping ("subscribe",
-   "link in the show notes"), fragments and run-ons are never facts.
+4. **Hard filters.** Questions, thanks and outros, housekeeping ("subscribe", "link in the show
+   notes"), too-short fragments and run-ons are never facts. Framing (greetings, "I'm your
+   host", "welcome to the show", "my guest today is") is not a fact on its own, but a framing
+   sentence that also says who the episode is with, by role or organisation ("I sit down with
+   Richard, who leads physical AI at CoreWeave"), or what it is about ("this is the story of",
+   "today we talk about") is one: it is what an editor's summary opens with.
 5. **Score.** Centrality (TF-IDF cosine to the episode's own term profile), named entities,
    numbers and dates, content-word density, minus chatter (first and second person, hedges,
-   interjections) and dangling openings ("It", "They") that need the previous sentence.
-6. **Select.** Maximal marginal relevance over content words, with a hard near-duplicate cut,
-   picks `fact_count(duration)` facts (about 5 for ten minutes of speech, 15 for two hours);
-   they are returned in the order they were said.
+   interjections), dangling openings ("It", "They") that need the previous sentence and
+   subjectless fragments ("Was founded by...", "Especially the part...").
+6. **Select.** First the lead: of the statements of who and what in the episode's opening (its
+   first 15% of non-ad speech, at most four minutes), the best by score plus a position prior.
+   Then maximal marginal relevance with coverage of the episode's topic terms and a hard
+   near-duplicate cut, up to `fact_count(duration)` facts (about 5 for ten minutes of speech,
+   15 for two hours); they are returned in the order they were said.
 
 Everything is pure Python over the transcript: deterministic and a few milliseconds per hour.
 """
@@ -31,7 +38,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from tasks.entities import STOPWORDS, extract_entities, proper_vocabulary
+from tasks.entities import STOPWORDS, Entity, extract_entities, proper_vocabulary
 from tasks.records import AdSpan, Fact, Segment
 
 # --- word lists --------------------------------------------------------------------------------
@@ -105,24 +112,14 @@ _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st jr sr prof gen sgt lt capt det vs etc inc corp co ltd mt ft approx no".split()
 )
 
-# Sentences that are never facts: greetings, intros, outros, housekeeping, ad reads.
+# Sentences that are never facts: thanks, outros, housekeeping, ad reads, asides.
 _NOT_FACT_RE = re.compile(
     r"|".join(
         (
-            r"\bwelcome (back )?to\b",
-            r"\bwelcome (back|everyone|everybody)\b",
-            r"\b(hello|hi|hey) (and welcome|everyone|everybody|there|guys|folks)\b",
-            r"^(hello|hi|hey|good (morning|afternoon|evening))\b",
             r"\bthanks? (you )?(so much |very much )?for (listening|joining|watching|tuning|"
             r"having|coming|being)\b",
             r"\bthank you\b",
-            r"\b(this|today'?s|the next|next|last) (episode|show|week'?s (episode|show))\b",
-            r"\bon (the|this|today'?s) (show|episode|podcast)\b",
-            r"\b(i'?m|i am) your (host|co-?host)\b",
-            r"\bmy name is\b",
-            r"\bmy (guest|guests|co-?host)( today| this week)? (is|are)\b",
-            r"\b(i'?m|we'?re) joined (today )?by\b|\bjoining (me|us)\b",
-            r"\b(i'?m|this is) [A-Z]\w+( [A-Z]\w+)?\.?$",
+            r"\b(the next|next|last) (episode|show|week'?s (episode|show))\b",
             r"\bsubscribe\b|\brate (and|&) review\b|\bleave (us )?a review\b",
             r"\bfollow (us|me) on\b|\bpatreon\b|\bdiscord\b|\bnewsletter\b",
             r"\bshow ?notes\b|\blink (is )?in the\b|\bdescription below\b",
@@ -136,6 +133,59 @@ _NOT_FACT_RE = re.compile(
             r"\blaughs?\b|\[|\bhaha\b|\blol\b",
         )
     ),
+    re.IGNORECASE,
+)
+
+# Framing: greetings and the show introducing itself or its people. A framing sentence is a fact
+# only when it also states who the episode is with (a guest with their role or organisation) or
+# what it is about (`_GUEST_RE`, `_TOPIC_RE`); "welcome to the show" or "I'm your host Dana"
+# alone is not.
+_FRAMING_RE = re.compile(
+    r"|".join(
+        (
+            r"\bwelcome (back )?to\b",
+            r"\bwelcome (back|everyone|everybody)\b",
+            r"\b(hello|hi|hey) (and welcome|everyone|everybody|there|guys|folks)\b",
+            r"^(hello|hi|hey|good (morning|afternoon|evening))\b",
+            r"\b(this|today'?s) (episode|show|week'?s (episode|show))\b",
+            r"\bon (the|this|today'?s) (show|episode|podcast)\b",
+            r"\b(i'?m|i am) your (host|co-?host)\b",
+            r"\bmy name is\b",
+            r"\b(my|our) (guest|guests|co-?host)( today| this week)? (is|are)\b",
+            r"\b(i'?m|we'?re) joined (today )?by\b|\bjoining (me|us)\b",
+            r"\b(i'?m|this is) [A-Z]\w+( [A-Z]\w+)?\.?$",
+        )
+    ),
+    re.IGNORECASE,
+)
+# Someone is introduced: "joined by", "my guest is", "I sit down with", "we speak to".
+_GUEST_RE = re.compile(
+    r"\b(joined (today )?by|joining (me|us)|(my|our) guests?\b|(sit|sits|sitting|sat) down with|"
+    r"(speak|speaks|speaking|spoke|talk|talks|talking|chat|chats|chatting) (with|to)|"
+    r"interview|i'?m here with|we'?re here with)",
+    re.IGNORECASE,
+)
+# ...with a role or an organisation: "SVP for physical AI at CoreWeave", "who leads", "from the
+# Marlow Institute" (or a second name, see `_states_who_or_what`).
+_ROLE_RE = re.compile(
+    r"\b(who (leads|runs|heads|founded|directs|manages|oversees|studies|researches|teaches|"
+    r"works|covers|wrote)|ceo|cto|cfo|coo|[se]?vp|founder|co-?founder|president|director|head|"
+    r"chief|professor|doctor|dr|author|editor|reporter|journalist|correspondent|researcher|"
+    r"scientist|engineer|analyst|economist|historian|expert|lead|partner|chair|manager|officer|"
+    r"senator|minister)\b",
+    re.IGNORECASE,
+)
+# The subject is this episode's: said by "we", "today", "this episode", "the story of".
+_EPISODE_REF_RE = re.compile(
+    r"\b(we|we'?re|we'?ll|we'?ve|us|today|tonight|this (week|episode|show)|episode|story)\b",
+    re.IGNORECASE,
+)
+# The episode's subject is stated: "we talk about", "this is the story of". "The podcast about"
+# is the show's standing premise, not this episode's subject, and does not count.
+_TOPIC_RE = re.compile(
+    r"\b(talk(ing)? about|discuss(es|ing)?|explor(e|es|ing)|the (story|case|history) of|"
+    r"dig(s|ging)? into|dive into|diving into|look(s|ing)? at|break(s|ing)? down|focus(es|ing)? on|"
+    r"learn(ing)? (about|how)|going to (cover|unpack|tell you about)|unpack(s|ing)?)\b",
     re.IGNORECASE,
 )
 
@@ -166,6 +216,12 @@ _INTERJECTIONS = frozenset(
 _DANGLING_STARTS = frozenset(
     "it it's its this that that's these those they they're them he he's she she's him her "
     "which who".split()
+)
+# Openings of a clause whose subject is in the previous sentence ("Was established by...",
+# "Especially the part where..."): a question would end in "?", so these are fragments.
+_FRAGMENT_STARTS = frozenset(
+    "is isn't was wasn't are aren't were weren't has hasn't had hadn't does doesn't did didn't "
+    "especially including except whereas".split()
 )
 _NUMBER_WORDS = frozenset(
     "one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
@@ -198,6 +254,9 @@ MAX_WORDS = 55
 # Weights chosen on the dev corpus and the scripted episodes (see bench/facts.py).
 W_QUALITY = 0.35  # informativeness of the sentence on its own
 W_CENTRAL = 0.7  # closeness to the episode's topic profile
+W_LEAD = 0.3  # weight of the opening prior when choosing the lead statement (see `_select`)
+LEAD_SHARE = 0.15  # the opening is this share of the non-ad speech...
+LEAD_MAX_SECONDS = 240.0  # ...and at most four minutes
 W_COVER = 0.4  # share of the selection value given to covering new topic terms
 LEN_EXP = 0.5  # coverage gain per sqrt(words): prefer the tighter of two equal sentences
 W_REDUNDANT = 0.5  # MMR-style penalty for content-word overlap with a chosen fact
@@ -320,7 +379,7 @@ def _ends_sentence(word: str, next_word: str | None) -> bool:
     bare = normalize_word(text).rstrip(".")
     if bare in _ABBREVIATIONS:
         return False
-    if re.fullmatch(r"(?:[a-z]\.){2,}", normalize_word(text) + ("" if text.endswith(".") else ".")):
+    if re.fullmatch(r"(?:[a-z]\.){2,}", bare + "."):
         # Initials ("a.m.", "U.S."): a sentence end only when a capitalised word follows.
         return next_word is not None and next_word[:1].isupper() and bare not in ("a.m", "p.m")
     return True
@@ -482,16 +541,33 @@ class _Candidate:
     terms: frozenset[str]
     quality: float
     entities: tuple[str, ...]
+    lead: float = 0.0  # opening prior of a who-and-what statement, 0 for other sentences
     score: float = 0.0
 
 
-def _is_not_fact(sentence: Sentence, norms: list[str]) -> bool:
+def _states_who_or_what(text: str, entities: Sequence[Entity]) -> int:
+    """How much of the episode's who and what a sentence states: one point for introducing
+    someone with their role or organisation ("Richard, who leads physical AI at CoreWeave,
+    joins us"), one for stating the subject ("this is the story of", "today we talk about").
+    This is what an editor's summary keeps from an episode's opening; a greeting scores 0."""
+    topic = bool(_TOPIC_RE.search(text) and _EPISODE_REF_RE.search(text))
+    guest = bool(
+        entities
+        and _GUEST_RE.search(text)
+        and (_ROLE_RE.search(text) or len(entities) >= 2 or any(e.kind == "org" for e in entities))
+    )
+    return int(topic) + int(guest)
+
+
+def _is_not_fact(sentence: Sentence, norms: list[str], entities: Sequence[Entity]) -> bool:
     text = sentence.text
     if text.rstrip("\"'”’)").endswith("?"):
         return True
     if not (MIN_WORDS <= len(norms) <= MAX_WORDS):
         return True
     if _NOT_FACT_RE.search(text):
+        return True
+    if _FRAMING_RE.search(text) and not _states_who_or_what(text, entities):
         return True
     content = [n for n in norms if n and n not in STOPWORDS and n not in _CHATTER_WORDS]
     return len(content) < 3
@@ -531,6 +607,8 @@ def _quality(sentence: Sentence, norms: list[str], entities: tuple[str, ...]) ->
     quality -= 0.8 * personal + 0.8 * interjections + 0.12 * hedges
     if norms[0] in _DANGLING_STARTS:
         quality -= 0.12
+    elif norms[0] in _FRAGMENT_STARTS:
+        quality -= 0.3
     if n > 35:
         quality -= 0.01 * (n - 35)
     if sentence.text.endswith(("...", "…", "-")):
@@ -544,21 +622,42 @@ def _cosine(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / math.sqrt(len(a) * len(b))
 
 
-def _candidates(sentences: list[Sentence]) -> list[_Candidate]:
+def _lead_priors(sentences: list[Sentence], ad_spans: Sequence[AdSpan]) -> list[float]:
+    """Position prior of the episode's opening: 1 at the first word of speech, falling linearly
+    to 0 at `LEAD_SHARE` of the non-ad speech (at most `LEAD_MAX_SECONDS`). Time inside ad spans
+    does not count, so a pre-roll does not push the opening back."""
+    first = sentences[0].start
+    last = max(s.end for s in sentences)
+    ads = [(max(a.start, first), min(a.end, last)) for a in ad_spans if a.end > first]
+    speech = max(last - first - sum(max(0.0, e - b) for b, e in ads), 1.0)
+    window = min(LEAD_MAX_SECONDS, LEAD_SHARE * speech)
+    priors = []
+    for sentence in sentences:
+        t = sentence.start
+        offset = t - first - sum(max(0.0, min(e, t) - b) for b, e in ads if b < t)
+        priors.append(max(0.0, 1.0 - offset / window))
+    return priors
+
+
+def _candidates(sentences: list[Sentence], ad_spans: Sequence[AdSpan] = ()) -> list[_Candidate]:
     proper = proper_vocabulary(s.text for s in sentences)
+    priors = _lead_priors(sentences, ad_spans)
     out: list[_Candidate] = []
     for index, raw in enumerate(sentences):
         sentence = clean_sentence(raw)
         if sentence is None:
             continue
         norms = _norms(sentence.words)
-        if _is_not_fact(sentence, norms):
+        found = extract_entities(sentence.text, proper)
+        if _is_not_fact(sentence, norms, found):
             continue
-        entities = tuple(e.text for e in extract_entities(sentence.text, proper))
+        entities = tuple(e.text for e in found)
         terms = frozenset(content_terms(sentence.text))
-        out.append(
-            _Candidate(index, sentence, terms, _quality(sentence, norms, entities), entities)
-        )
+        # In the opening, a sentence that introduces the guest or states the subject is the
+        # episode's lead.
+        lead = priors[index] * _states_who_or_what(sentence.text, found) / 2
+        quality = _quality(sentence, norms, entities)
+        out.append(_Candidate(index, sentence, terms, quality, entities, lead))
     return out
 
 
@@ -590,13 +689,22 @@ def _score(candidates: list[_Candidate], sentences: list[Sentence]) -> dict[str,
 def _select(candidates: list[_Candidate], k: int, profile: dict[str, float]) -> list[_Candidate]:
     """Greedy selection: score plus coverage of episode topic terms not yet covered.
 
-    Covering the episode's weighted topic terms (concept coverage, as in Gillick and Favre's
-    summarisation work) makes the facts read like the episode's key points and keeps them
-    diverse; a content-word cosine of 0.5 or more to a chosen fact is a near-duplicate and out.
+    The lead comes first: the opening statement of who the episode is with and what it is
+    about, when there is one (as a news story opens with its lede). Covering the episode's
+    weighted topic terms (concept coverage, as in Gillick and Favre's summarisation work) makes
+    the other facts read like the episode's key points and keeps them diverse; a content-word
+    cosine of `NEAR_DUPLICATE` or more to a chosen fact is a near-duplicate and out.
     """
     chosen: list[_Candidate] = []
     covered: set[str] = set()
     pool = sorted(candidates, key=lambda c: (-c.score, c.index))
+    # The lead: the best opening statement of who the episode is with and what it is about.
+    leads = [c for c in pool if c.lead > 0]
+    if leads and k > 0:
+        lead = max(leads, key=lambda c: (c.score + W_LEAD * c.lead, -c.index))
+        chosen.append(lead)
+        covered |= lead.terms
+        pool.remove(lead)
     while pool and len(chosen) < k:
         gains = [
             sum(profile.get(t, 0.0) for t in c.terms - covered) / len(c.sentence.words) ** LEN_EXP
@@ -648,7 +756,7 @@ def extract_facts(
         return []
     speech_seconds = speech_duration(segments, ad_spans)
     k = fact_count(speech_seconds) if max_facts is None else max(0, max_facts)
-    candidates = _candidates(sentences)
+    candidates = _candidates(sentences, ad_spans)
     if not candidates or k == 0:
         return []
     profile = _score(candidates, sentences)

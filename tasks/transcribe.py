@@ -7,10 +7,12 @@ local CTranslate2 model folder can be named in config.yaml.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -38,7 +40,7 @@ COMPRESSION_RATIO_THRESHOLD = 2.4
 
 Progress = Callable[[float, float], None]  # (seconds transcribed, total seconds)
 
-_models: dict[tuple[str, str, str, int], Any] = {}
+_models: dict[tuple[str, str, str, int, int], Any] = {}
 _models_lock = threading.Lock()
 
 
@@ -62,10 +64,15 @@ def resolve_model(name: str) -> str:
     return name
 
 
+def decode_workers(cfg: WhisperConfig) -> int:
+    """How many windows are decoded at once: `num_workers`, or one per CPU core when 0."""
+    return cfg.num_workers or os.cpu_count() or 1
+
+
 def load_model(cfg: WhisperConfig) -> Any:
     """The WhisperModel for `cfg`, loaded once per process and shared between threads."""
     path = resolve_model(cfg.model)
-    key = (path, cfg.device, cfg.compute_type, cfg.cpu_threads)
+    key = (path, cfg.device, cfg.compute_type, cfg.cpu_threads, decode_workers(cfg))
     with _models_lock:
         model = _models.get(key)
         if model is None:
@@ -77,6 +84,7 @@ def load_model(cfg: WhisperConfig) -> Any:
                     device=cfg.device,
                     compute_type=cfg.compute_type,
                     cpu_threads=cfg.cpu_threads,
+                    num_workers=decode_workers(cfg),
                     local_files_only=os.environ.get("HF_HUB_OFFLINE") == "1",
                 )
             except Exception as exc:  # CTranslate2 and the hub raise many kinds
@@ -151,26 +159,67 @@ def whisper_options(cfg: WhisperConfig) -> dict[str, Any]:
 
 def run_whisper(
     model: Any, audio: np.ndarray, cfg: WhisperConfig, **overrides: Any
-) -> Iterable[Any]:
-    """Start decoding `audio`; returns faster-whisper's lazy segment iterator.
+) -> Iterator[Any]:
+    """Decode `audio`; yields faster-whisper segments in time order as they are ready.
 
-    `overrides` replace entries of `whisper_options(cfg)`; bench/transcribe.py uses them to
-    measure settings that config.yaml does not expose.
+    Batched decoding cuts the audio into speech windows (`speech_windows`), groups them into
+    blocks of at most `batch_size` and decodes `decode_workers(cfg)` blocks at once, each in
+    one CTranslate2 worker. `overrides` replace entries of `whisper_options(cfg)`;
+    bench/transcribe.py uses them to measure settings that config.yaml does not expose.
     """
     options = whisper_options(cfg) | overrides
-    if options.get("batch_size", 0) > 0:
-        from faster_whisper import BatchedInferencePipeline
-
-        if not options.get("vad_filter") and "clip_timestamps" not in options:
-            # Without VAD the batched pipeline needs the windows named: plain fixed windows.
-            options["clip_timestamps"] = _fixed_windows(
-                audio.size / SAMPLE_RATE, float(options.get("chunk_length") or 30)
-            )
-        raw, _info = BatchedInferencePipeline(model=model).transcribe(audio, **options)
-    else:
+    if options.get("batch_size", 0) <= 0:
         options.pop("batch_size", None)
         raw, _info = model.transcribe(audio, **options)
-    return raw
+        yield from raw
+        return
+    windows = options.pop("clip_timestamps", None)
+    vad_filter = options.pop("vad_filter", True)
+    chunk_length = float(options.pop("chunk_length", None) or 30)
+    workers = int(options.pop("workers", None) or decode_workers(cfg))
+    if windows is None:
+        duration = audio.size / SAMPLE_RATE
+        windows = (
+            speech_windows(audio, chunk_length)
+            if vad_filter
+            else _fixed_windows(duration, chunk_length)
+        )
+    yield from _decode_blocks(model, audio, windows, options, workers)
+
+
+def _blocks(windows: list[dict[str, float]], batch_size: int, workers: int) -> list[list[Any]]:
+    """Windows in blocks of at most `batch_size`, sized evenly so the workers finish together."""
+    if not windows:
+        return []
+    rounds = math.ceil(len(windows) / (batch_size * workers))
+    size = math.ceil(len(windows) / (rounds * workers))
+    return [windows[i : i + size] for i in range(0, len(windows), size)]
+
+
+def _decode_blocks(
+    model: Any,
+    audio: np.ndarray,
+    windows: list[dict[str, float]],
+    options: dict[str, Any],
+    workers: int,
+) -> Iterator[Any]:
+    from faster_whisper import BatchedInferencePipeline
+
+    def decode_block(block: list[dict[str, float]]) -> list[Any]:
+        # A pipeline keeps per-call state (the last word time), so one per block.
+        pipeline = BatchedInferencePipeline(model=model)
+        raw, _info = pipeline.transcribe(audio, clip_timestamps=block, vad_filter=False, **options)
+        return list(raw)
+
+    blocks = _blocks(windows, int(options["batch_size"]), workers)
+    with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="whisper") as pool:
+        futures = [pool.submit(decode_block, block) for block in blocks]
+        try:
+            for future in futures:
+                yield from future.result()
+        finally:  # the caller stopped early (time limit, error): drop what has not started
+            for future in futures:
+                future.cancel()
 
 
 def speech_windows(audio: np.ndarray, max_s: float) -> list[dict[str, float]]:

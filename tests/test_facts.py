@@ -147,6 +147,97 @@ def test_clean_sentence_keeps_meaningful_openings() -> None:
         assert cleaned is not None and cleaned.text == text
 
 
+def spoken(lines: list[str], pause: float = 1.0) -> list[Segment]:
+    """One segment per line, 0.4 s per word, `pause` seconds between lines."""
+    segments: list[Segment] = []
+    t = 0.0
+    for line in lines:
+        words = []
+        for w in line.split():
+            words.append(Word(round(t, 2), round(t + 0.35, 2), " " + w))
+            t += 0.4
+        segments.append(Segment(words[0].start, words[-1].end, line, tuple(words)))
+        t += pause
+    return segments
+
+
+INTERVIEW_OPENING = [
+    "Hello everyone, and welcome to Ledger Lines.",
+    "I'm your host, Marcus Bell.",
+    "Today I'm joined by Ines Varga, chief economist at the Halden Cooperative Bank.",
+    "Great to have you here, Ines.",
+]
+INTERVIEW_BODY = [
+    "Rural lending by cooperative banks in Portugal fell by 18% between 2021 and 2024.",
+    "The Halden Cooperative Bank closed 14 branches in the Alentejo region last year.",
+    "Farm loans now make up less than a tenth of the bank's lending in Portugal.",
+    "The central bank in Lisbon raised reserve rules for small lenders in March 2023.",
+    "Young farmers in the Alentejo now wait about nine months for a loan decision.",
+    "A new state guarantee fund of 300 million euros opens to cooperative lenders in 2026.",
+]
+
+
+def test_guest_introduction_with_role_is_a_fact_greetings_are_not() -> None:
+    facts = extract_facts(spoken(INTERVIEW_OPENING + INTERVIEW_BODY), max_facts=50)
+    texts = [f.text for f in facts]
+    assert "Today I'm joined by Ines Varga, chief economist at the Halden Cooperative Bank." in (
+        texts
+    )
+    for greeting in ("welcome to Ledger Lines", "your host", "Great to have you"):
+        assert not any(greeting in t for t in texts), greeting
+
+
+def test_guest_introduction_leads_the_facts() -> None:
+    # The body's sentences are denser in names and numbers, but an editor opens with who the
+    # episode is with; the lead is chosen first and kept at its place in time.
+    facts = extract_facts(spoken(INTERVIEW_OPENING + INTERVIEW_BODY), max_facts=1)
+    assert [f.text[:30] for f in facts] == ["Today I'm joined by Ines Varga"]
+
+
+@pytest.mark.parametrize(
+    ("line", "is_fact"),
+    [
+        ("My guest today is Doctor Lena Ortiz from the Calder Institute of Soil Science.", True),
+        ("In this episode I sit down with Omar Haddad, who leads robotics at Vantor.", True),
+        ("This is the story of Maria Keller and the night the Aldgate mill burned down.", True),
+        (
+            "Today we talk about how Baltic herring stocks recovered after the 2015 quota cuts.",
+            True,
+        ),
+        ("Hello and welcome to The Harbour Hour, the weekly show about boats and sailing.", False),
+        ("I'm your host, Dana Whitfield, and it's great to have you with us today.", False),
+        ("Welcome back to Deep Current, the podcast about the ocean and its people.", False),
+        ("Good morning everybody and welcome to a special episode of the Harbour Hour.", False),
+        ("Today I'm joined by my good friend Sam, it's great to have him back again.", False),
+    ],
+)
+def test_opening_statements_versus_greetings(line: str, is_fact: bool) -> None:
+    filler = [
+        "The harbour dredging finished in April after eleven weeks of work.",
+        "Ferry crossings to the island rose by a third over the summer season.",
+        "The port authority plans a second container berth on the north quay.",
+    ]
+    facts = extract_facts(spoken([line, *filler]), max_facts=50)
+    assert any(f.text == line for f in facts) is is_fact
+
+
+def test_a_m_inside_a_sentence_does_not_end_it() -> None:
+    texts = [s.text for s in speech_sentences(spoken(["It was 3 a.m. on Friday in Leeds."]))]
+    assert texts == ["It was 3 a.m. on Friday in Leeds."]
+    split = speech_sentences(spoken(["The vote passed in the U.S. Then the Senate met."]))
+    assert [s.text for s in split] == ["The vote passed in the U.S.", "Then the Senate met."]
+
+
+def test_subjectless_fragments_lose_to_full_sentences() -> None:
+    lines = [
+        "Was sold to the Grafton Museum by the Andrews Trust in 1908 for 40 dollars.",
+        "The old ferry was sold to the Grafton Museum by the Andrews Trust in 1908.",
+        "The island now has a bridge and a bus that runs twice an hour.",
+    ]
+    facts = extract_facts(spoken(lines), max_facts=1)
+    assert [f.text[:13] for f in facts] == ["The old ferry"]
+
+
 def test_claim_split_across_segments_is_joined() -> None:
     segments, spans, _ = load("northline_report")
     texts = [s.text for s in speech_sentences(segments, spans)]

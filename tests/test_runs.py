@@ -1,0 +1,295 @@
+"""Runs on a bad day: killed with SIGKILL at any point, started twice at once.
+
+The warehouse after any of this, and one normal run, must be complete and consistent: every
+episode loaded once and wholly, no half-loaded episode, no duplicate rows, no run left running.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from flows.cli import main
+from tasks.errors import WarehouseBusyError
+from tasks.records import EpisodeItem, EpisodeResult, Segment, Transcript
+from tests.conftest import AUDIO, FeedServer, Route, check_warehouse_invariants, rss, write_config
+from warehouse import store
+from warehouse.db import writer
+from warehouse.lock import run_lock
+
+# --- killed while loading one episode ---------------------------------------------------------
+
+
+def episode_version(segments: int, attempts: int) -> EpisodeResult:
+    """One episode with `segments` rows; `attempts` tells the versions apart in the warehouse."""
+    segs = tuple(Segment(float(i), i + 0.5, f"sentence {i}") for i in range(segments))
+    return EpisodeResult(
+        episode_id="e1",
+        feed_id="f1",
+        item=EpisodeItem("g1", "Episode", "http://example.invalid/a.mp3"),
+        audio_key="example.invalid/a.mp3",
+        status="done",
+        transcript=Transcript(segs, duration_s=float(segments)),
+        is_ad=[False] * segments,
+        attempts=attempts,
+    )
+
+
+def load_in_child(warehouse: str, segments: int, started: str) -> None:
+    """Reload episode e1 with many segments (seconds of work), announcing the start."""
+    with writer(Path(warehouse)) as con:
+        Path(started).touch()
+        store.load_episode(con, episode_version(segments, attempts=2))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("delay_s", [0.05, 0.8, 2.0])
+def test_sigkill_while_loading_leaves_old_or_new_episode_never_half(
+    tmp_path: Path, delay_s: float
+) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    with writer(warehouse) as con:
+        store.save_feed_poll(
+            con,
+            feed_id="f1",
+            url="http://example.invalid/feed.xml",
+            name=None,
+            title="Show",
+            current_url=None,
+            etag=None,
+            last_modified=None,
+            error=None,
+        )
+        store.load_episode(con, episode_version(10, attempts=1))
+    started = tmp_path / "started"
+    # spawn, not fork: the child must not inherit this process's DuckDB state.
+    child = multiprocessing.get_context("spawn").Process(
+        target=load_in_child, args=(str(warehouse), 3000, str(started))
+    )
+    child.start()
+    deadline = time.monotonic() + 60
+    while not started.exists() and child.is_alive() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(delay_s)
+    assert child.pid is not None
+    os.kill(child.pid, signal.SIGKILL)
+    child.join()
+    with writer(warehouse):  # the next run opens it: DuckDB replays or drops the WAL
+        pass
+    con = duckdb.connect(str(warehouse), read_only=True)
+    attempts, segments = con.execute(
+        "SELECT attempts, (SELECT count(*) FROM segments WHERE episode_id = 'e1') "
+        "FROM episodes WHERE episode_id = 'e1'"
+    ).fetchone()
+    con.close()
+    assert (attempts, segments) in {(1, 10), (2, 3000)}
+    check_warehouse_invariants(warehouse)
+
+
+# --- the run lock ------------------------------------------------------------------------------
+
+
+def test_second_run_fails_fast_while_the_warehouse_is_locked(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    config = write_config(tmp_path, ["http://127.0.0.1:9/feed.xml"])
+    warehouse = tmp_path / "warehouse.duckdb"
+    with run_lock(warehouse):
+        started = time.monotonic()
+        assert main(["run", "--config", str(config), "--quiet"]) == 1
+        assert time.monotonic() - started < 5
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith(f"podsift: another podsift run (pid {os.getpid()}) is already working")
+    assert "wait for it to finish" in err
+    assert not warehouse.exists()  # untouched: the second run wrote nothing
+
+
+def test_run_daily_refuses_a_locked_warehouse(tmp_path: Path) -> None:
+    from flows.daily import run_daily
+    from tasks.config import load_config
+
+    cfg = load_config(write_config(tmp_path, ["http://127.0.0.1:9/feed.xml"]))
+    with run_lock(cfg.warehouse), pytest.raises(WarehouseBusyError, match="already working"):
+        run_daily(cfg)
+    assert not cfg.warehouse.exists()
+
+
+def test_lock_of_a_killed_run_is_released(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    code = (
+        "import sys, time; from pathlib import Path; from warehouse.lock import run_lock\n"
+        "with run_lock(Path(sys.argv[1])):\n"
+        "    print('locked', flush=True); time.sleep(60)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(warehouse)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        with pytest.raises(WarehouseBusyError, match=f"pid {holder.pid}"), run_lock(warehouse):
+            pass
+    finally:
+        holder.kill()
+        holder.wait()
+    with run_lock(warehouse):  # SIGKILL released it
+        pass
+
+
+# --- `podsift run` as a subprocess, killed, then run twice at once ----------------------------
+
+
+class RunProcess:
+    """`podsift run` in its own session, with its stderr lines collected as they come."""
+
+    def __init__(self, config: Path, cwd: Path) -> None:
+        exe = shutil.which("podsift")
+        command = [exe] if exe else [sys.executable, "-m", "flows.cli"]
+        env = {
+            k: v for k, v in os.environ.items() if not k.startswith(("PREFECT_API", "PREFECT_HOME"))
+        }
+        env.update(PYTHONUNBUFFERED="1", PREFECT_SERVER_ANALYTICS_ENABLED="false")
+        self.proc = subprocess.Popen(
+            [*command, "run", "--config", str(config)],
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            start_new_session=True,  # so the Prefect server it starts can be cleaned up too
+        )
+        self.lines: list[str] = []
+        self.stdout = ""
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stderr is not None
+        for line in self.proc.stderr:
+            self.lines.append(line.rstrip("\n"))
+
+    def wait_for(self, text: str, timeout_s: float = 240) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if any(text in line for line in self.lines):
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.05)
+        raise AssertionError(f"never saw {text!r}; stderr:\n" + "\n".join(self.lines[-40:]))
+
+    def kill(self) -> None:
+        """SIGKILL the run, then whatever it started (Prefect's server) in its session."""
+        self.proc.kill()
+        self.finish()
+
+    def finish(self, timeout_s: float = 600) -> int:
+        try:
+            assert self.proc.stdout is not None
+            self.stdout = self.proc.stdout.read()
+            code = self.proc.wait(timeout_s)
+        finally:
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            self._reader.join(5)
+        return code
+
+
+@pytest.fixture
+def show(server: FeedServer) -> Iterator[FeedServer]:
+    """Three spoken episodes and one that is gone."""
+    names = ["speech_short", "episode_a", "episode_b"]
+    items = []
+    for day, name in enumerate(names, start=1):
+        url = server.add(
+            f"/audio/{name}.mp3",
+            Route(
+                body=(AUDIO / f"{name}.mp3").read_bytes(), headers={"Content-Type": "audio/mpeg"}
+            ),
+        )
+        items.append(
+            {"guid": name, "title": name, "url": url, "pub": f"0{day} Mar 2025 06:00:00 GMT"}
+        )
+    items.append(
+        {"guid": "gone", "url": server.url("/audio/gone.mp3"), "pub": "09 Mar 2025 06:00:00 GMT"}
+    )
+    server.add("/show.xml", body=rss(items), headers={"Content-Type": "application/rss+xml"})
+    yield server
+
+
+def runs_table(warehouse: Path) -> list[tuple[str, int | None]]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute("SELECT status, episodes_done FROM runs ORDER BY started_at").fetchall()
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_killed_runs_then_a_normal_run_and_a_concurrent_one(
+    show: FeedServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, [show.url("/show.xml")])
+    warehouse = tmp_path / "warehouse.duckdb"
+    data_dir = tmp_path / "data"
+
+    # 1. Killed during start-up, before anything was written.
+    first = RunProcess(config, tmp_path)
+    time.sleep(1.5)
+    first.kill()
+
+    # 2. Killed while transcribing.
+    second = RunProcess(config, tmp_path)
+    second.wait_for("downloading and transcribing")
+    time.sleep(1.0)
+    second.kill()
+    check_warehouse_invariants(warehouse, data_dir, finished=False)
+
+    # 3. Killed as soon as the first episode is loaded: the others are being analysed and loaded.
+    third = RunProcess(config, tmp_path)
+    third.wait_for(": done (")
+    third.kill()
+    check_warehouse_invariants(warehouse, data_dir, finished=False)
+
+    # 4. A normal run; a second `podsift run` started meanwhile stops at once.
+    normal = RunProcess(config, tmp_path)
+    normal.wait_for("to process")
+    started = time.monotonic()
+    rival = RunProcess(config, tmp_path)
+    rival_code = rival.finish(timeout_s=60)
+    assert time.monotonic() - started < 20
+    assert rival_code == 1
+    assert len(rival.lines) == 1, rival.lines
+    assert rival.lines[0].startswith(f"podsift: another podsift run (pid {normal.proc.pid})")
+    assert rival.stdout == ""
+    assert normal.finish() == 1  # the gone episode failed; everything else is loaded
+    assert "3 done, 1 failed" in normal.stdout or "done, 1 failed" in normal.stdout
+    assert not any("Traceback" in line for line in normal.lines), "\n".join(normal.lines)
+
+    check_warehouse_invariants(warehouse, data_dir)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    episodes = dict(con.execute("SELECT guid, status FROM episodes").fetchall())
+    con.close()
+    assert episodes == {
+        "speech_short": "done",
+        "episode_a": "done",
+        "episode_b": "done",
+        "gone": "failed",
+    }
+    runs = runs_table(warehouse)
+    assert runs[-1][0] == "partial"
+    assert all(status == "aborted" for status, _ in runs[:-1])
+    assert sum(done or 0 for _, done in runs) == 3  # each episode loaded exactly once
