@@ -154,7 +154,8 @@ _JSON_ROWS = (
     "INSERT INTO {table} SELECT {casts} FROM (SELECT unnest(json_transform(?, '[\"JSON\"]')) AS r)"
 )
 _JSON_CASTS = {
-    "segments": "r->>0, (r->>1)::INTEGER, (r->>2)::DOUBLE, (r->>3)::DOUBLE, r->>4, (r->>5)::BOOLEAN",
+    "segments": "r->>0, (r->>1)::INTEGER, (r->>2)::DOUBLE, (r->>3)::DOUBLE, r->>4, "
+    "(r->>5)::BOOLEAN",
     "ad_spans": "r->>0, (r->>1)::INTEGER, (r->>2)::DOUBLE, (r->>3)::DOUBLE, (r->>4)::DOUBLE, r->>5",
     "facts": "r->>0, (r->>1)::INTEGER, r->>2, (r->>3)::DOUBLE, (r->>4)::DOUBLE, (r->>5)::DOUBLE, "
     "CAST(r->'$[6]' AS VARCHAR[])",

@@ -133,12 +133,32 @@ def make_task_runner(cfg: Config) -> TaskRunner[Any]:
             ) from exc
         if cfg.runner.dask_address:
             return DaskTaskRunner(address=cfg.runner.dask_address)
+        _inherit_blas_threads()
         # One episode per worker process at a time: CTranslate2 already uses the cores, and a
         # worker process holds one copy of the model however many threads it runs.
         return DaskTaskRunner(
             cluster_kwargs={"n_workers": cfg.runner.max_workers, "threads_per_worker": 1}
         )
     return ThreadPoolTaskRunner(max_workers=cfg.runner.max_workers)
+
+
+def _inherit_blas_threads() -> None:
+    """Let local Dask workers keep this process's BLAS thread settings.
+
+    Dask starts workers with OMP/MKL/OPENBLAS_NUM_THREADS=1. Whisper's log-mel features go
+    through numpy's BLAS, whose last bits depend on its thread count, so a local cluster would
+    transcribe slightly differently from the thread runner (a word time, now and then a
+    sentence break). CTranslate2's threads are set explicitly (whisper.cpu_threads), so nothing
+    is oversubscribed by this.
+    """
+    import dask
+    import distributed  # noqa: F401  (loads the distributed.* config defaults)
+
+    key = "distributed.nanny.pre-spawn-environ"
+    environ = dict(dask.config.get(key, default={}) or {})
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        environ.pop(name, None)
+    dask.config.set({key: environ})
 
 
 @task(name="poll-feed", cache_policy=NO_CACHE)
@@ -237,6 +257,7 @@ def ingest_feed(feed: FeedConfig, cfg: Config) -> FeedOutcome:
     feed_id = feed_id_for(feed.url)
     outcome = FeedOutcome(feed=feed.name or feed.url)
     with writer(cfg.warehouse) as con:
+        store.ensure_feed(con, feed_id=feed_id, url=feed.url, name=feed.name)
         state = store.get_feed_state(con, feed_id)
         known = store.known_episodes(con, feed_id)
         retryable = store.retryable_episodes(con, feed_id, cfg.max_attempts)

@@ -321,10 +321,10 @@ def _episode_from_entry(
     published = entry.get("published_parsed") or entry.get("updated_parsed")
     published_at = datetime.fromtimestamp(calendar.timegm(published), tz=UTC) if published else None
     try:
-        length = int(enclosure.get("length") or 0)
+        declared = int(enclosure.get("length") or 0)
     except (TypeError, ValueError):
-        length = 0
-    length = length if length > 0 else None  # junk lengths ("lots", 0, -5) are unknown
+        declared = 0
+    length = declared if declared > 0 else None  # junk lengths ("lots", 0, -5) are unknown
     raw_transcripts = transcripts.get(guid) or transcripts.get(enclosure["href"].strip()) or []
     return EpisodeItem(
         guid=guid,

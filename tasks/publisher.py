@@ -92,9 +92,7 @@ def rank_transcripts(links: Sequence[tuple[str, str]]) -> list[TranscriptLink]:
 
 def _seconds(match: re.Match[str]) -> float:
     hours, minutes, secs, frac = match.groups()
-    return (
-        int(hours or 0) * 3600 + int(minutes) * 60 + int(secs) + int(frac.ljust(3, "0")) / 1000.0
-    )
+    return int(hours or 0) * 3600 + int(minutes) * 60 + int(secs) + int(frac.ljust(3, "0")) / 1000.0
 
 
 def _parse_time(text: str) -> float:

@@ -33,6 +33,7 @@ _ABBREVIATIONS = {
 }
 MAX_SENTENCE_WORDS = 60
 SENTENCE_PAUSE_S = 1.5
+WINDOW_MAX_GAP_S = 3.0  # a longer stretch without speech (music, silence) ends a window
 # Whisper's defaults for dropping windows it decoded from silence or noise.
 NO_SPEECH_THRESHOLD = 0.6
 LOG_PROB_THRESHOLD = -1.0
@@ -227,17 +228,18 @@ def speech_windows(audio: np.ndarray, max_s: float) -> list[dict[str, float]]:
 
     faster-whisper's own VAD chunking glues speech regions together with the pauses between
     them removed; Whisper then hears sentences run into each other and drops or garbles words.
-    These windows keep each stretch of audio contiguous (pauses and all) and skip only what
-    lies between windows: silence and music longer than a pause.
+    These windows keep each stretch of audio contiguous (pauses and all); silence or music
+    longer than `WINDOW_MAX_GAP_S` ends a window and is skipped.
     """
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
     regions = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=300))
     limit = int(max_s * SAMPLE_RATE)
+    max_gap = int(WINDOW_MAX_GAP_S * SAMPLE_RATE)
     windows: list[list[int]] = []
     for region in regions:
         start, end = int(region["start"]), int(region["end"])
-        if windows and end - windows[-1][0] <= limit:
+        if windows and end - windows[-1][0] <= limit and start - windows[-1][1] <= max_gap:
             windows[-1][1] = end
             continue
         while end - start > limit:  # one region longer than a window: plain cuts

@@ -10,6 +10,7 @@ import gzip
 import json
 import time
 import tracemalloc
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -111,7 +112,9 @@ def test_unreachable_host() -> None:
     assert time.monotonic() - started < 5
 
 
-def _sleep_then_answer(seconds: float, body: bytes = b"") -> object:
+def _sleep_then_answer(
+    seconds: float, body: bytes = b""
+) -> Callable[[BaseHTTPRequestHandler], None]:
     def handler(req: BaseHTTPRequestHandler) -> None:
         time.sleep(seconds)
         try:
@@ -126,7 +129,7 @@ def _sleep_then_answer(seconds: float, body: bytes = b"") -> object:
 
 
 def test_timeout_is_retried_then_reported(server: FeedServer) -> None:
-    url = server.add("/slow.xml", Route(handler=_sleep_then_answer(2.0)))  # type: ignore[arg-type]
+    url = server.add("/slow.xml", Route(handler=_sleep_then_answer(2.0)))
     started = time.monotonic()
     with pytest.raises(FeedError, match=r"feed http://127\.0\.0\.1:\d+/slow\.xml: timed out"):
         poll_feed(url, timeout_s=0.3, retries=1)

@@ -128,7 +128,9 @@ def test_no_usable_link_falls_back_to_whisper(tmp_path: Path, server: FeedServer
     transcript, audio_bytes, _ = obtain_transcript(EpisodeJob("e1", "f1", item, "k", 1), cfg)
     assert transcript.source == "whisper:tiny.en"
     assert audio_bytes and server.hits("/a.mp3") == 1
-    assert "river" in " ".join(s.text for s in transcript.segments).lower()
+    heard = set(" ".join(s.text for s in transcript.segments).lower().split())
+    spoken = set((AUDIO / "speech_short.txt").read_text().lower().split())
+    assert len(heard & spoken) >= len(spoken) // 2, heard
 
 
 def test_publisher_transcripts_can_be_turned_off(tmp_path: Path, server: FeedServer) -> None:

@@ -42,7 +42,7 @@ def test_truncated_mp3_decodes_short_without_error(tmp_path: Path) -> None:
 
 
 def test_truncated_mp3_is_caught_by_the_feed_duration(tmp_path: Path) -> None:
-    with pytest.raises(AudioError, match=r"audio is truncated: decoded 8 s of the 21 s"):
+    with pytest.raises(AudioError, match=r"audio is truncated: decoded [789] s of the 21 s"):
         transcribe_audio(truncated_copy(tmp_path), WhisperConfig(), expected_duration_s=21)
     cfg = Config(data_dir=tmp_path / "data")
     result = transcribe_episode(job_for(truncated_copy(tmp_path), duration_s=21), cfg)

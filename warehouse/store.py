@@ -57,6 +57,20 @@ def get_feed_state(con: duckdb.DuckDBPyConnection, feed_id: str) -> FeedState | 
     return FeedState(*row) if row else None
 
 
+def ensure_feed(
+    con: duckdb.DuckDBPyConnection, *, feed_id: str, url: str, name: str | None
+) -> None:
+    """Give a configured feed its row before any of its episodes is loaded.
+
+    `save_feed_poll` runs after the feed's episodes are loaded (so a killed run re-polls in
+    full); without this row, episodes loaded before a kill would point at no feed.
+    """
+    con.execute(
+        "INSERT INTO feeds (feed_id, url, name) VALUES (?, ?, ?) ON CONFLICT (feed_id) DO NOTHING",
+        [feed_id, url, name],
+    )
+
+
 def save_feed_poll(
     con: duckdb.DuckDBPyConnection,
     *,

@@ -1,0 +1,264 @@
+"""The CLI and the security promises: config errors, a read-only `podsift sql`, and an LLM API
+key that comes only from the environment and never reaches logs, output or the warehouse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from flows.cli import main
+from tests.conftest import AUDIO, FeedServer, Route, rss, write_config
+from warehouse import store
+from warehouse.db import writer
+
+# --- config errors, through the real `podsift` command ----------------------------------------
+
+
+def podsift(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("podsift")
+    command = [exe] if exe else [sys.executable, "-m", "flows.cli"]
+    env = {k: v for k, v in os.environ.items() if k != "PODSIFT_CONFIG"}
+    return subprocess.run(
+        [*command, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+CONFIG_ERRORS = {
+    "missing-file": (None, "config file not found: "),
+    "bad-yaml": ("feeds:\n  - url: [unclosed\n", "invalid YAML at line 3"),
+    "unknown-key": ("feeds:\n  - url: a.xml\nwarehose: x.duckdb\n", "unknown key 'warehose'"),
+    "wrong-type": (
+        "feeds:\n  - url: a.xml\nwhisper:\n  beam_size: many\n",
+        "bad value for 'whisper.beam_size'",
+    ),
+    "not-url-or-path": (
+        "feeds:\n  - url: ftp://example.org/f.xml\n",
+        "bad value for 'feeds.0.url': 'ftp://example.org/f.xml' is neither an http(s) URL nor "
+        "a file path",
+    ),
+    "url-without-host": ("feeds:\n  - url: 'https://'\n", "is not a valid URL (no host)"),
+    "api-key-in-file": (
+        "feeds:\n  - url: a.xml\nfacts:\n  backend: llm\n  llm:\n    base_url: http://x/v1\n"
+        "    model: m\n    api_key: sk-secret\n",
+        "unknown key 'facts.llm.api_key'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CONFIG_ERRORS), ids=list(CONFIG_ERRORS))
+def test_config_error_is_one_line_and_exit_2(tmp_path: Path, case: str) -> None:
+    text, message = CONFIG_ERRORS[case]
+    config = tmp_path / "config.yaml"
+    if text is not None:
+        config.write_text(text, encoding="utf-8")
+    done = podsift("run", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(f"podsift: {config}" if text else "podsift: config file not")
+    assert message in done.stderr
+    assert "sk-secret" not in done.stderr
+    assert not (tmp_path / "data").exists()  # nothing was started
+
+
+# --- podsift sql cannot write -----------------------------------------------------------------
+
+WRITES = [
+    "INSERT INTO feeds (feed_id, url) VALUES ('x', 'y')",
+    "UPDATE episodes SET status = 'done'",
+    "DELETE FROM feeds",
+    "DROP TABLE feeds",
+    "CREATE TABLE t AS SELECT 1",
+    "ALTER TABLE feeds ADD COLUMN x INTEGER",
+    "SELECT 1; DELETE FROM feeds",
+    "COPY feeds TO '{dir}/stolen.csv'",
+    "EXPORT DATABASE '{dir}/export'",
+    "ATTACH '{dir}/other.duckdb' AS other",
+    "INSTALL httpfs",
+    "LOAD fts",
+    "SET enable_external_access = true",
+    "CHECKPOINT",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT * FROM read_text('{dir}/config.yaml')",
+]
+
+
+@pytest.fixture
+def loaded_warehouse(tmp_path: Path) -> Path:
+    config = write_config(tmp_path, ["http://example.invalid/feed.xml"])
+    with writer(tmp_path / "warehouse.duckdb") as con:
+        store.save_feed_poll(
+            con,
+            feed_id="f1",
+            url="http://example.invalid/feed.xml",
+            name="show",
+            title="Show",
+            current_url=None,
+            etag=None,
+            last_modified=None,
+            error=None,
+        )
+    return config
+
+
+@pytest.mark.parametrize("sql", WRITES)
+def test_sql_cannot_write_or_reach_files(
+    loaded_warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], sql: str
+) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    query = sql.format(dir=tmp_path)
+    assert main(["sql", query, "--config", str(loaded_warehouse)]) == 1
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.count("\n") == 1
+    assert (
+        "podsift sql is read-only" in out.err or "file system operations are disabled" in out.err
+    ), out.err
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == files
+    assert (
+        main(
+            [
+                "sql",
+                "SELECT count(*) AS n FROM feeds",
+                "--config",
+                str(loaded_warehouse),
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out.splitlines() == ["n", "1"]
+
+
+# --- the LLM API key --------------------------------------------------------------------------
+
+
+class LLMServer:
+    """A loopback OpenAI-compatible endpoint that records the keys it is sent."""
+
+    def __init__(self) -> None:
+        self.fail_with: int | None = None
+        self.authorizations: list[str] = []
+        self.facts: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                prompt = json.loads(self.rfile.read(length))["messages"][-1]["content"]
+                # Echo the first transcript line back as the fact: grounded by construction.
+                said = next(ln for ln in prompt.splitlines() if ln.startswith("["))
+                server.facts.append(said.split("] ", 1)[1])
+                auth = self.headers.get("Authorization", "")
+                server.authorizations.append(auth)
+                if server.fail_with:
+                    # A careless server that echoes the request's key in its error body.
+                    body = f"internal error for {auth}".encode()
+                    status = server.fail_with
+                else:
+                    facts = {"facts": [{"text": server.facts[-1]}]}
+                    answer = {"choices": [{"message": {"content": json.dumps(facts)}}]}
+                    body, status = json.dumps(answer).encode(), 200
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def llm() -> Iterator[LLMServer]:
+    srv = LLMServer()
+    yield srv
+    srv.close()
+
+
+def files_containing(root: Path, secret: bytes) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and secret in p.read_bytes()]
+
+
+@pytest.mark.slow
+def test_llm_api_key_comes_from_the_environment_and_leaks_nowhere(
+    tmp_path: Path,
+    server: FeedServer,
+    llm: LLMServer,
+    prefect_harness: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    secret = f"sk-test-{uuid.uuid4().hex}"
+    monkeypatch.setenv("PODSIFT_TEST_LLM_KEY", secret)
+    audio = server.add("/a.mp3", Route(body=(AUDIO / "speech_short.mp3").read_bytes(), headers={}))
+    feed = server.add("/feed.xml", body=rss([{"guid": "fox", "title": "Fox", "url": audio}]))
+    config = write_config(
+        tmp_path,
+        [feed],
+        facts={
+            "backend": "llm",
+            "llm": {
+                "base_url": llm.base_url,
+                "model": "test-model",
+                "api_key_env": "PODSIFT_TEST_LLM_KEY",
+            },
+        },
+    )
+    caplog.set_level(logging.DEBUG)
+
+    # Run 1: the endpoint fails and echoes the key back; the episode fails, the key is redacted.
+    llm.fail_with = 500
+    assert main(["run", "--config", str(config)]) == 1
+    # Run 2: the endpoint works; the failed episode is retried from its staged transcript.
+    llm.fail_with = None
+    assert main(["run", "--config", str(config)]) == 0
+
+    assert llm.authorizations and set(llm.authorizations) == {f"Bearer {secret}"}
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    status, attempts = con.execute("SELECT status, attempts FROM episodes").fetchone()
+    facts = con.execute("SELECT text FROM facts").fetchall()
+    runs = con.execute("SELECT message FROM runs ORDER BY started_at").fetchall()
+    con.close()
+    assert (status, attempts) == ("done", 2)
+    assert facts == [(llm.facts[-1],)]
+    assert "failed with HTTP 500: internal error for Bearer ***" in runs[0][0]
+
+    output = capsys.readouterr()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for where, text in [("stdout", output.out), ("stderr", output.err), ("logs", logged)]:
+        assert secret not in text, f"API key leaked to {where}"
+    assert files_containing(tmp_path, secret.encode()) == []  # warehouse, WAL, staged files
