@@ -195,13 +195,14 @@ def cmd_run(args: argparse.Namespace) -> int:
     from flows import progress
     from warehouse.lock import run_lock
 
+    # Held from here, before Prefect's start-up, so a second run fails at once; the flow takes
+    # the same (re-entrant) lock again for runs started by `podsift serve` or Prefect workers.
     with run_lock(cfg.warehouse):
-        pass  # fail fast, before Prefect starts, when another run holds the warehouse
-    progress.enabled = not args.quiet
-    progress.say(f"podsift: {len(cfg.feeds)} feed(s), warehouse {cfg.warehouse}")
-    from flows.daily import daily
+        progress.enabled = not args.quiet
+        progress.say(f"podsift: {len(cfg.feeds)} feed(s), warehouse {cfg.warehouse}")
+        from flows.daily import daily
 
-    summary = daily(str(_config_path(args)))
+        summary = daily(str(_config_path(args)))
     print(summary.render())
     return summary.exit_code
 

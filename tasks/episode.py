@@ -107,6 +107,7 @@ def obtain_transcript(
         max_bytes=cfg.download.max_bytes,
         timeout_s=cfg.download.timeout_s,
         retries=cfg.download.retries,
+        expected_bytes=job.item.audio_length,
     )
     try:
         transcript = transcribe_audio(

@@ -102,18 +102,40 @@ def test_sigkill_while_loading_leaves_old_or_new_episode_never_half(
 # --- the run lock ------------------------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def lock_held_elsewhere(warehouse: Path) -> Iterator[int]:
+    """Another process holds the run lock of `warehouse`; yields its pid.
+
+    The lock is re-entrant within one process, so "another run" must be another process.
+    """
+    code = (
+        "import sys, time; from pathlib import Path; from warehouse.lock import run_lock\n"
+        "with run_lock(Path(sys.argv[1])):\n"
+        "    print('locked', flush=True); time.sleep(120)\n"
+    )
+    holder = subprocess.Popen(
+        [sys.executable, "-c", code, str(warehouse)], stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+        yield holder.pid
+    finally:
+        holder.kill()
+        holder.wait()
+
+
 def test_second_run_fails_fast_while_the_warehouse_is_locked(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = write_config(tmp_path, ["http://127.0.0.1:9/feed.xml"])
     warehouse = tmp_path / "warehouse.duckdb"
-    with run_lock(warehouse):
+    with lock_held_elsewhere(warehouse) as pid:
         started = time.monotonic()
         assert main(["run", "--config", str(config), "--quiet"]) == 1
         assert time.monotonic() - started < 5
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert err.startswith(f"podsift: another podsift run (pid {os.getpid()}) is already working")
+    assert err.startswith(f"podsift: another podsift run (pid {pid}) is already working")
     assert "wait for it to finish" in err
     assert not warehouse.exists()  # untouched: the second run wrote nothing
 
@@ -123,9 +145,20 @@ def test_run_daily_refuses_a_locked_warehouse(tmp_path: Path) -> None:
     from tasks.config import load_config
 
     cfg = load_config(write_config(tmp_path, ["http://127.0.0.1:9/feed.xml"]))
-    with run_lock(cfg.warehouse), pytest.raises(WarehouseBusyError, match="already working"):
+    with (
+        lock_held_elsewhere(cfg.warehouse),
+        pytest.raises(WarehouseBusyError, match="already working"),
+    ):
         run_daily(cfg)
     assert not cfg.warehouse.exists()
+
+
+def test_run_lock_is_reentrant_within_a_process(tmp_path: Path) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    with run_lock(warehouse), run_lock(warehouse):  # the CLI, then the flow inside it
+        pass
+    with lock_held_elsewhere(warehouse):  # released once the outer hold ended
+        pass
 
 
 def test_lock_of_a_killed_run_is_released(tmp_path: Path) -> None:
