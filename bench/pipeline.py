@@ -165,6 +165,22 @@ def stage_timings(hour_mp3: Path, episode: Path) -> None:
         f"(load {load:.2f}); scaled to {hour_s / 60:.0f} min"
     )
 
+    # The real 9-minute transcript first: the repeated hour below reads as one ad repeated
+    # (the detector counts recurring text as ads) and its sentences as duplicates (no facts).
+    started = time.perf_counter()
+    short_spans = detect_ads(list(short.segments), description="Supported by Northwind.")
+    short_ads = time.perf_counter() - started
+    started = time.perf_counter()
+    short_facts = extract_facts(list(short.segments), short_spans)
+    short_facts_s = time.perf_counter() - started
+    scale = hour_s / short_s
+    timings["ads (9 min x scale)"] = short_ads * scale
+    timings["facts (9 min x scale)"] = short_facts_s * scale
+    print(
+        f"  9-min transcript: {len(short.segments)} segments, ads {short_ads:.2f} s "
+        f"({len(short_spans)} spans), facts {short_facts_s:.2f} s ({len(short_facts)} facts)"
+    )
+
     # One hour of transcript: the short one repeated with shifted times.
     segments: list[Segment] = []
     offset = 0.0
@@ -178,10 +194,10 @@ def stage_timings(hour_mp3: Path, episode: Path) -> None:
     print(f"  synthetic one-hour transcript: {len(segments)} segments")
     started = time.perf_counter()
     spans = detect_ads(segments, description="Supported by Northwind and Copperline Coffee.")
-    timings["ads"] = time.perf_counter() - started
+    timings["ads (repeated hour)"] = time.perf_counter() - started
     started = time.perf_counter()
     facts = extract_facts(segments, spans)
-    timings["facts"] = time.perf_counter() - started
+    timings["facts (repeated hour)"] = time.perf_counter() - started
     result = EpisodeResult(
         episode_id="bench-hour",
         feed_id="bench",
@@ -200,7 +216,10 @@ def stage_timings(hour_mp3: Path, episode: Path) -> None:
     shutil.rmtree(tmp, ignore_errors=True)
 
     transcribe = timings["transcribe (extrapolated)"]
-    after = timings["ads"] + timings["facts"] + timings["load"]
+    after = max(timings["ads (repeated hour)"], timings["ads (9 min x scale)"]) + max(
+        timings["facts (repeated hour)"], timings["facts (9 min x scale)"]
+    )
+    after += timings["load"]
     print(f"  {'stage':28} {'seconds':>8}")
     for name, secs in timings.items():
         print(f"  {name:28} {secs:8.2f}")

@@ -64,7 +64,7 @@ class WhisperConfig(_Strict):
     # Defaults measured in bench/transcribe.py (docs/benchmarks.md): beam 5 keeps bare
     # faster-whisper's accuracy; narrower beams cost 1.5-2.5 WER points on tiny.en.
     beam_size: int = Field(5, ge=1, le=10)
-    batch_size: int = Field(8, ge=0, le=64, description="0 disables batched inference")
+    batch_size: int = Field(2, ge=0, le=64, description="0 disables batched inference")
     vad_filter: bool = True
     cpu_threads: int = Field(1, ge=0, description="threads per worker; 0 lets CTranslate2 choose")
     num_workers: int = Field(

