@@ -43,6 +43,8 @@ _ABBREVIATIONS = {
 MAX_SENTENCE_WORDS = 60
 SENTENCE_PAUSE_S = 1.5
 VAD_PIECE_S = 600.0  # voice activity detection runs on pieces this long
+MISSED_TAIL_S = 2.0  # speech left undecoded at a window's end for longer is decoded again
+MAX_TAIL_PASSES = 3
 WINDOW_MAX_GAP_S = 3.0  # a longer stretch without speech (music, silence) ends a window
 # Whisper's defaults for dropping windows it decoded from silence or noise.
 NO_SPEECH_THRESHOLD = 0.6
@@ -234,11 +236,24 @@ def _decode_blocks(
 ) -> Iterator[Any]:
     from faster_whisper import BatchedInferencePipeline
 
-    def decode_block(block: list[dict[str, float]]) -> list[Any]:
-        # A pipeline keeps per-call state (the last word time), so one per block.
+    def decode_windows(block: list[dict[str, float]]) -> list[Any]:
+        # A pipeline keeps per-call state (the last word time), so one per call.
         pipeline = BatchedInferencePipeline(model=model)
         raw, _info = pipeline.transcribe(audio, clip_timestamps=block, vad_filter=False, **options)
         return list(raw)
+
+    def decode_block(block: list[dict[str, float]]) -> list[Any]:
+        segments = decode_windows(block)
+        # Without timestamp tokens Whisper sometimes ends a window at a pause and drops the
+        # speech after it (a sponsor read after the outro, say). A window whose words stop
+        # well before its speech does is decoded again from where the words stopped.
+        for _ in range(MAX_TAIL_PASSES):
+            tails = _missed_tails(block, segments)
+            if not tails:
+                break
+            segments.extend(decode_windows(tails))
+            block = tails
+        return sorted(segments, key=lambda seg: seg.start)
 
     blocks = _blocks(windows, int(options["batch_size"]), workers)
     with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="whisper") as pool:
@@ -249,6 +264,20 @@ def _decode_blocks(
         finally:  # the caller stopped early (time limit, error): drop what has not started
             for future in futures:
                 future.cancel()
+
+
+def _missed_tails(windows: list[dict[str, float]], segments: list[Any]) -> list[dict[str, float]]:
+    """The ends of `windows` that hold speech but no decoded words."""
+    tails = []
+    for window in windows:
+        ends = [
+            seg.words[-1].end if seg.words else seg.end
+            for seg in segments
+            if window["start"] - 0.5 <= seg.start < window["end"] and seg.text.strip()
+        ]
+        if ends and window["end"] - max(ends) > MISSED_TAIL_S:
+            tails.append({"start": max(ends), "end": window["end"]})
+    return tails
 
 
 def speech_windows(audio: np.ndarray, max_s: float) -> list[dict[str, float]]:

@@ -47,6 +47,17 @@ def test_speech_is_transcribed_with_word_timestamps(batch_size: int) -> None:
     assert seen[-1][0] == seen[-1][1] == pytest.approx(transcript.duration_s, abs=0.01)
 
 
+def test_speech_after_a_pause_in_a_window_is_not_lost() -> None:
+    # episode_b: content, a pause, then the sponsor read, all in one 30 s window. Decoded
+    # without timestamp tokens, tiny.en ends the window at the pause; podsift decodes the
+    # missed tail again, so the read is there.
+    transcript = transcribe_audio(AUDIO / "episode_b.mp3", WhisperConfig())
+    text = " ".join(s.text for s in transcript.segments).lower()
+    assert "honey" in text
+    assert "starter kit" in text
+    assert transcript.segments[-1].end > 18.0
+
+
 @pytest.mark.parametrize("name", ["silence.mp3", "tone.mp3"])
 def test_no_speech_gives_no_segments(name: str) -> None:
     transcript = transcribe_audio(AUDIO / name, DEFAULTS)
