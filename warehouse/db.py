@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 
 from tasks.errors import PodsiftError, WarehouseBusyError
 
+T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 LOCK_WAIT_S = 60.0
 _MIGRATION_NAME = re.compile(r"^(\d+)_([\w-]+)\.sql$")
@@ -74,6 +76,30 @@ def is_lock_conflict(exc: Exception) -> bool:
     return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
 
 
+def retry_while_locked(attempt: Callable[[], T], path: Path, wait_s: float) -> T:
+    """Call `attempt` (which opens or attaches `path`) until no other process holds the file.
+
+    Raises:
+        WarehouseError: the file cannot be opened for another reason.
+        WarehouseBusyError: still held by another process after `wait_s`.
+    """
+    deadline = time.monotonic() + wait_s
+    delay = 0.05
+    while True:
+        try:
+            return attempt()
+        except duckdb.IOException as exc:
+            if not is_lock_conflict(exc):
+                raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
+            if time.monotonic() >= deadline:
+                raise WarehouseBusyError(
+                    f"warehouse {path} is held by another process (a podsift run?) "
+                    f"and stayed busy for {wait_s:.0f} s; try again when it finishes"
+                ) from exc
+            time.sleep(delay)
+            delay = min(delay * 2, 1.0)
+
+
 def open_connection(
     path: Path, *, read_only: bool, wait_s: float = LOCK_WAIT_S
 ) -> duckdb.DuckDBPyConnection:
@@ -87,21 +113,7 @@ def open_connection(
         raise WarehouseError(f"no warehouse at {path} yet: run `podsift run` first")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
-    deadline = time.monotonic() + wait_s
-    delay = 0.05
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if not is_lock_conflict(exc):
-                raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
-            if time.monotonic() >= deadline:
-                raise WarehouseBusyError(
-                    f"warehouse {path} is held by another process (a podsift run?) "
-                    f"and stayed busy for {wait_s:.0f} s; try again when it finishes"
-                ) from exc
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+    return retry_while_locked(lambda: duckdb.connect(str(path), read_only=read_only), path, wait_s)
 
 
 @contextmanager

@@ -15,15 +15,13 @@ missing or stale it builds a fresh one in memory from a read-only attachment of 
 from __future__ import annotations
 
 import importlib.util
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import duckdb
 
-from tasks.errors import WarehouseBusyError
-from warehouse.db import LOCK_WAIT_S, WarehouseError, is_lock_conflict, utcnow
+from warehouse.db import LOCK_WAIT_S, WarehouseError, retry_while_locked, utcnow
 
 Engine = Literal["fts", "sql"]
 
@@ -342,22 +340,11 @@ def _create_fts_index(con: duckdb.DuckDBPyConnection) -> None:
 
 def _attach_read_only(con: duckdb.DuckDBPyConnection, warehouse: Path, wait_s: float) -> None:
     """ATTACH the warehouse read-only as `wh`, waiting while a writer holds it."""
-    deadline = time.monotonic() + wait_s
-    delay = 0.05
-    while True:
-        try:
-            con.execute(f"ATTACH '{_quote(str(warehouse))}' AS wh (READ_ONLY)")
-            return
-        except duckdb.IOException as exc:
-            if not is_lock_conflict(exc):
-                raise WarehouseError(f"cannot open warehouse {warehouse}: {exc}") from exc
-            if time.monotonic() >= deadline:
-                raise WarehouseBusyError(
-                    f"warehouse {warehouse} is held by another process (a podsift run?) "
-                    f"and stayed busy for {wait_s:.0f} s; try again when it finishes"
-                ) from exc
-            time.sleep(delay)
-            delay = min(delay * 2, 1.0)
+    retry_while_locked(
+        lambda: con.execute(f"ATTACH '{_quote(str(warehouse))}' AS wh (READ_ONLY)"),
+        warehouse,
+        wait_s,
+    )
 
 
 def _quote(text: str) -> str:
