@@ -7,12 +7,12 @@ at all.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
-import numpy as np
 
 from tasks.records import EpisodeItem, EpisodeResult
 from warehouse.db import transaction, utcnow
@@ -278,31 +278,22 @@ def _insert_columns(
 ) -> None:
     """Insert an episode's child rows, numbered from 0, in one statement.
 
-    The columns go in as numpy arrays that DuckDB scans directly: binding them as Python list
-    parameters, or `executemany` with one statement per row, costs about 1 ms a row.
+    The columns travel as one JSON text that DuckDB parses and unnests side by side. Binding
+    them as Python list parameters, registering numpy arrays (DuckDB then probes for pandas and
+    friends per value), or `executemany` with a statement per row all cost about 1 ms a row.
     """
     n = len(columns[0][1])
     if n == 0:
         return
-    frame: dict[str, np.ndarray] = {
-        "episode_id": np.full(n, episode_id, dtype=object),
-        "seq": np.arange(n, dtype=np.int32),
-    }
-    for i, (kind, values) in enumerate(columns):
-        if kind == "DOUBLE":
-            frame[f"c{i}"] = np.asarray(values, dtype=np.float64)
-        elif kind == "BOOLEAN":
-            frame[f"c{i}"] = np.asarray(values, dtype=np.bool_)
-        else:  # VARCHAR, or a list of strings per row
-            column = np.empty(n, dtype=object)
-            column[:] = values
-            frame[f"c{i}"] = column
-    view = f"_podsift_new_{table}"
-    con.register(view, frame)
-    try:
-        con.execute(f"INSERT INTO {table} SELECT * FROM {view}")
-    finally:
-        con.unregister(view)
+    names = [f"c{i}" for i in range(len(columns))]
+    shape = json.dumps({name: f"{kind}[]" for name, (kind, _) in zip(names, columns, strict=True)})
+    payload = json.dumps({name: values for name, (_, values) in zip(names, columns, strict=True)})
+    unnests = ", ".join(f"unnest(j.{name})" for name in names)
+    con.execute(
+        f"INSERT INTO {table} SELECT ?, unnest(range(?::BIGINT))::INTEGER, {unnests} "
+        "FROM (SELECT from_json(?, ?) AS j)",
+        [episode_id, n, payload, shape],
+    )
 
 
 def start_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
