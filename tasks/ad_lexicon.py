@@ -35,6 +35,18 @@ def _cue(
 COMMERCIAL_TLDS = ("com", "co", "io", "ai", "app", "net", "ly", "me", "tv", "fm", "shop", "store")
 OTHER_TLDS = ("org", "edu", "gov", "us", "uk", "ca")
 
+# Whisper often writes a read-out phone number as words ("one eight hundred five five five ...").
+_NUMBER_WORD = (
+    r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|"
+    r"fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred)"
+)
+_SPOKEN_TOLL_FREE = (
+    r"\b(?:one[ ,-]+)?eight[ ,-]+(?:hundred|eight[ ,-]+eight|seven[ ,-]+seven|"
+    r"six[ ,-]+six|five[ ,-]+five|four[ ,-]+four|three[ ,-]+three)\b"
+)
+_SPOKEN_DIGIT_RUN = rf"\b(?:{_NUMBER_WORD}[ ,-]+){{6,}}{_NUMBER_WORD}\b"
+
 _TLD = "|".join(COMMERCIAL_TLDS + OTHER_TLDS)
 # "sofi.com", "sofi dot com", "s-o-f-i dot com": a name right before a spoken or written TLD.
 URL_RE = re.compile(rf"\b([a-z0-9][a-z0-9&'\-]*(?:\.[a-z0-9\-]+)*)(?:\.| dot )({_TLD})\b", re.I)
@@ -46,7 +58,8 @@ CUES: tuple[Cue, ...] = (
         3.0,
         r"\b(brought to you by|sponsored by|today'?s sponsor|our sponsors?\b|"
         r"support for (this|the) (show|podcast|episode) comes from|"
-        r"(this|the) (episode|show|podcast) is (also )?(supported|presented|powered) by|"
+        r"(this|the|today'?s) (episode|show|podcast) (is|was) (also )?"
+        r"(supported|presented|powered|made possible) by|"
         r"thanks? (again )?to our sponsors?|word from our sponsors?|"
         r"a message from our sponsors?|paid (promotion|advertisement))",
         strong=True,
@@ -99,19 +112,24 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "phone number",
         1.0,
-        r"\b(1[- ])?(800|888|877|866|855|844|833)\b|\b\d{3}[-. ]\d{3}[-. ]\d{4}\b",
+        r"\b(1[- ])?(800|888|877|866|855|844|833)\b|\b\d{3}[-. ]\d{3}[-. ]\d{4}\b|"
+        + _SPOKEN_TOLL_FREE
+        + "|"
+        + _SPOKEN_DIGIT_RUN,
     ),
     _cue(
         "call-in offer",
         1.5,
-        r"\b(call|text|dial) (us )?(now |today )?(at |on )?(1[- ]?)?(\d{3}|800|888|877|866)\b",
+        r"\b(call|text|dial) (us )?(now |today )?(at |on )?((1[- ]?)?(\d{3}|800|888|877|866)\b|"
+        + _SPOKEN_TOLL_FREE
+        + ")",
         strong=True,
     ),
     # Softer lead-in: "X is supported by" also describes evidence in conversation.
     _cue(
         "sponsor lead-in",
         1.5,
-        r"\b(is|are) (proudly )?(supported|presented|made possible|underwritten) by\b",
+        r"\b(is|are|was|were) (proudly )?(supported|presented|made possible|underwritten) by\b",
     ),
     _cue("price", 0.5, r"\$\d|\b\d+ (dollars|bucks)\b|\ba month\b"),
     # Promos for other shows and network spots.

@@ -176,3 +176,27 @@ def test_dev_corpus_meets_issue_targets() -> None:
     audio_hours = sum(s.audio_s for s in scores) / 3600
     assert sum(s.cpu_s for s in scores) / audio_hours < 2.0
     assert cpu / audio_hours < 10.0  # loading included, still far from slow
+
+
+def test_post_roll_with_a_phone_number_spoken_as_words() -> None:
+    # Whisper often writes a read-out phone number in words, and the sponsor's name misheard;
+    # the lead-in ("was supported by") and the spoken toll-free number still mark the read.
+    lines = [
+        (0.0, 4.0, "You're listening to the morning garden report."),
+        (4.2, 12.0, "Frost is expected on Thursday night across the northern valleys."),
+        (12.3, 20.0, "Cover seedlings with fleece and water them in the morning, not at night."),
+        (20.4, 27.0, "The county extension office will hold a pruning class on Saturday."),
+        (27.2, 30.0, "Thanks for listening."),
+        (30.5, 34.0, "This episode was supported by hardware foam insurance."),
+        (
+            34.2,
+            41.5,
+            "Call one eight hundred five fifty five zero one nine nine for a free quote today.",
+        ),
+    ]
+    segments = [Segment(a, b, text) for a, b, text in lines]
+    spans = detect_ads(segments)
+    assert len(spans) == 1
+    assert spans[0].start == pytest.approx(30.5, abs=0.6)
+    assert spans[0].end == pytest.approx(41.5, abs=0.6)
+    assert "phone number" in spans[0].reason and "sponsor lead-in" in spans[0].reason
