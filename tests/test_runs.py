@@ -163,22 +163,13 @@ def test_run_lock_is_reentrant_within_a_process(tmp_path: Path) -> None:
 
 def test_lock_of_a_killed_run_is_released(tmp_path: Path) -> None:
     warehouse = tmp_path / "warehouse.duckdb"
-    code = (
-        "import sys, time; from pathlib import Path; from warehouse.lock import run_lock\n"
-        "with run_lock(Path(sys.argv[1])):\n"
-        "    print('locked', flush=True); time.sleep(60)\n"
-    )
-    holder = subprocess.Popen(
-        [sys.executable, "-c", code, str(warehouse)], stdout=subprocess.PIPE, text=True
-    )
-    try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
-        with pytest.raises(WarehouseBusyError, match=f"pid {holder.pid}"), run_lock(warehouse):
-            pass
-    finally:
-        holder.kill()
-        holder.wait()
-    with run_lock(warehouse):  # SIGKILL released it
+    with (
+        lock_held_elsewhere(warehouse) as pid,
+        pytest.raises(WarehouseBusyError, match=f"pid {pid}"),
+        run_lock(warehouse),
+    ):
+        pass
+    with run_lock(warehouse):  # the holder was killed with SIGKILL: the lock is free again
         pass
 
 
