@@ -27,7 +27,7 @@ from tasks.records import (
     Fact,
     Segment,
     Transcript,
-    load_transcript_file,
+    segments_from_json,
 )
 from tasks.transcribe import Progress, transcribe_audio
 
@@ -62,7 +62,7 @@ def load_staged_transcript(path: Path) -> Transcript | None:
     """A transcript staged by an earlier run, or None when there is none (or it is unreadable)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        segments = load_transcript_file(path)
+        segments = segments_from_json(data)
     except (OSError, ValueError):
         return None
     meta = data if isinstance(data, dict) else {}
