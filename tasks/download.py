@@ -13,7 +13,6 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlparse
 
 import httpx
 
@@ -23,6 +22,7 @@ from tasks.http import (
     RetryableHTTPError,
     client_for,
     describe_network_error,
+    is_http_url,
     raise_for_5xx,
     with_retries,
 )
@@ -114,7 +114,7 @@ def download_audio(
     _remove_stale_parts(dest)
     tmp = dest.with_name(dest.name + f".part-{os.getpid()}")
     try:
-        if urlparse(url).scheme.lower() in ("http", "https"):
+        if is_http_url(url):
             _fetch_http(
                 url,
                 tmp,

@@ -27,6 +27,7 @@ from tasks.http import (
     RetryableHTTPError,
     client_for,
     describe_network_error,
+    is_http_url,
     raise_for_5xx,
     with_retries,
 )
@@ -107,7 +108,7 @@ def audio_key(url: str) -> str:
 
 
 def _is_local(url: str) -> bool:
-    return urlparse(url).scheme.lower() not in ("http", "https")
+    return not is_http_url(url)
 
 
 def fetch_feed(
@@ -269,7 +270,7 @@ def parse_feed(
 
 def _resolve_url(href: str, base_url: str) -> str:
     href = href.strip()
-    if urlparse(href).scheme.lower() in ("http", "https"):
+    if is_http_url(href):
         return href
     if _is_local(base_url):
         if urlparse(href).scheme.lower() == "file":

@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
+from urllib.parse import urlparse
 
 import httpx
 
@@ -36,6 +37,11 @@ class IncompleteBodyError(Exception):
 
 
 RETRYABLE = (httpx.TimeoutException, httpx.TransportError, RetryableHTTPError, IncompleteBodyError)
+
+
+def is_http_url(url: str) -> bool:
+    """True for an http(s) URL; anything else podsift reads as a local path."""
+    return urlparse(url).scheme.lower() in ("http", "https")
 
 
 def make_client(timeout_s: float) -> httpx.Client:

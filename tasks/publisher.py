@@ -24,7 +24,13 @@ from urllib.parse import urlparse
 import httpx
 
 from tasks.errors import PodsiftError
-from tasks.http import RetryableHTTPError, client_for, describe_network_error, raise_for_5xx
+from tasks.http import (
+    RetryableHTTPError,
+    client_for,
+    describe_network_error,
+    is_http_url,
+    raise_for_5xx,
+)
 from tasks.http import with_retries as _with_retries
 from tasks.records import EpisodeItem, Segment, Transcript, Word, segments_from_json
 from tasks.transcribe import split_sentences
@@ -248,7 +254,7 @@ def fetch_transcript_document(
     Raises:
         TranscriptFetchError: network failure after retries, 4xx, oversized, missing file.
     """
-    if urlparse(url).scheme.lower() not in ("http", "https"):
+    if not is_http_url(url):
         path = Path(urlparse(url).path if url.startswith("file:") else url)
         try:
             if path.stat().st_size > MAX_TRANSCRIPT_BYTES:
