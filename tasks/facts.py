@@ -5,7 +5,11 @@ How it works, in the order the code runs:
 1. **Words with times.** Whisper's word pieces (" p" + ".m.") are glued back into words; a
    segment without word timestamps gets times interpolated over its span by character count.
 2. **Sentences.** The word stream is cut at terminal punctuation (not after "Dr." or "a.m."), so a
-   claim split across segments is joined and a multi-sentence segment is split. A sentence that
+   claim split across segments is joined and a multi-sentence segment is split. Whisper sometimes
+   drops punctuation and capitals for a long stretch and picks them up again at a later
+   sentence; a run-on longer than `MAX_WORDS` is also cut where the capitals return after an
+   unpunctuated lower-case stretch ("...so i'm happy to see it Insta360 launched the Go 3S Retro
+   Bundle."), unless the word before continues the clause ("inside Lowe's"). A sentence that
    touches an ad span is dropped whole.
 3. **Light cleanup, words kept as said.** Disfluencies ("um") go; leading fillers and connectives
    ("well,", "I mean", "and so", "so yeah") and tag questions (", right?") are stripped; the time
@@ -111,6 +115,18 @@ _TAGS: tuple[tuple[str, ...], ...] = (
 _ABBREVIATIONS = frozenset(
     "mr mrs ms dr st jr sr prof gen sgt lt capt det vs etc inc corp co ltd mt ft approx no".split()
 )
+
+# Words a sentence does not end on: a capitalised word after one of these continues the clause
+# ("inside Lowe's", "a lot of European") rather than starting a new sentence (`split_run_on`).
+_CLAUSE_CONTINUES = frozenset(
+    "a an the of to in on at by for from with into onto about as than like and or but nor "
+    "inside outside near over under between through around across behind during without "
+    "within against toward towards among upon via per "
+    "my your his her its our their this that these those some any every no is are was were "
+    "be been being am".split()
+)
+# "I", "I'm", ...: capitalised even inside Whisper's lower-case run-ons.
+_FIRST_PERSON_RE = re.compile(r"I(['’](m|ve|d|ll))?")
 
 # Sentences that are never facts: thanks, outros, housekeeping, ad reads, asides.
 _NOT_FACT_RE = re.compile(
@@ -251,6 +267,7 @@ _EDGE_RE = re.compile(r"^[^\w$]+|[^\w%]+$")
 
 MIN_WORDS = 6
 MAX_WORDS = 55
+RUN_ON_STRETCH = 8  # unpunctuated lower-case words in a row: Whisper's run-on mode (see below)
 # Weights chosen on the dev corpus and the scripted episodes (see bench/facts.py).
 W_QUALITY = 0.35  # informativeness of the sentence on its own
 W_CENTRAL = 0.7  # closeness to the episode's topic profile
@@ -400,6 +417,45 @@ def split_sentences(words: Sequence[SpokenWord]) -> list[Sentence]:
     return sentences
 
 
+def _unmarked(word: str) -> bool:
+    """A word as Whisper writes it in a run-on: lower case ("I" aside), no punctuation after."""
+    if word.endswith((",", ".", ";", ":", "?", "!", "…")):
+        return False
+    return not word[:1].isupper() or bool(_FIRST_PERSON_RE.fullmatch(word))
+
+
+def split_run_on(sentence: Sentence) -> list[Sentence]:
+    """Cut a run-on where Whisper's casing returns.
+
+    Whisper sometimes drops punctuation and capitals for a long stretch of speech and picks
+    them up again at the start of a later sentence ("...so i'm happy to see it Insta360
+    launched the Go 3S Retro Bundle."). A capitalised word after `RUN_ON_STRETCH` or more
+    unpunctuated lower-case words, when the word before it can end a clause, starts a new
+    sentence there. Sentences up to `MAX_WORDS` words are returned as they are; the words are
+    never changed, only where the sentence is cut.
+    """
+    words = sentence.words
+    if len(words) <= MAX_WORDS:
+        return [sentence]
+    pieces: list[Sentence] = []
+    start = 0
+    stretch = 0
+    for i, word in enumerate(words):
+        if (
+            i > start
+            and stretch >= RUN_ON_STRETCH
+            and word.text[:1].isupper()
+            and not _FIRST_PERSON_RE.fullmatch(word.text)
+            and normalize_word(words[i - 1].text) not in _CLAUSE_CONTINUES
+        ):
+            pieces.append(Sentence(words[start:i]))
+            start = i
+            stretch = 0
+        stretch = stretch + 1 if _unmarked(word.text) else 0
+    pieces.append(Sentence(words[start:]))
+    return pieces
+
+
 def overlaps_ads(start: float, end: float, ad_spans: Sequence[AdSpan]) -> bool:
     """True when [start, end] shares any time with an ad span."""
     return any(start < span.end and end > span.start for span in ad_spans)
@@ -409,7 +465,9 @@ def speech_sentences(
     segments: Sequence[Segment], ad_spans: Sequence[AdSpan] = ()
 ) -> list[Sentence]:
     """The episode's sentences that do not touch an ad span, in order."""
-    sentences = split_sentences(spoken_words(segments))
+    sentences = [
+        piece for s in split_sentences(spoken_words(segments)) for piece in split_run_on(s)
+    ]
     return [s for s in sentences if not overlaps_ads(s.start, s.end, ad_spans)]
 
 

@@ -19,6 +19,7 @@ from tasks.facts import (
     fact_count,
     normalize_word,
     speech_sentences,
+    split_run_on,
     split_sentences,
     spoken_words,
 )
@@ -226,6 +227,57 @@ def test_a_m_inside_a_sentence_does_not_end_it() -> None:
     assert texts == ["It was 3 a.m. on Friday in Leeds."]
     split = speech_sentences(spoken(["The vote passed in the U.S. Then the Senate met."]))
     assert [s.text for s in split] == ["The vote passed in the U.S.", "Then the Senate met."]
+
+
+# Whisper's run-on mode: a long stretch with no punctuation and no capitals (not even "i").
+RUN_ON = (
+    "and honestly i think the whole thing is still kind of up in the air because nobody has "
+    "signed anything yet and who knows what the final deal is going to look like but as a "
+    "commuter i welcome anything that gets more trains running on time and the stations along "
+    "the route could really use the extra service so i'm happy to see it"
+)
+
+
+def test_run_on_is_cut_where_whisper_casing_returns() -> None:
+    tail = "Northline Rail confirmed a new timetable for the Leeds to Carlisle line."
+    sentences = speech_sentences(spoken([f"{RUN_ON} {tail}"]))
+    assert [s.text for s in sentences][-1] == tail
+    assert len(sentences[0].words) > 55  # the run-on itself stays one (too long) sentence
+    # Only where the sentence is cut changes: the tail keeps the times its words were said.
+    said = spoken_words(spoken([f"{RUN_ON} {tail}"]))
+    first = next(w for w in said if w.text == "Northline")
+    assert (sentences[-1].start, sentences[-1].end) == (first.start, said[-1].end)
+    facts = extract_facts(spoken([f"{RUN_ON} {tail}"]), max_facts=3)
+    assert [f.text for f in facts] == [tail]
+    assert facts[0].start == first.start
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        # The word before the capital continues the clause: a name, not a new sentence.
+        "inside Lowe's and Home Depot where they sell gutter guards.",
+        "a lot of European cars with plates from Belgium.",
+        # "I" is capitalised inside run-ons too.
+        "I don't know if the council will ever agree to it.",
+    ],
+)
+def test_run_on_is_not_cut_at_names_or_i(tail: str) -> None:
+    sentence = split_sentences(spoken_words(spoken([f"{RUN_ON} {tail}"])))[0]
+    assert split_run_on(sentence) == [sentence]
+
+
+def test_punctuated_sentences_are_never_cut_at_capitals() -> None:
+    # A well-punctuated sentence up to MAX_WORDS long is left alone, names and all.
+    line = (
+        "The council said the plan, which was drawn up with Northline Rail and the Leeds "
+        "Transport Board after two years of talks, will close Micklegate to private cars."
+    )
+    sentence = split_sentences(spoken_words(spoken([line])))[0]
+    assert split_run_on(sentence) == [sentence]
+    long_line = " ".join([line[:-1] + ","] * 3)  # over MAX_WORDS, but punctuated throughout
+    sentence = split_sentences(spoken_words(spoken([long_line])))[0]
+    assert split_run_on(sentence) == [sentence]
 
 
 def test_subjectless_fragments_lose_to_full_sentences() -> None:
