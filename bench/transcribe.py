@@ -15,6 +15,7 @@ time is the figure to trust when other processes share the cores.
 Usage:
     python bench/transcribe.py                  # bare vs podsift defaults
     python bench/transcribe.py --sweep          # also each lever on its own
+    python bench/transcribe.py --profile        # where podsift's time goes, stage by stage
     python bench/transcribe.py --audio X.mp3 --reference X.txt
 """
 
@@ -24,9 +25,11 @@ import argparse
 import os
 import re
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -176,6 +179,99 @@ def variant_runner(cfg: WhisperConfig, audio: Path, **overrides: Any) -> Callabl
     return lambda: run_on(audio)
 
 
+@dataclass
+class StageTimes:
+    """Seconds spent inside each stage, summed over the decoding workers (threads)."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, stage: str, seconds: float) -> None:
+        with self._lock:
+            self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
+
+    def timer(self, stage: str, call: Callable[..., Any]) -> Callable[..., Any]:
+        def timed_call(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return call(*args, **kwargs)
+            finally:
+                self.add(stage, time.perf_counter() - started)
+
+        return timed_call
+
+
+class _TimedCTranslate2:
+    """Stands in for `WhisperModel.model` (a CTranslate2 object whose methods cannot be
+    replaced) and times the calls that matter."""
+
+    def __init__(self, inner: Any, times: StageTimes) -> None:
+        self._inner = inner
+        self.generate = times.timer("decoder (generate)", inner.generate)
+        self.align = times.timer("word alignment (align)", inner.align)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+@contextmanager
+def stage_timers(model: Any, times: StageTimes) -> Iterator[None]:
+    """Time the encoder, decoder and alignment calls of `model` for the duration."""
+    inner = model.model
+    model.encode = times.timer("encoder (encode)", model.encode)  # shadows the method
+    model.model = _TimedCTranslate2(inner, times)
+    try:
+        yield
+    finally:
+        del model.encode  # the class's method again
+        model.model = inner
+
+
+def profile(audio: Path, bare_wall_s: float | None) -> None:
+    """podsift's default path, stage by stage, and the CPU budget a 4x target leaves."""
+    from tasks.transcribe import speech_windows
+
+    cfg = WhisperConfig()
+    model = load_model(cfg)
+    podsift_runner(cfg, audio)  # warm-up
+    times = StageTimes()
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    started = time.perf_counter()
+    samples = decode(audio)
+    times.add("MP3 decode", time.perf_counter() - started)
+    started = time.perf_counter()
+    windows = speech_windows(samples, float(cfg.chunk_length))
+    times.add("voice activity (Silero VAD)", time.perf_counter() - started)
+    with stage_timers(model, times):
+        raw = run_whisper(model, samples, cfg, clip_timestamps=windows)
+        segments = collect_segments(raw, samples.size / SAMPLE_RATE, 1e9, None)
+    split_sentences(segments)
+    wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
+    cores = os.cpu_count() or 1
+    print(
+        f"\nprofile of podsift's defaults: {len(windows)} windows, "
+        f"wall {wall:.1f} s, cpu {cpu:.1f} s"
+    )
+    print(f"{'stage':36} {'seconds':>8}  (summed over workers; the encoder, decoder and")
+    print(f"{'':36} {'':>8}   alignment run in {decode_workers_text(cfg)})")
+    for stage, seconds in sorted(times.seconds.items(), key=lambda kv: -kv[1]):
+        print(f"{stage:36} {seconds:8.1f}")
+    if bare_wall_s:
+        budget = bare_wall_s / 4 * cores
+        encoder = times.seconds.get("encoder (encode)", 0.0)
+        print(
+            f"4x bare = {bare_wall_s / 4:.1f} s wall = at most {budget:.1f} CPU s on {cores} "
+            f"cores; the encoder alone took {encoder:.1f} s of worker time "
+            f"({100 * encoder / budget:.0f}% of that budget)"
+        )
+
+
+def decode_workers_text(cfg: WhisperConfig) -> str:
+    from tasks.transcribe import decode_workers
+
+    return f"{decode_workers(cfg)} worker(s) x {cfg.cpu_threads} thread(s)"
+
+
 def sweep_variants() -> Iterable[tuple[str, WhisperConfig, dict[str, Any]]]:
     """Each lever changed on its own from the defaults, all with word timestamps on."""
     base = WhisperConfig()
@@ -210,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sweep", action="store_true", help="also measure each lever")
     parser.add_argument("--only-sweep", action="store_true", help="skip bare and defaults")
     parser.add_argument("--match", help="sweep only the variants whose name contains this")
+    parser.add_argument(
+        "--profile", action="store_true", help="also time podsift's stages (encoder, decoder...)"
+    )
     args = parser.parse_args(argv)
     audio = args.audio or ensure_long_episode()
     reference = (args.reference or REFERENCE).read_text(encoding="utf-8")
@@ -227,6 +326,8 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(bare)
         rows.append(timed("podsift transcribe_audio (defaults)", audio_s, reference, podsift_run))
         report(rows, bare)
+    if args.profile:
+        profile(audio, bare.wall_s if bare else None)
     if args.sweep or args.only_sweep:
         for name, variant_cfg, overrides in sweep_variants():
             if args.match and args.match not in name:
