@@ -1,8 +1,10 @@
 """Score the ad detector on a folder of labelled episodes (issue 3).
 
-Usage: python bench/ads.py PATH_TO_CORPUS [--spans]
+Usage: python bench/ads.py [PATH_TO_CORPUS] [--spans] [--no-fixtures]
 
-Each subfolder holds `segments.json` (transcript JSON), `truth.txt` (true ad spans) and
+First the invented fixtures (`tests/data/ads/*.expected.json`, our own text: hard negatives and
+hard positives of real shows' kinds), then the corpus, if one is given. Each corpus subfolder
+holds `segments.json` (transcript JSON), `truth.txt` (true ad spans) and
 `metadata.toml` (`podcast_slug`, `duration`, `description`), the layout of the ads-dev corpus.
 Scoring follows the corpus README: a predicted span matches a true one when their intersection
 over union is at least 0.5, one to one, best pairs first; precision, recall, F1 and F0.5 per
@@ -13,6 +15,7 @@ mean boundary error at start and end over matched pairs; CPU seconds per hour of
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 import time
@@ -26,6 +29,7 @@ from tasks.ads import detect_ads  # noqa: E402
 from tasks.records import AdSpan, Segment, load_transcript_file  # noqa: E402
 
 IOU_MATCH = 0.5
+FIXTURES_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "ads"
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +95,26 @@ def load_episode(folder: Path) -> Episode:
     )
 
 
+def load_fixtures(directory: Path) -> list[tuple[Episode, list[list[Segment]]]]:
+    """The invented fixtures as scored episodes, each with its context episodes."""
+    fixtures = []
+    for expected_file in sorted(directory.glob("*.expected.json")):
+        name = expected_file.name.removesuffix(".expected.json")
+        expected = json.loads(expected_file.read_text(encoding="utf-8"))
+        segments = load_transcript_file(directory / f"{name}.json")
+        context = [load_transcript_file(directory / f"{c}.json") for c in expected["context"]]
+        episode = Episode(
+            name=name,
+            slug=name,
+            duration_s=segments[-1].end if segments else 0.0,
+            description=expected["description"],
+            segments=segments,
+            truth=[(float(a), float(b)) for a, b in expected["spans"]],
+        )
+        fixtures.append((episode, context))
+    return fixtures
+
+
 def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
     inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
     union = max(a[1], b[1]) - min(a[0], b[0])
@@ -154,9 +178,25 @@ def run(corpus: Path, *, show_spans: bool = False) -> list[EpisodeScore]:
     """Detect and score every episode folder under `corpus`; prints spans if asked."""
     folders = sorted(p for p in corpus.iterdir() if (p / "segments.json").is_file())
     episodes = [load_episode(p) for p in folders]
+    return _detect_and_score(
+        [
+            (episode, [e.segments for e in episodes if e.slug == episode.slug and e is not episode])
+            for episode in episodes
+        ],
+        show_spans=show_spans,
+    )
+
+
+def run_fixtures(directory: Path = FIXTURES_DIR, *, show_spans: bool = False) -> list[EpisodeScore]:
+    """Detect and score the invented fixtures; prints spans if asked."""
+    return _detect_and_score(load_fixtures(directory), show_spans=show_spans)
+
+
+def _detect_and_score(
+    episodes: list[tuple[Episode, list[list[Segment]]]], *, show_spans: bool
+) -> list[EpisodeScore]:
     scores = []
-    for episode in episodes:
-        context = [e.segments for e in episodes if e.slug == episode.slug and e is not episode]
+    for episode, context in episodes:
         started = time.process_time()
         spans = detect_ads(episode.segments, context=context, description=episode.description)
         cpu = time.process_time() - started
@@ -218,13 +258,19 @@ def print_table(scores: list[EpisodeScore]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", type=Path, help="folder of episode folders")
+    parser.add_argument("corpus", type=Path, nargs="?", help="folder of episode folders")
     parser.add_argument("--spans", action="store_true", help="print true and found spans")
+    parser.add_argument("--no-fixtures", action="store_true", help="score the corpus alone")
     args = parser.parse_args(argv)
-    if not args.corpus.is_dir():
+    if args.corpus is not None and not args.corpus.is_dir():
         print(f"corpus folder not found: {args.corpus}", file=sys.stderr)
         return 2
-    print_table(run(args.corpus, show_spans=args.spans))
+    if not args.no_fixtures:
+        print(f"Invented fixtures ({FIXTURES_DIR.relative_to(FIXTURES_DIR.parents[2])})")
+        print_table(run_fixtures(show_spans=args.spans))
+    if args.corpus is not None:
+        print(f"\nCorpus {args.corpus}")
+        print_table(run(args.corpus, show_spans=args.spans))
     return 0
 
 

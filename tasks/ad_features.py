@@ -24,6 +24,7 @@ from tasks.ad_lexicon import (
     NON_SPONSOR_DOMAINS,
     SECOND_PERSON,
     STOPWORDS,
+    UNNAMED_BACKERS,
     URL_RE,
 )
 from tasks.ad_units import Utterance, tokenize
@@ -43,6 +44,9 @@ COHESION_MIN_EPISODE_S = 300.0
 POSITION_WINDOW_S = 60.0  # pre-roll and post-roll: this close to the start or end
 READ_SPAN_S = 60.0  # a read's body lies within this of its call to action or lead-in
 READ_BREAK_PAUSE_S = 3.0  # a pause this long separates a read from what came before
+HAND_OVER_SPAN_S = 90.0  # a read follows a hand-over to a break within this long
+SPLICE_GAP_S = 1.5  # silence that can mark where an inserted spot is spliced in
+SPOT_EDGE_S = 20.0  # a spot's first and last lines lie this close to its name's burst
 BURST_MIN = 3  # an advertiser's name said this often ...
 BURST_WINDOW_S = 60.0  # ... within this long is a read, if rare elsewhere
 
@@ -94,9 +98,25 @@ def utterance_evidence(
     squashed = [_squash(t) for t in texts]
     for ev, text in zip(evidence, texts, strict=True):
         _add_cues(ev, text)
+    show_names = _show_names(utterances, texts)
     for i, ev in enumerate(evidence):
-        for root, tld in urls[i]:
-            own = root in self_roots or "self-promotion" in ev.against
+        for root, tld, before in urls[i]:
+            if before.endswith("@") or _CONTACT_BEFORE.search(before):
+                # "email us at hello at show dot com": an inbox, not a shop.
+                ev.add(-1.5, "e-mail address")
+                continue
+            own = (
+                root in self_roots
+                or "self-promotion" in ev.against
+                or _disowned(evidence, i)
+                or _names_the_show(root, before, show_names)
+            )
+            if not own and _discussed_after(
+                i, root, utterances, squashed, evidence, urls, repeated
+            ):
+                # The conversation goes on about it after the address: a review, not a read.
+                ev.add(-1.0, f"{root} talked about after its address")
+                continue
             backed = _url_backed(i, root, utterances, squashed, evidence, repeated)
             _add_url(ev, root, tld, own=own, backed=backed)
         _add_advertisers(ev, texts[i])
@@ -111,6 +131,17 @@ def utterance_evidence(
     _add_read_context(evidence, utterances, cohesion)
     _add_position(evidence, utterances)
     return evidence
+
+
+DISOWN_REACH = 2  # "nobody is paying us to say this" covers the sentences either side
+
+
+def _disowned(evidence: Sequence[Evidence], i: int) -> bool:
+    """True when a web address is said, close by, to be unpaid or to be the guest's own."""
+    lo, hi = max(i - DISOWN_REACH, 0), min(i + DISOWN_REACH + 1, len(evidence))
+    return any("says it is unpaid" in evidence[j].against for j in range(lo, hi)) or any(
+        "asks where to find the guest" in evidence[j].against for j in range(lo, i + 1)
+    )
 
 
 _CTA_LABELS = (
@@ -150,6 +181,37 @@ def _add_read_context(
     for i, ev in enumerate(evidence):
         if bonus[i] > 0:
             ev.add(bonus[i], "inside a read")
+    _add_after_hand_over(evidence, utterances)
+
+
+def _add_after_hand_over(evidence: list[Evidence], utterances: Sequence[Utterance]) -> None:
+    """Credit everything between a hand-over ("let's take a quick break") and the read's end.
+
+    A host read may open on a story and name its sponsor only a minute in; when the hosts have
+    just handed over to a break and a call to action follows, what lies between is the read.
+    """
+    for i, ev in enumerate(evidence):
+        if "break" not in ev.labels:
+            continue
+        t0 = utterances[i].end
+        end = None
+        for k in range(i + 1, len(utterances)):
+            if utterances[k].start - t0 > HAND_OVER_SPAN_S or _takes_back_over(evidence[k]):
+                break
+            if evidence[k].anchor == "cta" or (evidence[k].strong and evidence[k].score > 1.0):
+                end = k
+                break
+        if end is None:
+            continue
+        # The hand-over is the show's last line before the read, not the read's first.
+        ev.add(-1.0, "hands over to a break")
+        for j in range(i + 1, end):
+            u = utterances[j]
+            evidence[j].add(0.6 + 0.25 * (u.end - u.start), "after a hand-over to a break")
+
+
+def _takes_back_over(ev: Evidence) -> bool:
+    return ev.boundary and "break" not in ev.labels
 
 
 def _lead_in_confirmed(
@@ -214,7 +276,10 @@ def _add_repetition(ev: Evidence, repeated: float, cohesion: float | None) -> No
 def _add_cues(ev: Evidence, text: str) -> None:
     gained = 0.0
     for cue in CUES:
-        if not cue.pattern.search(text):
+        matches = list(cue.pattern.finditer(text))
+        if cue.label == "sponsor lead-in":
+            matches = [m for m in matches if _names_a_backer(text, m.end())]
+        if not matches:
             continue
         weight = cue.weight
         if weight > 0:
@@ -224,15 +289,72 @@ def _add_cues(ev: Evidence, text: str) -> None:
         ev.boundary = ev.boundary or cue.boundary
 
 
-def _urls(text: str) -> list[tuple[str, str]]:
-    """(root, tld) of every web address in `text`, root letters only ("sofi", "mintmobile")."""
+def _names_a_backer(text: str, end: int) -> bool:
+    """True unless a "... by" lead-in goes on to no one in particular.
+
+    A sponsor lead-in names its sponsor ("brought to you by Loamly"); "sponsored by a company"
+    in a news story or "made possible by listeners like you" in an outro names no one.
+    """
+    if not text[:end].rstrip().lower().endswith("by"):
+        return True
+    following = tokenize(text[end:])
+    return not following or following[0] not in UNNAMED_BACKERS
+
+
+def _urls(text: str) -> list[tuple[str, str, str]]:
+    """(root, tld, text before) of every web address in `text`, root letters only ("sofi")."""
     found = []
-    for match in URL_RE.finditer(text.replace(" . ", ".")):
+    text = text.replace(" . ", ".")
+    for match in URL_RE.finditer(text):
         host = match.group(1).lower()
         root = re.sub(r"[^a-z0-9]", "", host.split(".")[-1])
         if len(root) >= 2:
-            found.append((root, match.group(2).lower()))
+            found.append((root, match.group(2).lower(), text[: match.start()].lower()))
     return found
+
+
+# A spoken e-mail address: a word like "email" or "write", then "... at [up to 3 words]" right
+# before the host ("send us a note at hello at smallbatch dot com", "email me, tom at ...").
+_CONTACT_BEFORE = re.compile(
+    r"\b(e-?mail\w*|mail us|write|send|reach|contact|drop us)\b.{0,50}\bat\s+(?:[\w'-]+\s+){0,3}$"
+)
+
+# How a show names itself: "welcome to Shed Talk", "this is Patch Notes", "you're listening
+# to Old Roads", "thanks for listening to The Long Shelf".
+_SHOW_NAME = re.compile(
+    r"\b(?:welcome (?:back )?to|this is|you'?re listening to|thanks? (?:you )?for listening to)"
+    r"\s+((?:(?:The|A|An|[A-Z][\w'&-]*)\s?(?:and |of |& )?){1,4})"
+)
+SHOW_NAME_SPREAD_S = 60.0  # the show names itself at least this far apart
+
+
+def _show_names(utterances: Sequence[Utterance], texts: Sequence[str]) -> set[str]:
+    """The show's name, squashed ("patchnotes"), when it introduces itself and says it again.
+
+    A web address made of the show's name is the show's own site, not an advertiser's.
+    """
+    names: set[str] = set()
+    squashed = [_squash(t) for t in texts]
+    for text in texts:
+        for match in _SHOW_NAME.finditer(text):
+            name = _squash(match.group(1))
+            if len(name) < 5 or name in names:
+                continue
+            times = [u.start for u, s in zip(utterances, squashed, strict=True) if name in s]
+            if times and times[-1] - times[0] >= SHOW_NAME_SPREAD_S:
+                names.add(name)
+    return names
+
+
+def _names_the_show(root: str, before: str, show_names: set[str]) -> bool:
+    """True when a web address is the show's name ("second coffee show dot com")."""
+    if len(root) < 3 or not show_names:
+        return False
+    spoken = _squash(" ".join(before.split()[-3:])) + root
+    return any(
+        root in name or name in root or (name in spoken and spoken.endswith(root))
+        for name in show_names
+    )
 
 
 # Cues that back up a web address as a call to action rather than a passing mention.
@@ -274,6 +396,41 @@ def _url_backed(
     )
 
 
+DISCUSSED_AFTER_S = (15.0, 120.0)  # past a read's repeat of its address, within the talk
+DISCUSSED_MIN = 2
+
+
+def _discussed_after(
+    i: int,
+    root: str,
+    utterances: Sequence[Utterance],
+    squashed: Sequence[str],
+    evidence: Sequence[Evidence],
+    urls: Sequence[list[tuple[str, str, str]]],
+    repeated: Sequence[float],
+) -> bool:
+    """True when the name behind a web address keeps coming up in plain talk after it.
+
+    A read ends at its call to action; a review or an interview goes on about the product or
+    company after giving its address, in sentences without any ad cue.
+    """
+    if repeated[i] >= 0.5:
+        return False
+    t = utterances[i].end
+    lo, hi = DISCUSSED_AFTER_S
+    later = [
+        j
+        for j in range(i + 1, len(utterances))
+        if lo < utterances[j].start - t <= hi
+        and _mentions(root, squashed[j])
+        and not urls[j]
+        and repeated[j] < 0.5
+        and not evidence[j].strong
+        and not _BACKING_CUES.intersection(evidence[j].labels)
+    ]
+    return len(later) >= DISCUSSED_MIN
+
+
 def _add_url(ev: Evidence, root: str, tld: str, *, own: bool, backed: bool) -> None:
     if own or root in NON_SPONSOR_DOMAINS:
         ev.add(-1.5, "self-promotion")
@@ -295,7 +452,7 @@ def _squash(text: str) -> str:
 def _self_roots(
     utterances: Sequence[Utterance],
     texts: Sequence[str],
-    urls: Sequence[list[tuple[str, str]]],
+    urls: Sequence[list[tuple[str, str, str]]],
     repeated: Sequence[float],
 ) -> set[str]:
     """Web addresses that name the show itself ("ourshow.com" when the hosts say "Our Show").
@@ -306,7 +463,7 @@ def _self_roots(
     squashed = [_squash(t) for t in texts]
     roots: set[str] = set()
     for i, found in enumerate(urls):
-        for root, _tld in found:
+        for root, _tld, _before in found:
             if len(root) < 4 or root in roots:
                 continue
             far = [
@@ -605,6 +762,7 @@ def _add_name_bursts(
             if len(name) >= 3 and name not in STOPWORDS and name not in GENERIC_WORDS:
                 mentions[name].append(i)
     marked: set[int] = set()
+    spots: list[tuple[int, int]] = []
     for where in mentions.values():
         if len(where) < BURST_MIN:
             continue
@@ -623,12 +781,60 @@ def _add_name_bursts(
                 and repeated[j] < 0.5
             ]
             burst = where[k : k + BURST_MIN]
-            if len(outside) <= 1 and any(
+            if len(outside) > 1:
+                continue
+            if any(
                 _BACKING_CUES.intersection(evidence[j].labels) or evidence[j].anchor for j in burst
             ):
                 marked.update(burst)
+            spot = _spliced_block(utterances, evidence, first, where[-1])
+            if spot is not None:
+                spots.append(spot)
     for j in marked:
         evidence[j].add(1.0, "advertiser named repeatedly")
+    for lo, hi in spots:
+        for j in range(lo, hi + 1):
+            u = utterances[j]
+            evidence[j].add(0.8 + 0.2 * (u.end - u.start), "spliced-in spot", strong=True)
+
+
+# What an inserted spot says besides its name: an offer, an instruction, a price.
+_SPOT_CUES = frozenset(
+    {
+        "sales language",
+        "call to action",
+        "offer",
+        "free trial",
+        "price",
+        "discount",
+        "'first order'",
+    }
+)
+
+
+def _spliced_block(
+    utterances: Sequence[Utterance], evidence: Sequence[Evidence], first: int, last: int
+) -> tuple[int, int] | None:
+    """The spot around a name burst, when silences bracket it and it sells something.
+
+    An inserted spot with no web address still repeats its brand, sits between splice
+    silences (or at the very start or end of the episode) and says what it offers.
+    """
+    lo = first
+    while utterances[lo].gap_before < SPLICE_GAP_S:
+        if lo == 0 or utterances[first].start - utterances[lo - 1].start > SPOT_EDGE_S:
+            return None
+        lo -= 1
+    hi = min(last, len(utterances) - 1)
+    while hi + 1 < len(utterances) and utterances[hi + 1].gap_before < SPLICE_GAP_S:
+        if utterances[hi + 1].end - utterances[last].end > SPOT_EDGE_S:
+            return None
+        hi += 1
+    if utterances[hi].end - utterances[lo].start > 2 * BURST_WINDOW_S:
+        return None
+    if not any(_SPOT_CUES.intersection(evidence[j].labels) for j in range(lo, hi + 1)):
+        return None
+    return lo, hi
 
 
 def _add_position(evidence: list[Evidence], utterances: Sequence[Utterance]) -> None:

@@ -61,7 +61,8 @@ CUES: tuple[Cue, ...] = (
         r"(this|the|today'?s) (episode|show|podcast) (is|was) (also )?"
         r"(supported|presented|powered|made possible) by|"
         r"thanks? (again )?to our sponsors?|word from our sponsors?|"
-        r"a message from our sponsors?|paid (promotion|advertisement))",
+        r"a message from our sponsors?|"
+        r"(this|following|here) is an? paid (promotion|advertisement))",
         strong=True,
     ),
     # Calls to action.
@@ -69,8 +70,11 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "promo code",
         3.0,
-        r"\b((promo|offer|discount|coupon|checkout) code|use (the )?code|enter (the )?code|"
-        r"code [A-Z0-9]{3,}\b)",
+        # "used a discount code" is talk about codes; an ad gives its code ("use code SHED").
+        r"\b((?<!\ba )(promo|offer|discount|coupon|checkout) code|use (the )?code|"
+        r"enter (the )?code|"
+        # Upper-case needs its own flag here; a lower-case code ("code shine26") has digits.
+        r"(?-i:code [A-Z0-9]{3,}\b)|code [a-z]*\d[a-z0-9]*\b)",
         strong=True,
     ),
     _cue("'first order'", 2.0, r"\b(your )?first (order|purchase|box|month|year|delivery)\b"),
@@ -92,7 +96,9 @@ CUES: tuple[Cue, ...] = (
     _cue(
         "offer",
         1.0,
-        r"\b(exclusive offer|special offer|limited time|for a limited|sale (is )?on|on sale|"
+        # "goes on sale this Friday" is launch news, not an offer.
+        r"\b(exclusive offer|special offer|limited time|for a limited|sale (is )?on|"
+        r"(?<!go )(?<!goes )(?<!going )(?<!went )on sale|"
         r"save up to|new customers?|just \$\d|only \$\d|starting at \$\d|"
         r"cash ?back|no[- ]brainer|today only|this month only|while supplies last)\b",
     ),
@@ -168,7 +174,29 @@ CUES: tuple[Cue, ...] = (
         r"\b(patreon|patrons?\b|merch|our (web)?site|our (store|shop|newsletter|discord)|"
         r"support (us|the show|this show)|follow us|rate (and|&) review|leave (us )?a review|"
         r"subscribe to (the|our|this) (show|podcast|channel)|feedback at|email us|"
-        r"write (to )?us|our socials?|tour dates|come see (me|us) (live|on tour))\b",
+        r"write (to )?us|our socials?|tour dates|come see (me|us) (live|on tour)|"
+        # A guest or host pointing to what they own: "we sell online at", "find us on".
+        r"we sell|(find|reach|contact|email|follow) (me|us) (at|on|directly)|"
+        r"(we're|i'm) (at|on) (instagram|twitter|tiktok|youtube|bluesky|threads))\b",
+    ),
+    # An interviewer's cue for the guest's own plug, which comes in the next few sentences.
+    _cue(
+        "asks where to find the guest",
+        -1.0,
+        r"\bwhere (can|should|do) (people|listeners|folks|we|they|our listeners) "
+        r"(find|follow|reach|support) (you|him|her|them|your)\b",
+    ),
+    # Evidence against: hosts saying a recommendation is unpaid ("nobody is paying us to say
+    # this") or that a story about advertising is not itself an ad.
+    _cue(
+        "says it is unpaid",
+        -3.0,
+        r"\b((is|are|was|were) not (being )?(sponsored|paid)|"
+        r"(isn't|wasn't|aren't|not) (sponsored|paid for|an ad)\b|"
+        r"(nobody|no one|no-one)('s| is| was| has)? (paying|paid) (us|me|for)|"
+        r"(we|i) (don't|do not|didn't|did not) get (paid|anything) for|"
+        r"(we|i)('re| are| am) not (being )?paid|no affiliation|not affiliated)",
+        boundary=True,
     ),
     _cue(
         "back to the show",
@@ -191,6 +219,14 @@ MARKETING_WORDS = frozenset(
 )
 
 SECOND_PERSON = frozenset({"you", "your", "you're", "youre", "yours", "yourself", "you'll"})
+
+# What follows "brought to you by" / "sponsored by" when no sponsor is named: an indefinite
+# ("sponsored by a company", "by anyone") or the audience ("made possible by listeners like you").
+UNNAMED_BACKERS = frozenset(
+    "a an any anyone anybody nobody no some someone somebody brands companies company "
+    "listeners listener people you your viewers readers supporters patrons fans members "
+    "folks everyone".split()
+)
 
 # Domains in show notes and spoken URLs that are not advertisers: hosting, players, socials.
 NON_SPONSOR_DOMAINS = frozenset(

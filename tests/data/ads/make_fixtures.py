@@ -5,14 +5,24 @@ All text here is made up for the tests (shows, hosts and advertisers are fiction
 output is deterministic. Each episode is a list of blocks: ("show", text) is conversation,
 ("ad", text) is an ad whose span the detector must find. Words are timed at a steady speaking
 rate with short pauses between sentences and a longer pause where an inserted ad is spliced.
+
+The hard cases (`hard_cases.py`) add ("read", text) blocks, host reads said with no splice, and
+are timed less evenly: words and pauses vary as speech does (seeded, so still deterministic),
+and long segments run across block boundaries as Whisper's do.
 """
 
 from __future__ import annotations
 
 import json
+import random
 import re
+import sys
 from pathlib import Path
 from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from hard_cases import HARD_EPISODES  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 WORD_S = 0.36  # seconds per word, about 165 words a minute
@@ -229,9 +239,16 @@ def _sentences(text: str) -> list[str]:
 
 
 def build(
-    blocks: list[tuple[str, str]], *, long_segments: bool = False
+    blocks: list[tuple[str, str]],
+    *,
+    long_segments: bool = False,
+    varied: random.Random | None = None,
 ) -> tuple[list[dict[str, Any]], list[list[float]]]:
-    """Timed transcript segments and the true ad spans for a list of blocks."""
+    """Timed transcript segments and the true ad spans for a list of blocks.
+
+    With `varied`, word lengths and pauses vary (about 150 words a minute overall) and long
+    segments are grouped across blocks, breaking only at a splice.
+    """
     t = 0.4
     segments: list[dict] = []
     spans: list[list[float]] = []
@@ -244,10 +261,11 @@ def build(
         for sentence in _sentences(text):
             words: list[dict[str, Any]] = []
             for w in sentence.split():
+                length = WORD_S if varied is None else varied.uniform(0.26, 0.44)
                 words.append(
-                    {"start": round(t, 2), "end": round(t + WORD_S - 0.04, 2), "word": " " + w}
+                    {"start": round(t, 2), "end": round(t + length - 0.04, 2), "word": " " + w}
                 )
-                t += WORD_S
+                t += length
             block_segments.append(
                 {
                     "start": words[0]["start"],
@@ -256,8 +274,10 @@ def build(
                     "words": words,
                 }
             )
-            t += SENTENCE_PAUSE_S
-        if long_segments:  # several sentences per segment, as long-form Whisper output has
+            t += SENTENCE_PAUSE_S if varied is None else _pause(varied)
+        if (
+            long_segments and varied is None
+        ):  # several sentences per segment, as long-form Whisper output has
             block_segments = [
                 {
                     "start": group[0]["start"],
@@ -268,18 +288,61 @@ def build(
                 for group in (block_segments[k : k + 4] for k in range(0, len(block_segments), 4))
             ]
         segments.extend(block_segments)
-        if kind == "ad":
+        if kind in ("ad", "read"):
             spans.append([round(block_start, 2), round(segments[-1]["end"], 2)])
         previous = kind
+    if long_segments and varied is not None:
+        segments = _group_across_blocks(segments)
     return segments, spans
+
+
+def _pause(rng: random.Random) -> float:
+    """A pause after a sentence: mostly short, now and then a breath or a long think."""
+    roll = rng.random()
+    if roll < 0.08:
+        return rng.uniform(1.3, 2.2)
+    return rng.uniform(0.15, 0.7)
+
+
+def _group_across_blocks(sentences: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Three to five sentences a segment, a new one after any pause longer than a splice."""
+    groups: list[list[dict[str, Any]]] = [[]]
+    for s in sentences:
+        current = groups[-1]
+        if current and (len(current) >= 4 or s["start"] - current[-1]["end"] >= SPLICE_PAUSE_S):
+            groups.append([])
+        groups[-1].append(s)
+    return [
+        {
+            "start": g[0]["start"],
+            "end": g[-1]["end"],
+            "text": " ".join(s["text"] for s in g),
+            "words": [w for s in g for w in s["words"]],
+        }
+        for g in groups
+        if g
+    ]
+
+
+def _merge(spans: list[list[float]], groups: list[list[int]]) -> list[list[float]]:
+    """One span for each group of back-to-back ads (an ad break), as the dev labels have."""
+    merged = [list(s) for s in spans]
+    for group in sorted(groups, reverse=True):
+        first, last = group[0], group[-1]
+        merged[first : last + 1] = [[merged[first][0], merged[last][1]]]
+    return merged
 
 
 def main() -> None:
     for name, blocks in CONTEXT_EPISODES.items():
         segments, _ = build(blocks)
         (HERE / f"{name}.json").write_text(json.dumps({"segments": segments}, indent=1) + "\n")
-    for name, spec in EPISODES.items():
-        segments, spans = build(spec["blocks"], long_segments=spec.get("long_segments", False))
+    for name, spec in {**EPISODES, **HARD_EPISODES}.items():
+        varied = random.Random(name) if name in HARD_EPISODES else None
+        segments, spans = build(
+            spec["blocks"], long_segments=spec.get("long_segments", False), varied=varied
+        )
+        spans = _merge(spans, spec.get("merge", []))
         (HERE / f"{name}.json").write_text(json.dumps({"segments": segments}, indent=1) + "\n")
         expected = {
             "spans": spans,
