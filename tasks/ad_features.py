@@ -47,6 +47,7 @@ READ_BREAK_PAUSE_S = 3.0  # a pause this long separates a read from what came be
 HAND_OVER_SPAN_S = 90.0  # a read follows a hand-over to a break within this long
 SPLICE_GAP_S = 1.5  # silence that can mark where an inserted spot is spliced in
 SPOT_EDGE_S = 20.0  # a spot's first and last lines lie this close to its name's burst
+SPOT_MAX_S = 75.0  # inserted spots run 15 to 60 s
 BURST_MIN = 3  # an advertiser's name said this often ...
 BURST_WINDOW_S = 60.0  # ... within this long is a read, if rare elsewhere
 
@@ -787,7 +788,7 @@ def _add_name_bursts(
                 _BACKING_CUES.intersection(evidence[j].labels) or evidence[j].anchor for j in burst
             ):
                 marked.update(burst)
-            spot = _spliced_block(utterances, evidence, first, where[-1])
+            spot = _spliced_block(utterances, evidence, first, last)
             if spot is not None:
                 spots.append(spot)
     for j in marked:
@@ -830,8 +831,10 @@ def _spliced_block(
         if utterances[hi + 1].end - utterances[last].end > SPOT_EDGE_S:
             return None
         hi += 1
-    if utterances[hi].end - utterances[lo].start > 2 * BURST_WINDOW_S:
+    if utterances[hi].end - utterances[lo].start > SPOT_MAX_S:
         return None
+    if any(utterances[j].gap_before >= SPLICE_GAP_S for j in range(lo + 1, hi + 1)):
+        return None  # the name runs across a splice: it is the show's, around a spot
     if not any(_SPOT_CUES.intersection(evidence[j].labels) for j in range(lo, hi + 1)):
         return None
     return lo, hi

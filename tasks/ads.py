@@ -6,6 +6,13 @@ Viterbi pass turns the scores into contiguous spans: switching between content a
 penalty, cheaper at pauses, so a read's middle sentences ride along with its lead-in and call
 to action. Spans close together are merged into one ad break; spans without any strong evidence
 or too short to be a read are dropped.
+
+Structure carries as much as cues: a read runs from a hand-over ("let's take a quick break")
+or a lead-in that names a sponsor to its last call to action; an inserted spot with no web
+address is a burst of one name between splice silences. Evidence against keeps the show's own
+talk out: a web address that is the show's name, an e-mail address, a guest's own plug, a
+product the conversation keeps discussing after giving its address, and hosts saying a
+recommendation is unpaid.
 """
 
 from __future__ import annotations

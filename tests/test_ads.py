@@ -277,3 +277,25 @@ def test_the_hand_over_to_a_break_stays_with_the_show() -> None:
     hand_over_end = next(w.end for w in words if w.word.strip() == "break.")
     assert span.start > hand_over_end
     assert span.start == pytest.approx(expected["spans"][0][0], abs=BOUNDARY_TOLERANCE_S)
+
+
+def test_spliced_spot_without_web_address_is_found_and_a_name_burst_in_the_story_is_not() -> None:
+    # The story says "Lynn" three times between pauses too; only the spot sells something.
+    lines = [
+        (0.0, 5.0, "From the valley, this is Cold Files."),
+        (7.0, 11.0, "Lynn drew the map herself that week."),
+        (11.3, 15.0, "Lynn walked every road with a flashlight."),
+        (15.3, 20.0, "The police, Lynn says, were polite and slow."),
+        (23.0, 24.5, "Brightway Windows."),
+        (24.8, 31.0, "Brightway fits energy saving windows in one day, with no mess."),
+        (31.3, 37.0, "Book your free home survey this month and your fourth window is on us."),
+        (37.3, 38.8, "Brightway Windows."),
+        (39.0, 40.5, "Warmer starts here."),
+        (43.0, 48.0, "The second thing in the folder is a statement from a truck driver."),
+        (48.3, 55.0, "He saw a woman in a diner uniform talking to someone in a pickup."),
+        (55.3, 62.0, "Years later his daughter let Lynn photograph the logbook."),
+        (62.3, 68.0, "There is one line written in the margin of the logbook."),
+    ]
+    spans = detect_ads([Segment(a, b, text) for a, b, text in lines])
+    assert [(s.start, s.end) for s in spans] == [(23.0, 40.5)]
+    assert "spliced-in spot" in spans[0].reason

@@ -447,6 +447,16 @@ HARD_EPISODES: dict[str, dict[str, Any]] = {
         "reasons": [],
         "merge": [[1, 2]],  # one ad break: the two spots are one span, as the dev labels have
     },
+    # The story says "Lynn" three times in a minute between pauses too: only the spot sells.
+    "pos_spot_among_names": {
+        "blocks": [
+            *_show(COLD_INTRO, COLD_CASE1),
+            ("ad", COLD_SPOT),
+            *_show(COLD_CASE2, COLD_HELPLINE),
+        ],
+        "reasons": ["spliced-in spot"],
+        "long_segments": True,
+    },
     "pos_network_promo": {
         "blocks": [
             *_show(COFFEE_INTRO, COFFEE_MAIL1),
