@@ -545,7 +545,10 @@ def _add_context(
     """Near-duplicate shingles in other episodes of the show: ads recur, conversation doesn't.
 
     The show's own intro and outro recur too, so a phrase found in every context episode
-    counts for less than one found in some: rotating ad inventory is the tell.
+    counts for less than one found in some: rotating ad inventory is the tell. And a line in
+    which the show frames itself ("welcome to the demo hour", "thanks for listening") gets no
+    credit at all: with two other episodes, each saying it, it would otherwise count as a
+    recurring ad and pull the show's opening into the pre-roll before it.
     """
     if not context:
         return
@@ -557,7 +560,7 @@ def _add_context(
     for i, sh in shingles:
         per_utterance[i].append(sh)
     for i, own in per_utterance.items():
-        if len(own) < 2:
+        if len(own) < 2 or _SHOW_FRAMING.search(utterances[i].text):
             continue
         episodes = sum(1 for other in others if sum(sh in other for sh in own) / len(own) >= 0.5)
         if episodes == 0:
@@ -567,6 +570,13 @@ def _add_context(
         plural = "s" if episodes > 1 else ""
         evidence[i].add(weight, f"repeated in {episodes} other episode{plural}", strong=True)
 
+
+# How a show opens and closes itself, the same words every episode.
+_SHOW_FRAMING = re.compile(
+    r"\b(welcome (back )?to|you'?re listening to|thanks? (you )?for listening|"
+    r"i'?m your hosts?|see you next (time|week)|until next time)\b",
+    re.IGNORECASE,
+)
 
 _SPONSOR_NOTE = re.compile(
     r"sponsor|brought to you|support (for|from)|thanks? to|promo code|use code|% off|"

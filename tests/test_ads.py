@@ -207,6 +207,69 @@ def test_post_roll_with_a_phone_number_spoken_as_words() -> None:
     assert "phone number" in spans[0].reason and "sponsor lead-in" in spans[0].reason
 
 
+TALK = {
+    "herons": [
+        "Today we look at the herons nesting along the lower river.",
+        "Forty pairs raised chicks in the alder wood below the weir this spring.",
+        "Ringers tagged sixty young birds before they left the colony in June.",
+        "Two of last year's chicks have already turned up on the coast of Brittany.",
+        "The wood is closed to walkers until the end of July while the birds feed.",
+        "A camera on the tallest alder streams the nests to the visitor centre.",
+        "Next month the trust will publish the full count for the whole valley.",
+        "Volunteers who want to help with the count can sign up at the visitor centre.",
+    ],
+    "otters": [
+        "Otters are back on the upper reaches after thirty years away.",
+        "Spraint surveys found signs at eleven of the fifteen bridges checked in March.",
+        "A camera trap near the old mill filmed a female with two cubs in April.",
+        "Cleaner water since the sewage works upgrade is the likely reason for the return.",
+        "Anglers have reported fewer eels in the pools where the otters hunt.",
+        "The wildlife trust plans to fence two of the busiest road crossings.",
+        "Six otters were killed on the bypass last year, most of them young males.",
+        "The survey will be repeated every spring for the next five years.",
+    ],
+    "bridges": [
+        "The county has closed the stone bridge at Millford for repairs.",
+        "Engineers found cracks in two of its five arches after the February floods.",
+        "The repairs will cost about nine hundred thousand pounds and take a year.",
+        "Buses now take a twelve mile detour through the village of Harwell.",
+        "Shops on the east bank say trade has fallen by a third since the closure.",
+        "A temporary footbridge should open beside the old one in the summer.",
+        "The bridge was built in seventeen ninety and is a listed structure.",
+        "Its last major repair was after the great flood of nineteen sixty eight.",
+    ],
+}
+
+
+def test_show_intro_repeated_in_other_episodes_stays_out_of_the_pre_roll() -> None:
+    # Found on the bundled demo: the intro line recurs in every episode, and with two other
+    # episodes as context it counted as a recurring ad and joined the pre-roll before it.
+    def episode(topic: str, ad: bool) -> list[Segment]:
+        lines = [(0.5, 3.0, "Hello, and welcome to the river hour."), (3.2, 4.4, "I'm Ann Reed.")]
+        if ad:
+            lines = [
+                (0.0, 3.4, "This episode is brought to you by Copperleaf Kitchen."),
+                (3.4, 8.7, "Fresh meal kits delivered every week from just six dollars a meal."),
+                (8.8, 14.1, "Go to copperleaf.com slash river for 40% off your first order."),
+                (15.2, 18.0, "Good morning and welcome to the river hour."),
+                (18.2, 19.4, "I'm Ann Reed."),
+            ]
+        start = lines[-1][1] + 0.4
+        talk = TALK[topic]
+        for k, text in enumerate(talk):
+            lines.append((start + 6.0 * k, start + 6.0 * k + 5.5, text))
+        return [Segment(a, b, text) for a, b, text in lines]
+
+    context = [
+        episode("herons", False),
+        episode("otters", False),
+    ]
+    spans = detect_ads(episode("bridges", True), context=context)
+    assert len(spans) == 1
+    assert spans[0].start == pytest.approx(0.0, abs=0.6)
+    assert spans[0].end == pytest.approx(14.1, abs=0.6), spans
+
+
 @pytest.mark.parametrize("name", HARD_NEGATIVES)
 def test_hard_negative_gives_no_spans(name: str) -> None:
     # A review with price and web address, an unpaid book tip, a guest's own company and
