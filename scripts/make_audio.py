@@ -16,7 +16,8 @@ Inputs and outputs:
     tests/data/audio/scripts/<x>.txt   -> tests/data/audio/<x>.mp3, plus <x>.txt (the exact
                                           spoken words, one part a line) and <x>.json (the
                                           start/end, speaker and kind, ad or content, of each part)
-    (generated)                        -> tests/data/audio/silence.mp3 and tone.mp3 (440 Hz)
+    (generated)                        -> tests/data/audio/silence.mp3 and tone.mp3 (440 Hz),
+                                          video_only.mp4 (a video stream, no audio)
 
 Script format:
     # key: value                 not spoken; demo scripts set title, date, sponsor and notes
@@ -368,6 +369,17 @@ def make_test_audio() -> None:
         ("tone", f"sine=frequency=440:sample_rate={SAMPLE_RATE}:duration=10"),
     ):
         report(render_lavfi(source, TEST_AUDIO / f"{name}.mp3"))
+    make_video_only(TEST_AUDIO / "video_only.mp4")
+
+
+def make_video_only(out: Path) -> None:
+    """A one-second MP4 with a video stream and no audio: an enclosure podsift must refuse."""
+    _run(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi"]
+        + ["-i", "color=c=black:s=16x16:d=1", "-r", "5", "-c:v", "mpeg4"]
+        + ["-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1", str(out)]
+    )
+    print(f"{out.relative_to(REPO)}: video only, {out.stat().st_size} bytes")
 
 
 def main(argv: list[str] | None = None) -> int:

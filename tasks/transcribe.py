@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import gc
 import io
+import logging
 import math
 import os
 import threading
@@ -31,6 +32,8 @@ from tasks.records import Segment, Transcript, Word
 
 if TYPE_CHECKING:
     import numpy as np
+
+log = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
 BUNDLED_MODEL = "tiny.en"
@@ -116,22 +119,33 @@ def decode(path: Path) -> np.ndarray:
     the peak is the 230 MB of samples plus the 460 MB result, where faster-whisper's
     `decode_audio` holds three copies (about 1.2 GB).
 
+    Damaged packets are skipped, not fatal, so one bad frame does not cost an episode; but when
+    they lose more than `DAMAGE_TOLERANCE` of the audio the file declares, the file is refused
+    (a download damaged in transit is fetched again by the next run). faster-whisper's own
+    decoder stops at the first damaged packet and returns what came before it, silently.
+
     Raises:
-        AudioError: the file cannot be decoded or holds no audio.
+        AudioError: the file cannot be decoded, holds no audio, or too much of it is damaged.
     """
     import av
     import numpy as np
-    from faster_whisper.audio import _group_frames, _ignore_invalid_frames, _resample_frames
+    from faster_whisper.audio import _group_frames, _resample_frames
 
     pcm = io.BytesIO()
+    damage = _Damage()
     try:
         resampler = av.audio.resampler.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
         with av.open(str(path), mode="r", metadata_errors="ignore") as container:
-            frames = _ignore_invalid_frames(container.decode(audio=0))
+            if not container.streams.audio:
+                raise AudioError("the file holds no audio stream")
+            declared_s = container.duration / 1_000_000 if container.duration else None
+            frames = _packet_frames(container, damage)
             for frame in _resample_frames(_group_frames(frames, 500_000), resampler):
                 pcm.write(frame.to_ndarray().tobytes())
         del resampler
         gc.collect()  # PyAV's resampler holds buffers until collected (faster-whisper #390)
+    except AudioError:
+        raise
     except Exception as exc:  # PyAV raises its own error tree for corrupt input
         raise AudioError(f"audio cannot be decoded ({exc.__class__.__name__}: {exc})") from exc
     samples = np.frombuffer(pcm.getbuffer(), dtype=np.int16)
@@ -139,9 +153,63 @@ def decode(path: Path) -> np.ndarray:
     np.multiply(samples, np.float32(1 / 32768), out=audio, casting="unsafe")
     del samples
     pcm.close()
+    if audio.size == 0 and damage.packets:
+        raise AudioError(
+            f"audio cannot be decoded (InvalidDataError: all {damage.packets} audio packets "
+            "are damaged)"
+        )
     if audio.size == 0:
         raise AudioError("audio holds no decodable frames (corrupt or empty file)")
+    damage.check(audio.size / SAMPLE_RATE, declared_s)
     return audio
+
+
+DAMAGE_TOLERANCE = 0.02  # share of the declared duration damaged packets may lose...
+DAMAGE_MIN_S = 2.0  # ...and at least this many seconds, below which a damaged file is kept
+
+
+class _Damage:
+    """Damaged packets met while decoding one file."""
+
+    def __init__(self) -> None:
+        self.packets = 0
+        self.first_s: float | None = None
+
+    def add(self, packet: Any) -> None:
+        self.packets += 1
+        if self.first_s is None and packet.pts is not None and packet.time_base:
+            self.first_s = float(packet.pts * packet.time_base)
+
+    def check(self, decoded_s: float, declared_s: float | None) -> None:
+        """Refuse the file when its damaged packets lost too much of the audio."""
+        if not self.packets or not declared_s:
+            return
+        lost = declared_s - decoded_s
+        if lost > max(DAMAGE_TOLERANCE * declared_s, DAMAGE_MIN_S):
+            where = f" from about {self.first_s:.0f} s" if self.first_s is not None else ""
+            raise AudioError(
+                f"audio cannot be decoded in full: {self.packets} damaged packets{where}, "
+                f"{lost:.0f} s of the {declared_s:.0f} s the file holds are missing"
+            )
+        log.warning(
+            "%d damaged audio packets skipped (%.1f s of %.0f s missing)",
+            self.packets,
+            max(lost, 0.0),
+            declared_s,
+        )
+
+
+def _packet_frames(container: Any, damage: _Damage) -> Iterator[Any]:
+    """The audio frames of `container`, packet by packet, skipping packets that fail."""
+    import av
+
+    for packet in container.demux(container.streams.audio[0]):
+        try:
+            frames = packet.decode()
+        except av.error.InvalidDataError:
+            damage.add(packet)
+            continue
+        yield from frames
 
 
 def check_duration(decoded_s: float, expected_s: float | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,38 @@ def test_garbage_is_refused(tmp_path: Path, content: bytes) -> None:
     path.write_bytes(content)
     with pytest.raises(AudioError, match="audio"):
         transcribe_audio(path, DEFAULTS)
+
+
+def _damaged_copy(tmp_path: Path, damaged_bytes: int) -> Path:
+    """episode_a.mp3 (21 s) with `damaged_bytes` of noise written over its middle."""
+    data = bytearray((AUDIO / "episode_a.mp3").read_bytes())
+    noise = random.Random(7)
+    middle = len(data) // 2
+    for i in range(middle, middle + damaged_bytes):
+        data[i] = noise.randrange(256)
+    path = tmp_path / "damaged.mp3"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_audio_damaged_in_the_middle_is_refused_not_cut_short(tmp_path: Path) -> None:
+    # faster-whisper's decoder stops at the first damaged packet and returns the audio before
+    # it without a word; podsift skips damaged packets, and refuses the file when they cost
+    # more than a sliver of it, naming where (the next run fetches it again).
+    path = _damaged_copy(tmp_path, 16000)  # four seconds of audio at 32 kbit/s
+    with pytest.raises(AudioError, match=r"cannot be decoded in full: \d+ damaged packets from"):
+        decode(path)
+
+
+def test_a_few_damaged_bytes_cost_nothing_but_their_frames(tmp_path: Path) -> None:
+    whole = decode(AUDIO / "episode_a.mp3").size
+    damaged = decode(_damaged_copy(tmp_path, 200)).size
+    assert 0.97 * whole < damaged <= whole
+
+
+def test_a_file_without_an_audio_stream_is_refused() -> None:
+    with pytest.raises(AudioError, match="holds no audio stream"):
+        decode(AUDIO / "video_only.mp4")
 
 
 def test_check_duration() -> None:
