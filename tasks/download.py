@@ -23,7 +23,7 @@ from tasks.http import (
     client_for,
     describe_network_error,
     is_http_url,
-    raise_for_5xx,
+    raise_for_retryable_status,
     with_retries,
 )
 
@@ -168,7 +168,7 @@ def _fetch_http(
 
     def attempt(http: httpx.Client) -> None:
         with http.stream("GET", url) as response:
-            raise_for_5xx(response)
+            raise_for_retryable_status(response)
             if response.status_code == 404 or response.status_code == 410:
                 raise AudioError(f"episode audio not found (HTTP {response.status_code}): {url}")
             if response.status_code >= 400:

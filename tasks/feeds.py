@@ -28,7 +28,7 @@ from tasks.http import (
     client_for,
     describe_network_error,
     is_http_url,
-    raise_for_5xx,
+    raise_for_retryable_status,
     with_retries,
 )
 from tasks.records import EpisodeItem, FeedPoll
@@ -148,7 +148,7 @@ def fetch_feed(
 
     def attempt(http: httpx.Client) -> httpx.Response:
         with http.stream("GET", url, headers=headers) as response:
-            raise_for_5xx(response)
+            raise_for_retryable_status(response)
             if response.status_code in (200, 203):
                 body = bytearray()
                 for chunk in response.iter_bytes():

@@ -1,7 +1,8 @@
 """HTTP GET with the retry policy podsift uses everywhere.
 
-Timeouts, dropped connections and 5xx answers are retried with exponential backoff; 4xx answers
-are final (retrying a 404 only delays the error).
+Timeouts, dropped connections, 5xx answers and 429 (Too Many Requests) are retried with
+exponential backoff, waiting at least as long as a `Retry-After` header asks (up to
+`MAX_RETRY_AFTER_S`); other 4xx answers are final (retrying a 404 only delays the error).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import TypeVar
 from urllib.parse import urlparse
 
@@ -16,16 +19,37 @@ import httpx
 
 USER_AGENT = "podsift/0.1 (+https://github.com/podsift/podsift)"
 RETRY_BACKOFF_S = 0.5  # first pause; doubles per attempt. Tests may lower it.
+# The longest Retry-After podsift waits for within a run; a server asking for more is tried
+# again by the next run instead of holding this one up.
+MAX_RETRY_AFTER_S = 60.0
+RETRYABLE_STATUS = frozenset({429, *range(500, 600)})
 
 T = TypeVar("T")
 
 
 class RetryableHTTPError(Exception):
-    """A 5xx answer, worth another try."""
+    """A 5xx or 429 answer, worth another try (after `retry_after_s`, when the server said)."""
 
     def __init__(self, response: httpx.Response) -> None:
         super().__init__(f"HTTP {response.status_code}")
         self.status_code = response.status_code
+        self.retry_after_s = parse_retry_after(response.headers.get("retry-after"))
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """A Retry-After header as seconds from now: `120`, or an HTTP date. None when absent/junk."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 class IncompleteBodyError(Exception):
@@ -63,17 +87,23 @@ def with_retries(attempt: Callable[[], T], *, retries: int) -> T:
     for n in range(retries + 1):
         try:
             return attempt()
-        except RETRYABLE:
-            if n == retries:
+        except RETRYABLE as exc:
+            asked = exc.retry_after_s if isinstance(exc, RetryableHTTPError) else None
+            if n == retries or (asked is not None and asked > MAX_RETRY_AFTER_S):
                 raise
-            time.sleep(delay)
+            time.sleep(max(delay, asked or 0.0))
             delay *= 2
     raise AssertionError("unreachable")
 
 
-def raise_for_5xx(response: httpx.Response) -> None:
-    if response.status_code >= 500:
+def raise_for_retryable_status(response: httpx.Response) -> None:
+    """Raise `RetryableHTTPError` for a 5xx or a 429 answer."""
+    if response.status_code in RETRYABLE_STATUS:
         raise RetryableHTTPError(response)
+
+
+# The older name, still imported by tasks/publisher.py.
+raise_for_5xx = raise_for_retryable_status
 
 
 @contextmanager
@@ -95,6 +125,14 @@ def describe_network_error(exc: BaseException) -> str:
     if isinstance(exc, httpx.TooManyRedirects):
         return "too many redirects"
     if isinstance(exc, RetryableHTTPError):
+        if exc.status_code == 429:
+            wait = exc.retry_after_s
+            if wait is not None and wait > MAX_RETRY_AFTER_S:
+                return (
+                    f"rate limited (HTTP 429): the server asks to wait {wait:.0f} s, "
+                    "left for the next run"
+                )
+            return "rate limited (HTTP 429 Too Many Requests), still refused after retries"
         return f"server error {exc}, still failing after retries"
     if isinstance(exc, httpx.TransportError):
         return f"connection failed ({exc.__class__.__name__}: {exc})"

@@ -223,3 +223,49 @@ def test_partial_files_of_killed_runs_are_cleaned_up(server: FeedServer, tmp_pat
     fetch(url, tmp_path)
     assert not stale.exists()
     assert live.exists()
+
+
+def refuse_first(
+    times: int, status: int, retry_after: str, body: bytes
+) -> Callable[[BaseHTTPRequestHandler], None]:
+    """Answer `status` with `Retry-After` the first `times` requests, then `body`."""
+    calls = [0]
+
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        calls[0] += 1
+        refused = calls[0] <= times
+        payload = b"slow down" if refused else body
+        req.send_response(status if refused else 200)
+        if refused:
+            req.send_header("Retry-After", retry_after)
+        req.send_header("Content-Length", str(len(payload)))
+        req.end_headers()
+        req.wfile.write(payload)
+
+    return handler
+
+
+def test_rate_limited_audio_waits_as_asked_then_downloads(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    # 429 is "come back later", not "gone": retried, after the Retry-After the server asked.
+    url = server.add("/busy.mp3", Route(handler=refuse_first(1, 429, "1", SPEECH)))
+    started = time.monotonic()
+    assert fetch(url, tmp_path).read_bytes() == SPEECH
+    assert server.hits("/busy.mp3") == 2
+    assert time.monotonic() - started >= 0.9  # the backoff alone would be 0.01 s in tests
+
+
+def test_rate_limited_audio_asking_for_hours_is_left_for_the_next_run(
+    server: FeedServer, tmp_path: Path
+) -> None:
+    url = server.add("/later.mp3", Route(handler=refuse_first(9, 429, "7200", SPEECH)))
+    started = time.monotonic()
+    expect_failure(
+        url,
+        tmp_path,
+        r"episode audio download rate limited \(HTTP 429\): the server asks to wait 7200 s, "
+        "left for the next run",
+    )
+    assert server.hits("/later.mp3") == 1
+    assert time.monotonic() - started < 2

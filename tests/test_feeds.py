@@ -331,3 +331,28 @@ def test_plan_failed_episode_is_retried_until_max_attempts() -> None:
         jobs, new = plan_jobs("f", [_item("g1", url)], known, [], cfg)
         assert new == 0
         assert [j.attempts for j in jobs] == ([attempts + 1] if retried else [])
+
+
+def test_rate_limited_feed_is_retried_after_the_date_it_names(server: FeedServer) -> None:
+    from email.utils import formatdate
+
+    from tests.test_download import refuse_first
+
+    body = rss([{"guid": "a", "url": "a.mp3"}])
+    when = formatdate(time.time() + 1, usegmt=True)  # Retry-After as an HTTP date
+    url = server.add("/limited.xml", Route(handler=refuse_first(1, 429, when, body)))
+    poll = poll_feed(url, retries=2)
+    assert [e.guid for e in poll.episodes] == ["a"]
+    assert server.hits("/limited.xml") == 2
+
+
+def test_rate_limited_feed_for_ever_names_the_429(server: FeedServer) -> None:
+    from tests.test_download import refuse_first
+
+    url = server.add("/limited.xml", Route(handler=refuse_first(99, 429, "0", b"")))
+    with pytest.raises(FeedError) as err:
+        poll_feed(url, retries=2)
+    assert str(err.value) == (
+        f"feed {url}: rate limited (HTTP 429 Too Many Requests), still refused after retries"
+    )
+    assert server.hits("/limited.xml") == 3
