@@ -7,6 +7,7 @@ loaded by this process alone, one transaction per episode: DuckDB has one writer
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Iterable
@@ -30,11 +31,11 @@ from tasks.episode import (
     context_transcripts,
     transcribe_episode,
 )
-from tasks.errors import FeedError
+from tasks.errors import FeedError, WarehouseBusyError
 from tasks.feeds import audio_key, episode_id_for, feed_id_for, poll_feed
 from tasks.records import EpisodeItem, EpisodeResult, FeedPoll
 from warehouse import store
-from warehouse.db import writer
+from warehouse.db import WarehouseError, writer
 from warehouse.lock import run_lock
 from warehouse.search import rebuild_search_index
 
@@ -180,13 +181,52 @@ def poll_feed_task(
         )
     except FeedError as exc:
         return None, str(exc)
+    except Exception as exc:  # noqa: BLE001
+        # Whatever a feed's bytes trip over (a parser bug, say) stops that feed, not the run.
+        _log_unexpected(f"feed {url}", exc)
+        return None, f"feed {url}: unexpected error ({_exception_text(exc)})"
     return poll, None
 
 
 @task(name="transcribe-episode", cache_policy=NO_CACHE)
 def transcribe_task(job: EpisodeJob, cfg: Config) -> EpisodeResult:
-    progress.say(f"  episode {job.item.title!r}: downloading and transcribing")
-    return transcribe_episode(job, cfg, progress.transcription_progress(job.item.title))
+    progress.say(f"  episode {_label(job.item.title)}: downloading and transcribing")
+    try:
+        return transcribe_episode(job, cfg, progress.transcription_progress(job.item.title))
+    except Exception as exc:  # noqa: BLE001
+        # One episode's unexpected failure (a full disk, a decoder bug) must not take the
+        # other episodes' work down with it: it becomes that episode's error, retried later.
+        _log_unexpected(f"episode {job.item.title[:80]!r}", exc)
+        return _failed(job, f"unexpected error ({_exception_text(exc)})")
+
+
+def _failed(job: EpisodeJob, error: str) -> EpisodeResult:
+    return EpisodeResult(
+        episode_id=job.episode_id,
+        feed_id=job.feed_id,
+        item=job.item,
+        audio_key=job.audio_key,
+        status="failed",
+        attempts=job.attempts,
+        error=error,
+    )
+
+
+def _exception_text(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{exc.__class__.__name__}: {text[:300]}" if text else exc.__class__.__name__
+
+
+def _log_unexpected(what: str, exc: BaseException) -> None:
+    """One warning line; the traceback only at debug level (`podsift run --verbose`)."""
+    log = logging.getLogger("podsift")
+    log.warning("%s: unexpected %s", what, _exception_text(exc))
+    log.debug("traceback", exc_info=exc)
+
+
+def _label(title: str) -> str:
+    """An episode title as progress lines and the summary quote it: at most 80 characters."""
+    return repr(title if len(title) <= 80 else title[:77] + "...")
 
 
 def plan_jobs(
@@ -295,9 +335,12 @@ def ingest_feed(feed: FeedConfig, cfg: Config) -> FeedOutcome:
     prior = context_transcripts(cfg, [e for e in earlier if e not in batch])
     for result in results:
         context = [segs for eid, segs in batch.items() if eid != result.episode_id] + prior
-        analyse_episode(result, cfg, context=context)
-        with writer(cfg.warehouse) as con:
-            store.load_episode(con, result)
+        try:
+            analyse_episode(result, cfg, context=context)
+        except Exception as exc:  # noqa: BLE001 (one episode's failure, not the run's)
+            _log_unexpected(f"episode {result.item.title[:80]!r}", exc)
+            _mark_failed(result, f"ads or facts failed: unexpected error ({_exception_text(exc)})")
+        _load(cfg, result)
         _count(outcome, result)
         logger.info("episode %s: %s", result.item.title, result.status)
     with writer(cfg.warehouse) as con:
@@ -315,6 +358,35 @@ def ingest_feed(feed: FeedConfig, cfg: Config) -> FeedOutcome:
     return outcome
 
 
+def _mark_failed(result: EpisodeResult, error: str) -> None:
+    result.status, result.error, result.transcript = "failed", error, None
+    result.ad_spans, result.facts, result.is_ad = [], [], []
+
+
+def _load(cfg: Config, result: EpisodeResult) -> None:
+    """Load one episode; when its rows cannot be written, record it as failed instead.
+
+    A warehouse that cannot be opened at all (busy, unreadable) stops the run: every later
+    episode would fail the same way. A write that fails for this episode (a value DuckDB
+    refuses, a full disk) rolls back its transaction and becomes its error; its staged
+    transcript stays, so a later run loads it without transcribing again.
+    """
+    try:
+        with writer(cfg.warehouse) as con:
+            store.load_episode(con, result)
+        return
+    except (WarehouseBusyError, WarehouseError):
+        raise
+    except Exception as exc:  # noqa: BLE001
+        _log_unexpected(f"episode {result.item.title[:80]!r}", exc)
+        _mark_failed(result, f"could not be written to the warehouse ({_exception_text(exc)})")
+    try:
+        with writer(cfg.warehouse) as con:
+            store.load_episode(con, result)
+    except Exception as exc:  # noqa: BLE001 (the summary still names the failure)
+        _log_unexpected(f"episode {result.item.title[:80]!r} (recording its failure)", exc)
+
+
 def _transcribe_all(jobs: list[EpisodeJob], cfg: Config) -> list[EpisodeResult]:
     if not jobs:
         return []
@@ -325,7 +397,7 @@ def _transcribe_all(jobs: list[EpisodeJob], cfg: Config) -> list[EpisodeResult]:
 
 
 def _count(outcome: FeedOutcome, result: EpisodeResult) -> None:
-    title = result.item.title
+    title = _label(result.item.title)
     if result.status == "done":
         outcome.done += 1
         outcome.ads_found += len(result.ad_spans)
@@ -333,15 +405,15 @@ def _count(outcome: FeedOutcome, result: EpisodeResult) -> None:
         if result.audio_sha256 and result.transcript and result.transcript.duration_s:
             outcome.seconds_transcribed += result.transcript.duration_s
         progress.say(
-            f"  episode {title!r}: done ({len(result.ad_spans)} ads, {len(result.facts)} facts)"
+            f"  episode {title}: done ({len(result.ad_spans)} ads, {len(result.facts)} facts)"
         )
     elif result.status == "skipped":
         outcome.skipped += 1
-        progress.say(f"  episode {title!r}: skipped: {result.error}")
+        progress.say(f"  episode {title}: skipped: {result.error}")
     else:
         outcome.failed += 1
-        outcome.failures.append(f"episode {title!r} ({outcome.feed}): {result.error}")
-        progress.say(f"  episode {title!r}: FAILED: {result.error}")
+        outcome.failures.append(f"episode {title} ({outcome.feed}): {result.error}")
+        progress.say(f"  episode {title}: FAILED: {result.error}")
 
 
 def _refresh_search_index(con: duckdb.DuckDBPyConnection) -> None:

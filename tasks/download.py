@@ -7,6 +7,7 @@ name. File names come from the episode id (a hash), never from the feed.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
@@ -110,10 +111,10 @@ def download_audio(
         AudioError: 4xx, network failure after retries, over `max_bytes`, too slow, cut short,
             or not audio.
     """
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_parts(dest)
     tmp = dest.with_name(dest.name + f".part-{os.getpid()}")
     try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        _remove_stale_parts(dest)
         if is_http_url(url):
             _fetch_http(
                 url,
@@ -130,8 +131,16 @@ def download_audio(
         staged = _check_audio(tmp, url)
         os.replace(tmp, dest)
         return StagedAudio(dest, staged.size, staged.sha256, staged.format)
+    except OSError as exc:
+        # Our side failed (a full disk, a read-only or missing data_dir), not the episode's
+        # audio: say where, so the user can make room; the episode is tried again next run.
+        raise AudioError(
+            f"cannot stage episode audio in {dest.parent}: {exc.strerror or exc} "
+            f"(data_dir full or not writable?): {url}"
+        ) from exc
     finally:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # data_dir itself is unusable; the error says so
+            tmp.unlink(missing_ok=True)
 
 
 def _remove_stale_parts(dest: Path) -> None:
@@ -219,7 +228,12 @@ def _copy_local(src: Path, tmp: Path, *, max_bytes: int) -> None:
         raise AudioError(f"episode audio not found: {src}") from None
     if size > max_bytes:
         raise AudioError(f"episode audio is {size} bytes, over the {max_bytes}-byte cap: {src}")
-    shutil.copyfile(src, tmp)
+    try:
+        source = open(src, "rb")  # noqa: SIM115 (closed below; read errors are the source's)
+    except OSError as exc:
+        raise AudioError(f"cannot read episode audio {src}: {exc.strerror or exc}") from None
+    with source, open(tmp, "wb") as out:  # write errors are data_dir's (see download_audio)
+        shutil.copyfileobj(source, out, CHUNK)
 
 
 def _check_audio(path: Path, url: str) -> StagedAudio:

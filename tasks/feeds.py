@@ -244,7 +244,13 @@ def parse_feed(
         and b"<rdf" not in content[:65536].lower()
     ):
         raise FeedError(f"feed {base_url}: got an HTML page, not an RSS or Atom feed")
-    parsed = feedparser.parse(content, sanitize_html=True, resolve_relative_uris=False)
+    try:
+        parsed = feedparser.parse(content, sanitize_html=True, resolve_relative_uris=False)
+    except Exception as crash:  # noqa: BLE001
+        # feedparser falls back to its loose parser when the XML is not well-formed, and that
+        # parser itself crashes on some input (a character reference to a lone surrogate,
+        # `&#xD800;`, raises UnicodeEncodeError). Name what the strict parser found instead.
+        raise FeedError(f"feed {base_url}: {_strict_parse_problem(content, crash)}") from crash
     if parsed.get("bozo"):
         exc = parsed.get("bozo_exception")
         if not isinstance(exc, feedparser.CharacterEncodingOverride):
@@ -266,6 +272,20 @@ def parse_feed(
         seen.add(item.guid)
         episodes.append(item)
     return title, episodes
+
+
+def _strict_parse_problem(content: bytes, crash: Exception) -> str:
+    """Why a document that crashed feedparser is not a feed, from a strict XML parse."""
+    try:
+        SafeET.fromstring(content)
+    except SafeET.ParseError as strict:
+        line = strict.position[0] if getattr(strict, "position", None) else None
+        where = f" at line {line}" if line else ""
+        reason = str(strict).split(":", 1)[0]
+        return f"malformed XML{where} ({reason})"
+    except Exception:  # noqa: BLE001 (defusedxml's refusals; the crash below says enough)
+        pass
+    return f"cannot be parsed as a feed ({crash.__class__.__name__}: {crash})"
 
 
 def _resolve_url(href: str, base_url: str) -> str:

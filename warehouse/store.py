@@ -8,6 +8,7 @@ at all.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -16,6 +17,19 @@ import duckdb
 
 from tasks.records import EpisodeItem, EpisodeResult
 from warehouse.db import transaction, utcnow
+
+# Half of a UTF-16 surrogate pair: JSON allows "\ud83d" on its own (a transcript cut in the
+# middle of an emoji), Python keeps it, and neither UTF-8 nor DuckDB can store it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable(value: Any) -> Any:
+    """A string DuckDB can store: lone surrogates become U+FFFD. Other values pass through."""
+    if isinstance(value, str) and _LONE_SURROGATE.search(value):
+        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,15 +213,15 @@ def _upsert_episode_row(con: duckdb.DuckDBPyConnection, result: EpisodeResult) -
         [
             result.episode_id,
             result.feed_id,
-            item.guid,
-            result.audio_key,
-            item.title,
+            storable(item.guid),
+            storable(result.audio_key),
+            storable(item.title),
             published,
-            item.audio_url,
+            storable(item.audio_url),
             duration,
-            item.description,
+            storable(item.description),
             result.status,
-            result.error,
+            storable(result.error),
             result.attempts,
             result.transcript.source if result.transcript else None,
             result.audio_bytes,
@@ -287,7 +301,12 @@ def _insert_columns(
         return
     names = [f"c{i}" for i in range(len(columns))]
     shape = json.dumps({name: f"{kind}[]" for name, (kind, _) in zip(names, columns, strict=True)})
-    payload = json.dumps({name: values for name, (_, values) in zip(names, columns, strict=True)})
+    payload = json.dumps(
+        {
+            name: [storable(v) for v in values] if kind.startswith("VARCHAR") else values
+            for name, (kind, values) in zip(names, columns, strict=True)
+        }
+    )
     unnests = ", ".join(f"unnest(j.{name})" for name in names)
     con.execute(
         f"INSERT INTO {table} SELECT ?, unnest(range(?::BIGINT))::INTEGER, {unnests} "

@@ -1,0 +1,170 @@
+"""A full disk and a feed that crashes the parser, in one `daily` run, then a run after the
+space is freed: each failure stops its own item, the rest loads, and nothing is lost.
+
+The disk is really full for the files concerned: their temporary names are symlinks to
+`/dev/full`, where every write fails with ENOSPC, exactly as on a full `data_dir`.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from flows.daily import RunSummary, daily
+from tasks.download import audio_path_for
+from tasks.episode import transcript_path_for
+from tasks.feeds import episode_id_for, feed_id_for
+from tests.conftest import (
+    AUDIO,
+    DATA,
+    FeedServer,
+    check_warehouse_invariants,
+    rss,
+    write_config,
+)
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full"),
+]
+
+SPEECH = (AUDIO / "speech_short.mp3").read_bytes()
+
+
+@dataclass
+class FullDisk:
+    warehouse: Path
+    data_dir: Path
+    urls: dict[str, str]
+    summaries: list[RunSummary] = field(default_factory=list)
+    after_run_1: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+
+    def episodes(self) -> dict[str, tuple[str, str | None]]:
+        con = duckdb.connect(str(self.warehouse), read_only=True)
+        try:
+            rows = con.execute("SELECT guid, status, error FROM episodes").fetchall()
+        finally:
+            con.close()
+        return {guid: (status, error) for guid, status, error in rows}
+
+
+@pytest.fixture(scope="module")
+def full_disk(
+    prefect_harness: None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[FullDisk]:
+    server = FeedServer()
+    root = tmp_path_factory.mktemp("full_disk")
+    for name in ("no-room-audio", "no-room-transcript", "fine"):
+        server.add(f"/audio/{name}.mp3", body=SPEECH, headers={"Content-Type": "audio/mpeg"})
+    items = [
+        {"guid": name, "title": name, "url": server.url(f"/audio/{name}.mp3"), "pub": pub}
+        for name, pub in [
+            ("no-room-audio", "Mon, 03 Mar 2025 06:00:00 +0000"),
+            ("no-room-transcript", "Tue, 04 Mar 2025 06:00:00 +0000"),
+            ("fine", "Wed, 05 Mar 2025 06:00:00 +0000"),
+        ]
+    ]
+    urls = {
+        "crashes-parser": server.add(
+            "/surrogate.xml", body=(DATA / "feeds" / "invalid_char_reference.rss").read_bytes()
+        ),
+        "show": server.add("/show.xml", body=rss(items)),
+    }
+    config = write_config(root, list(urls.values()))
+    day = FullDisk(root / "warehouse.duckdb", root / "data", urls)
+    show = feed_id_for(urls["show"])
+    # The pipeline runs its episodes in threads of this process: its temporary files carry
+    # this pid. Writing to them fills the disk.
+    pid = os.getpid()
+    audio_part = audio_path_for(day.data_dir, episode_id_for(show, "no-room-audio"))
+    audio_part = audio_part.with_name(audio_part.name + f".part-{pid}")
+    staged = transcript_path_for(day.data_dir, episode_id_for(show, "no-room-transcript"))
+    staged_tmp = staged.with_name(staged.name + f".tmp-{pid}")
+    full = [audio_part, staged_tmp]
+    for path in full:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.symlink_to("/dev/full")
+    try:
+        day.summaries.append(daily(str(config)))
+        day.after_run_1 = day.episodes()
+        for path in full:  # space is freed
+            path.unlink(missing_ok=True)
+        day.summaries.append(daily(str(config)))
+        yield day
+    finally:
+        server.close()
+
+
+def test_a_full_disk_fails_only_the_episode_that_hit_it(full_disk: FullDisk) -> None:
+    first = full_disk.after_run_1
+    assert first["fine"] == ("done", None)
+    status, error = first["no-room-audio"]
+    assert status == "failed"
+    assert error is not None
+    assert error.startswith(f"cannot stage episode audio in {full_disk.data_dir / 'audio'}: ")
+    assert "No space left on device" in error
+    status, error = first["no-room-transcript"]
+    assert status == "failed"
+    assert error == "unexpected error (OSError: [Errno 28] No space left on device)"
+    assert full_disk.summaries[0].exit_code == 1
+
+
+def test_a_feed_that_crashes_the_parser_fails_alone(full_disk: FullDisk) -> None:
+    outcome = full_disk.summaries[0].feeds[0]
+    url = full_disk.urls["crashes-parser"]
+    assert outcome.error == (
+        f"feed {url}: malformed XML at line 4 (reference to invalid character number)"
+    )
+    assert full_disk.summaries[0].feeds[1].error is None
+
+
+def test_after_space_is_freed_the_next_run_loads_what_failed(full_disk: FullDisk) -> None:
+    assert full_disk.episodes() == {
+        "no-room-audio": ("done", None),
+        "no-room-transcript": ("done", None),
+        "fine": ("done", None),
+    }
+    second: Any = full_disk.summaries[1]
+    assert second.counts.episodes_done == 2
+    check_warehouse_invariants(full_disk.warehouse, full_disk.data_dir)
+
+
+# --- text DuckDB cannot store ----------------------------------------------------------------
+
+
+def test_half_an_emoji_in_a_transcript_loads_as_a_replacement_character(tmp_path: Path) -> None:
+    """JSON allows a lone surrogate (`"\\ud83d"`, a transcript cut inside an emoji); DuckDB
+    cannot store one, and the whole load used to fail. It loads with U+FFFD in its place."""
+    import json
+
+    from tasks.records import EpisodeItem, EpisodeResult, Segment, Transcript
+    from warehouse import store
+    from warehouse.db import writer
+
+    text = json.loads('"Thanks to our sponsor \\ud83d"')  # what json.loads gives for half an emoji
+    result = EpisodeResult(
+        episode_id="0" * 20,
+        feed_id="f" * 16,
+        item=EpisodeItem(guid="g", title=json.loads('"Episode \\udc00"'), audio_url="a.mp3"),
+        audio_key="a.mp3",
+        status="done",
+        transcript=Transcript(segments=(Segment(0.0, 2.0, text), Segment(2.0, 3.0, "Bye."))),
+    )
+    warehouse = tmp_path / "warehouse.duckdb"
+    with writer(warehouse) as con:
+        store.ensure_feed(con, feed_id="f" * 16, url="https://x.test/feed.xml", name=None)
+        store.load_episode(con, result)
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        title = con.execute("SELECT title FROM episodes").fetchone()
+        texts = con.execute("SELECT text FROM segments ORDER BY seq").fetchall()
+    finally:
+        con.close()
+    assert title == ("Episode \ufffd",)
+    assert texts == [("Thanks to our sponsor \ufffd",), ("Bye.",)]
