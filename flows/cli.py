@@ -10,6 +10,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -20,6 +21,8 @@ from typing import Any
 from tasks.errors import ConfigError, PodsiftError
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
+# A run needs room for Prefect's SQLite database (about 6 MB) and the staged files.
+MIN_FREE_BYTES = 20 * 1024 * 1024
 
 DESCRIPTION = """\
 podsift: a daily podcast ingestion pipeline. It polls the RSS feeds in config.yaml, downloads
@@ -187,22 +190,106 @@ def prefect_env(cfg: Any, *, verbose: bool) -> None:
         os.environ.setdefault("PREFECT_LOGGING_TO_API_WHEN_MISSING_FLOW", "ignore")
 
 
+def check_folders(cfg: Any, origin: Path) -> None:
+    """Refuse, before Prefect starts, a `data_dir` or `warehouse` that cannot work.
+
+    Raises:
+        ConfigError: a path that is a file where a folder is needed (or the reverse), or a
+            folder podsift cannot create or write.
+        PodsiftError: less than `MIN_FREE_BYTES` free where data_dir lives.
+    """
+    if cfg.warehouse.is_dir():
+        raise ConfigError(
+            f"{origin}: warehouse {cfg.warehouse} is a folder; name a file, "
+            "e.g. data/warehouse.duckdb"
+        )
+    for key, path, folder in (
+        ("warehouse", cfg.warehouse, cfg.warehouse.parent),
+        ("data_dir", cfg.data_dir, cfg.data_dir),
+    ):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:
+            where = "" if folder == path else f": {folder}"
+            raise ConfigError(f"{origin}: {key} {path}{where} is a file, not a folder") from None
+        except NotADirectoryError:
+            raise ConfigError(
+                f"{origin}: {key} {path}: part of that path is a file, not a folder"
+            ) from None
+        except OSError as exc:
+            raise ConfigError(f"{origin}: {key}: cannot create {folder} ({exc.strerror})") from None
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise ConfigError(f"{origin}: {key}: {folder} is not writable")
+    free = shutil.disk_usage(cfg.data_dir).free
+    if free < MIN_FREE_BYTES:
+        raise PodsiftError(
+            f"only {free // 1024} KB free on the disk holding data_dir {cfg.data_dir}; a run "
+            f"needs at least {MIN_FREE_BYTES // (1024 * 1024)} MB there (Prefect's database, "
+            "staged audio and transcripts): free some space or move data_dir"
+        )
+
+
+def check_prefect_home() -> None:
+    """Without PREFECT_API_URL, Prefect's temporary server keeps its SQLite database in
+    PREFECT_HOME; when it cannot, the server retries for minutes and then times out. Say so now.
+
+    Raises:
+        PodsiftError: PREFECT_HOME cannot be created or written, or its disk is full.
+    """
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    home = Path(os.environ.get("PREFECT_HOME") or "~/.prefect").expanduser()
+    hint = "set PREFECT_HOME to a writable folder, or PREFECT_API_URL to a running Prefect server"
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise PodsiftError(f"cannot create PREFECT_HOME {home} ({exc.strerror}); {hint}") from None
+    if not os.access(home, os.W_OK | os.X_OK):
+        raise PodsiftError(f"PREFECT_HOME {home} is not writable; {hint}")
+    free = shutil.disk_usage(home).free
+    if free < MIN_FREE_BYTES:
+        raise PodsiftError(
+            f"only {free // 1024} KB free on the disk holding PREFECT_HOME {home}; Prefect's "
+            f"database needs at least {MIN_FREE_BYTES // (1024 * 1024)} MB: free some space or "
+            + hint
+        )
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     cfg = _config(args)
     if not cfg.feeds:
         return fail("config has no feeds: add a feeds: list with at least one url", EXIT_USAGE)
+    check_folders(cfg, _config_path(args))
     prefect_env(cfg, verbose=args.verbose)
+    check_prefect_home()
     from flows import progress
+    from warehouse.db import writer
     from warehouse.lock import run_lock
 
     # Held from here, before Prefect's start-up, so a second run fails at once; the flow takes
     # the same (re-entrant) lock again for runs started by `podsift serve` or Prefect workers.
     with run_lock(cfg.warehouse):
+        # A warehouse that cannot be opened (not a DuckDB file, damaged) fails now, in one
+        # line, rather than after Prefect's start-up.
+        with writer(cfg.warehouse):
+            pass
         progress.enabled = not args.quiet
         progress.say(f"podsift: {len(cfg.feeds)} feed(s), warehouse {cfg.warehouse}")
         from flows.daily import daily
 
-        summary = daily(str(_config_path(args)))
+        try:
+            summary = daily(str(_config_path(args)))
+        except RuntimeError as exc:
+            if "Prefect API server" not in str(exc):
+                raise
+            # Prefect's temporary server could not start: usually a full disk or an unwritable
+            # PREFECT_HOME, where its SQLite database lives.
+            home = os.environ.get("PREFECT_HOME", "")
+            return fail(
+                f"Prefect's temporary server did not start ({exc}); check free space and "
+                f"permissions in PREFECT_HOME ({home}), or set PREFECT_API_URL to a running "
+                "Prefect server"
+            )
     print(summary.render())
     return summary.exit_code
 
@@ -215,7 +302,9 @@ def _config_path(args: argparse.Namespace) -> Path:
 
 def cmd_serve(args: argparse.Namespace) -> int:
     cfg = _config(args)
+    check_folders(cfg, _config_path(args))
     prefect_env(cfg, verbose=True)
+    check_prefect_home()
     from flows.serve import serve
 
     return serve(_config_path(args), cfg, port=args.port)

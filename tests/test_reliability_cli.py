@@ -75,6 +75,88 @@ def test_config_error_is_one_line_and_exit_2(tmp_path: Path, case: str) -> None:
     assert not (tmp_path / "data").exists()  # nothing was started
 
 
+# Folders that cannot work: each case makes the obstacle, then names data_dir / warehouse.
+FOLDER_ERRORS = {
+    "data-dir-is-a-file": ("data_dir: taken", "data_dir {root}/taken is a file, not a folder"),
+    "data-dir-under-a-file": (
+        "data_dir: taken/data",
+        "data_dir {root}/taken/data: part of that path is a file, not a folder",
+    ),
+    "warehouse-is-a-folder": (
+        "warehouse: folder.duckdb",
+        "warehouse {root}/folder.duckdb is a folder; name a file, e.g. data/warehouse.duckdb",
+    ),
+    "warehouse-under-a-file": (
+        "warehouse: taken/warehouse.duckdb",
+        "warehouse {root}/taken/warehouse.duckdb: {root}/taken is a file, not a folder",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FOLDER_ERRORS), ids=list(FOLDER_ERRORS))
+def test_unusable_folders_are_one_line_and_exit_2(tmp_path: Path, case: str) -> None:
+    """Refused before Prefect starts (they used to end in a Python or Prefect traceback)."""
+    setting, message = FOLDER_ERRORS[case]
+    (tmp_path / "taken").write_text("a file where a folder should be\n")
+    (tmp_path / "folder.duckdb").mkdir()
+    config = tmp_path / "config.yaml"
+    config.write_text(f"feeds:\n  - url: a.xml\n{setting}\n", encoding="utf-8")
+    done = podsift("run", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr == f"podsift: {config}: {message.format(root=tmp_path)}\n"
+    started = [p for p in tmp_path.rglob("*") if p.name.endswith((".duckdb", "prefect"))]
+    assert started == [tmp_path / "folder.duckdb"]  # no warehouse, no Prefect home
+
+
+def test_a_file_that_is_not_a_warehouse_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "warehouse.duckdb").write_text("not a DuckDB file\n" * 100)
+    config = tmp_path / "config.yaml"
+    config.write_text("feeds:\n  - url: a.xml\nwarehouse: warehouse.duckdb\n")
+    done = podsift("run", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"podsift: cannot open warehouse {tmp_path}/warehouse.duckdb: ")
+    assert "not a valid DuckDB database file" in done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr  # before Prefect starts: no traceback
+
+
+def test_unusable_prefect_home_is_one_line(tmp_path: Path) -> None:
+    """Prefect's temporary server used to retry for three minutes, printing tracebacks."""
+    (tmp_path / "taken").write_text("a file\n")
+    config = write_config(tmp_path, ["a.xml"])
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PODSIFT_CONFIG")}
+    env["PREFECT_HOME"] = str(tmp_path / "taken" / "prefect")
+    exe = shutil.which("podsift")
+    command = [exe] if exe else [sys.executable, "-m", "flows.cli"]
+    done = subprocess.run(
+        [*command, "run", "--config", str(config)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"podsift: cannot create PREFECT_HOME {tmp_path}/taken/prefect (Not a directory); set "
+        "PREFECT_HOME to a writable folder, or PREFECT_API_URL to a running Prefect server\n"
+    )
+
+
+def test_a_nearly_full_disk_is_refused_before_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real full disk needs a mount; here the threshold is raised above any free space."""
+    import flows.cli
+
+    monkeypatch.setattr(flows.cli, "MIN_FREE_BYTES", 1 << 62)
+    config = write_config(tmp_path, ["a.xml"])
+    assert main(["run", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("podsift: only ")
+    assert f"KB free on the disk holding data_dir {tmp_path}/data; a run needs at least" in err
+
+
 # --- podsift sql cannot write -----------------------------------------------------------------
 
 WRITES = [
