@@ -30,10 +30,12 @@ from tasks.episode import (
     analyse_episode,
     context_transcripts,
     transcribe_episode,
+    transcript_path_for,
 )
-from tasks.errors import FeedError, WarehouseBusyError
+from tasks.errors import FeedError, TranscriptionError, WarehouseBusyError
 from tasks.feeds import audio_key, episode_id_for, feed_id_for, poll_feed
 from tasks.records import EpisodeItem, EpisodeResult, FeedPoll
+from tasks.transcribe import load_model
 from warehouse import store
 from warehouse.db import WarehouseError, writer
 from warehouse.lock import run_lock
@@ -330,6 +332,14 @@ def ingest_feed(feed: FeedConfig, cfg: Config) -> FeedOutcome:
         + ("unchanged" if poll.not_modified else f"{len(poll.episodes)} items")
         + f", {len(jobs)} to process"
     )
+    held, problem = _held_back_by_whisper(jobs, cfg)
+    if held:
+        # The model cannot load: these episodes are not tried, so they use up no attempts and
+        # stay new; the feed's validators are not kept, so the next run polls it in full.
+        outcome.error = f"{len(held)} episode(s) not transcribed: {problem}"
+        outcome.episodes_new -= sum(1 for j in held if j.attempts == 1)
+        progress.say(f"feed {outcome.feed}: {outcome.error}")
+        jobs = [j for j in jobs if j not in held]
     results = _transcribe_all(jobs, cfg)
     batch = {r.episode_id: list(r.transcript.segments) for r in results if r.transcript}
     prior = context_transcripts(cfg, [e for e in earlier if e not in batch])
@@ -351,11 +361,35 @@ def ingest_feed(feed: FeedConfig, cfg: Config) -> FeedOutcome:
             name=feed.name,
             title=poll.title,
             current_url=poll.new_url,
-            etag=poll.etag,
-            last_modified=poll.last_modified,
+            etag=None if held else poll.etag,
+            last_modified=None if held else poll.last_modified,
             error=None,
         )
     return outcome
+
+
+def _held_back_by_whisper(jobs: list[EpisodeJob], cfg: Config) -> tuple[list[EpisodeJob], str]:
+    """Jobs that need Whisper when its model cannot be loaded, with the reason.
+
+    Loading here costs nothing extra with the thread runner: the model is cached for the
+    process, and the transcription threads use the same one. Dask workers load their own, so
+    there a model failure shows per episode.
+    """
+    if cfg.runner.kind != "thread":
+        return [], ""
+    needs = [
+        j
+        for j in jobs
+        if not transcript_path_for(cfg.data_dir, j.episode_id).exists()
+        and not (cfg.whisper.use_publisher_transcripts and j.item.transcript_urls)
+    ]
+    if not needs:
+        return [], ""
+    try:
+        load_model(cfg.whisper)
+    except TranscriptionError as exc:
+        return needs, str(exc)
+    return [], ""
 
 
 def _mark_failed(result: EpisodeResult, error: str) -> None:

@@ -78,6 +78,25 @@ class WhisperConfig(_Strict):
     max_seconds_per_episode: float = Field(1800.0, gt=0)
     use_publisher_transcripts: bool = True
 
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        """A typo in the model name would fail every episode (and use up its attempts)."""
+        value = value.strip()
+        if not value:
+            raise ValueError("model is empty: name a faster-whisper model, e.g. tiny.en")
+        if value == "tiny.en" or "/" in value or "\\" in value or value.startswith(("~", ".")):
+            return value  # the bundled model, a path (checked in parse_config) or a hub repo id
+        from faster_whisper.utils import available_models
+
+        names = available_models()
+        if value not in names:
+            raise ValueError(
+                f"unknown model {value!r}: expected one of {', '.join(names)}, a Hugging Face "
+                "repo id (owner/name) or a local model folder"
+            )
+        return value
+
 
 class DownloadConfig(_Strict):
     max_bytes: int = Field(500 * 1024 * 1024, gt=0)
@@ -132,13 +151,43 @@ def default_config_path() -> Path:
     return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_NAME)
 
 
+_FEED_SHAPE = "each feed is '- url: ...' with an optional 'name: ...' below it"
+
+
+def _kind(value: object) -> str:
+    """How YAML wrote a value, for messages: 'a string ('http://...')', 'a list', ..."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"a string ({shown!r})"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
 def _describe(error: ValidationError) -> str:
     first = error.errors()[0]
-    key = ".".join(str(p) for p in first["loc"]) or "(top level)"
+    loc = first["loc"]
+    key = ".".join(str(p) for p in loc) or "(top level)"
     if first["type"] == "extra_forbidden":
         return f"unknown key '{key}'"
     if first["type"] == "missing":
         return f"missing key '{key}'"
+    got = _kind(first.get("input"))
+    is_feed = len(loc) == 2 and loc[0] == "feeds"
+    if first["type"] in ("model_type", "dict_type", "model_attributes_type"):
+        hint = f"; {_FEED_SHAPE}" if is_feed else ""
+        return f"bad value for '{key}': expected a mapping of keys, got {got}{hint}"
+    if first["type"] == "list_type":
+        hint = f" ({_FEED_SHAPE})" if key == "feeds" else ""
+        return f"bad value for '{key}': expected a list{hint}, got {got}"
     msg = str(first["msg"]).removeprefix("Value error, ")
     return f"bad value for '{key}': {msg}"
 
@@ -156,6 +205,33 @@ def resolve_feed_location(url: str, base_dir: Path) -> str:
     if scheme == "file":
         return str(Path(urlparse(url).path))
     return str(_resolve(base_dir, Path(url)))
+
+
+def _looks_like_path(model: str) -> bool:
+    return model.startswith(("/", "~", "./", "../", ".\\", "..\\")) or (
+        len(model) > 2 and model[1] == ":" and model[2] in "/\\"  # a Windows drive
+    )
+
+
+def _resolve_model(model: str, base_dir: Path, origin: str) -> str:
+    """whisper.model as faster-whisper should get it: a folder made absolute, else unchanged.
+
+    A relative folder resolves against the config file's folder like every other path; an
+    `owner/name` that is no folder there is a Hugging Face repo id.
+
+    Raises:
+        ConfigError: a path-like model (absolute, `~`, `./`) that names no folder.
+    """
+    local = _resolve(base_dir, Path(model))
+    if local.is_dir():
+        return str(local)
+    if _looks_like_path(model):
+        raise ConfigError(
+            f"{origin}: bad value for 'whisper.model': no model folder at {local} "
+            "(a CTranslate2 model folder, a faster-whisper model name such as tiny.en, or an "
+            "owner/name repo id)"
+        )
+    return model
 
 
 def parse_config(data: object, base_dir: Path, *, origin: str = "config") -> Config:
@@ -176,8 +252,12 @@ def parse_config(data: object, base_dir: Path, *, origin: str = "config") -> Con
         raise ConfigError(f"{origin}: {_describe(exc)}") from None
     base_dir = base_dir.resolve()
     feeds = [FeedConfig(url=resolve_feed_location(f.url, base_dir), name=f.name) for f in cfg.feeds]
+    whisper = cfg.whisper.model_copy(
+        update={"model": _resolve_model(cfg.whisper.model, base_dir, origin)}
+    )
     return cfg.model_copy(
         update={
+            "whisper": whisper,
             "feeds": feeds,
             "warehouse": _resolve(base_dir, cfg.warehouse),
             "data_dir": _resolve(base_dir, cfg.data_dir),

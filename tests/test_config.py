@@ -45,6 +45,17 @@ def test_defaults_are_offline_and_sensible(tmp_path: Path) -> None:
         ("max_attempts: 0\n", "bad value for 'max_attempts'"),
         ("facts:\n  backend: llm\n", "needs an llm"),
         ("- just\n- a list\n", "expected a mapping"),
+        (
+            "feeds: https://example.org/feed.xml\n",
+            "bad value for 'feeds': expected a list (each feed is '- url: ...' with an optional "
+            "'name: ...' below it), got a string ('https://example.org/feed.xml')",
+        ),
+        (
+            "feeds:\n  - https://example.org/feed.xml\n",
+            "bad value for 'feeds.0': expected a mapping of keys, got a string "
+            "('https://example.org/feed.xml'); each feed is '- url: ...'",
+        ),
+        ("whisper: tiny.en\n", "bad value for 'whisper': expected a mapping of keys, got a string"),
     ],
 )
 def test_bad_config_names_the_key(tmp_path: Path, text: str, message: str) -> None:
