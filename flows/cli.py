@@ -259,6 +259,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     cfg = _config(args)
     if not cfg.feeds:
         return fail("config has no feeds: add a feeds: list with at least one url", EXIT_USAGE)
+    for warning in cfg.warnings:
+        print(f"podsift: {warning}", file=sys.stderr)
     check_folders(cfg, _config_path(args))
     prefect_env(cfg, verbose=args.verbose)
     check_prefect_home()

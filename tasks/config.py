@@ -143,8 +143,10 @@ class Config(_Strict):
     )
     max_attempts: int = Field(3, ge=1, description="failed episodes are retried this often")
     keep_audio: bool = Field(False, description="keep downloaded audio after transcription")
-    # Where the config came from; set by load_config, not by the file.
+    # Where the config came from, and what loading it noticed; set by load_config, not by the
+    # file.
     base_dir: Path = Path(".")
+    warnings: tuple[str, ...] = ()
 
 
 def default_config_path() -> Path:
@@ -244,14 +246,29 @@ def parse_config(data: object, base_dir: Path, *, origin: str = "config") -> Con
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{origin}: expected a mapping of keys at the top level")
-    if "base_dir" in data:
-        raise ConfigError(f"{origin}: unknown key 'base_dir'")
+    for internal in ("base_dir", "warnings"):
+        if internal in data:
+            raise ConfigError(f"{origin}: unknown key '{internal}'")
     try:
         cfg = Config.model_validate(data)
     except ValidationError as exc:
         raise ConfigError(f"{origin}: {_describe(exc)}") from None
     base_dir = base_dir.resolve()
-    feeds = [FeedConfig(url=resolve_feed_location(f.url, base_dir), name=f.name) for f in cfg.feeds]
+    feeds: list[FeedConfig] = []
+    warnings: list[str] = []
+    first_index: dict[str, int] = {}
+    for i, f in enumerate(cfg.feeds):
+        url = resolve_feed_location(f.url, base_dir)
+        if url in first_index:
+            # The same feed twice would be polled twice per run, its name flip-flopping; one
+            # poll is what the user meant.
+            warnings.append(
+                f"{origin}: feeds.{i} repeats the url of feeds.{first_index[url]} ({url}); "
+                "it is polled once"
+            )
+            continue
+        first_index[url] = i
+        feeds.append(FeedConfig(url=url, name=f.name))
     whisper = cfg.whisper.model_copy(
         update={"model": _resolve_model(cfg.whisper.model, base_dir, origin)}
     )
@@ -262,6 +279,7 @@ def parse_config(data: object, base_dir: Path, *, origin: str = "config") -> Con
             "warehouse": _resolve(base_dir, cfg.warehouse),
             "data_dir": _resolve(base_dir, cfg.data_dir),
             "base_dir": base_dir,
+            "warnings": tuple(warnings),
         }
     )
 

@@ -87,3 +87,26 @@ def test_cli_config_errors_exit_2_with_one_line(
 def test_parse_config_refuses_internal_keys() -> None:
     with pytest.raises(ConfigError, match="unknown key 'base_dir'"):
         parse_config({"base_dir": "/"}, Path("."))
+
+
+def test_the_same_feed_twice_is_polled_once_with_a_warning(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "feeds:\n  - url: https://example.org/feed.xml\n    name: first\n"
+        "  - url: shows/local.xml\n"
+        "  - url: https://example.org/feed.xml\n    name: again\n"
+        f"  - url: {tmp_path}/shows/local.xml\n",
+    )
+    cfg = load_config(path)
+    assert [(f.url, f.name) for f in cfg.feeds] == [
+        ("https://example.org/feed.xml", "first"),
+        (str(tmp_path / "shows" / "local.xml"), None),
+    ]
+    assert cfg.warnings == (
+        f"{path}: feeds.2 repeats the url of feeds.0 (https://example.org/feed.xml); "
+        "it is polled once",
+        f"{path}: feeds.3 repeats the url of feeds.1 ({tmp_path}/shows/local.xml); "
+        "it is polled once",
+    )
+    with pytest.raises(ConfigError, match="unknown key 'warnings'"):
+        parse_config({"warnings": ["x"]}, Path("."))
