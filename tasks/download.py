@@ -249,4 +249,44 @@ def _check_audio(path: Path, url: str) -> StagedAudio:
     fmt = sniff_audio(head)
     if fmt is None:
         raise AudioError(f"episode audio is {_describe_not_audio(head)}, not audio: {url}")
+    if fmt == "mp3" and head.startswith(b"ID3") and _id3_tag_size(head) >= size:
+        raise AudioError(
+            f"episode audio is only an ID3 tag (title, cover art) with no audio after it: {url}"
+        )
+    _check_audio_track(path, url, fmt)
     return StagedAudio(path, size, digest.hexdigest(), fmt)
+
+
+def _id3_tag_size(head: bytes) -> int:
+    """Bytes an ID3v2 tag takes at the start of a file: header, body, optional footer."""
+    body = 0
+    for byte in head[6:10]:
+        body = (body << 7) | (byte & 0x7F)  # "syncsafe": 7 bits per byte
+    footer = 10 if len(head) > 5 and head[5] & 0x10 else 0
+    return 10 + body + footer
+
+
+def _check_audio_track(path: Path, url: str, fmt: str) -> None:
+    """Open the container and make sure it has an audio stream.
+
+    A video without sound, or an MP4/WebM holding only subtitles, sniffs as a known container
+    but has nothing to transcribe; decoding it later fails with an IndexError from deep inside
+    PyAV, so name the problem here. Decoding errors past the headers are the transcriber's.
+
+    Raises:
+        AudioError: no audio stream, or a container PyAV cannot open at all.
+    """
+    import av
+
+    try:
+        with av.open(str(path), mode="r", metadata_errors="ignore") as container:
+            has_audio = bool(container.streams.audio)
+            has_video = bool(container.streams.video)
+    except Exception as exc:  # noqa: BLE001 (PyAV raises its own error tree for bad input)
+        reason = exc.__class__.__name__
+        raise AudioError(
+            f"audio cannot be decoded ({reason}: not a readable {fmt} file): {url}"
+        ) from exc
+    if not has_audio:
+        what = "a video without a sound track" if has_video else "a file without an audio stream"
+        raise AudioError(f"episode audio is {what}, nothing to transcribe: {url}")

@@ -269,3 +269,68 @@ def test_rate_limited_audio_asking_for_hours_is_left_for_the_next_run(
     )
     assert server.hits("/later.mp3") == 1
     assert time.monotonic() - started < 2
+
+
+def _video_without_sound() -> bytes:
+    """A real 3-frame MP4 with a video stream and no audio, made with PyAV (no ffmpeg CLI)."""
+    import io
+
+    import av
+    import numpy as np
+
+    buf = io.BytesIO()
+    with av.open(buf, mode="w", format="mp4") as out:
+        stream = out.add_stream("mpeg4", rate=5)
+        stream.width = stream.height = 32
+        stream.pix_fmt = "yuv420p"
+        black = np.zeros((32, 32, 3), dtype=np.uint8)
+        for _ in range(3):
+            out.mux(stream.encode(av.VideoFrame.from_ndarray(black, format="rgb24")))
+        out.mux(stream.encode())
+    return buf.getvalue()
+
+
+def _id3_tag_only() -> bytes:
+    """An ID3v2.3 tag (a title and a small 'cover') and nothing after it."""
+
+    def frame(fid: bytes, data: bytes) -> bytes:
+        return fid + len(data).to_bytes(4, "big") + b"\0\0" + data
+
+    body = frame(b"TIT2", b"\0Cover only") + frame(b"APIC", b"\0image/png\0\x03\0" + b"\x89PNG")
+    size = bytes((len(body) >> shift) & 0x7F for shift in (21, 14, 7, 0))
+    return b"ID3\x03\0\0" + size + body
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (_video_without_sound, "episode audio is a video without a sound track, nothing to "),
+        (_id3_tag_only, r"episode audio is only an ID3 tag \(title, cover art\) with no audio"),
+    ],
+    ids=["video-without-sound", "id3-tag-only"],
+)
+def test_files_with_nothing_to_transcribe_are_named(
+    server: FeedServer, tmp_path: Path, body: Callable[[], bytes], message: str
+) -> None:
+    """They sniff as MP4 / MP3, and used to fail later as `IndexError: tuple index out of
+    range` or `InvalidDataError: ... '<staged path>'`."""
+    url = server.add("/ep.mp4", body=body(), headers={"Content-Type": "audio/mp4"})
+    expect_failure(url, tmp_path, message)
+    assert server.hits("/ep.mp4") == 1  # final, not retried
+
+
+def test_video_enclosure_with_sound_downloads(server: FeedServer, tmp_path: Path) -> None:
+    """An MP4 whose sound track is the episode (served as audio/mp4) is audio enough."""
+    import io
+
+    import av
+
+    out_buf = io.BytesIO()
+    with av.open(io.BytesIO(SPEECH)) as src, av.open(out_buf, mode="w", format="mp4") as out:
+        stream = out.add_stream("aac", rate=16000)
+        for frame in src.decode(audio=0):
+            frame.pts = None
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode())
+    url = server.add("/ep.m4a", body=out_buf.getvalue())
+    assert fetch(url, tmp_path).stat().st_size == len(out_buf.getvalue())
