@@ -167,6 +167,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PodsiftError as exc:
         return fail(str(exc))
     except KeyboardInterrupt:
+        if args.command == "run":
+            return fail(
+                "interrupted; episodes already loaded are kept, and the next run picks up "
+                "the rest (reusing transcripts staged in data_dir)",
+                130,
+            )
         return fail("interrupted", 130)
     except BrokenPipeError:
         return EXIT_OK
@@ -407,7 +413,17 @@ def _read_transcript(path: str) -> list[Any]:
         return load_transcript_file(path)
     except FileNotFoundError:
         raise ConfigError(f"transcript file not found: {path}") from None
-    except (ValueError, OSError) as exc:
+    except IsADirectoryError:
+        raise ConfigError(f"{path} is a folder, not a transcript JSON file") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not a transcript JSON file (not UTF-8 text)") from None
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
         raise ConfigError(f"{path}: {exc}") from None
 
 
@@ -434,8 +450,17 @@ def cmd_facts(args: argparse.Namespace) -> int:
                 spans = spans_from_json(json.load(fh))
         except FileNotFoundError:
             return fail(f"ad spans file not found: {args.ads}", EXIT_USAGE)
-        except (ValueError, KeyError, TypeError) as exc:
-            return fail(f"{args.ads}: not an ad spans JSON list ({exc})", EXIT_USAGE)
+        except OSError as exc:
+            return fail(f"cannot read {args.ads}: {exc.strerror or exc}", EXIT_USAGE)
+        except json.JSONDecodeError as exc:
+            return fail(f"{args.ads}: not JSON ({exc.msg} at line {exc.lineno})", EXIT_USAGE)
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return fail(
+                f"{args.ads}: not an ad spans JSON list (expected "
+                '[{"start": s, "end": s, "confidence": c, "reason": text}, ...], '
+                "as `podsift ads` prints)",
+                EXIT_USAGE,
+            )
     facts = extract_facts(segments, spans, max_facts=args.max_facts)
     json.dump([f.to_json() for f in facts], sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")

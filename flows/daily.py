@@ -475,14 +475,18 @@ def run_daily(cfg: Config) -> RunSummary:
                 summary.feeds.append(ingest(feed, cfg))
         except BaseException as exc:
             summary.wall_s = time.monotonic() - started
-            with writer(cfg.warehouse) as con:
-                store.finish_run(
-                    con,
-                    summary.run_id,
-                    "failed",
-                    summary.counts,
-                    f"{exc.__class__.__name__}: {exc}",
+            if isinstance(exc, KeyboardInterrupt):
+                # Stopped by the user: like a killed run, what was loaded stays and the next
+                # run picks up the rest (reusing staged transcripts).
+                status = "aborted"
+                message = (
+                    f"interrupted (Ctrl-C) after {len(summary.feeds)} of {len(cfg.feeds)} "
+                    "feed(s); episodes loaded before it are kept"
                 )
+            else:
+                status, message = "failed", f"{exc.__class__.__name__}: {exc}"
+            with writer(cfg.warehouse) as con:
+                store.finish_run(con, summary.run_id, status, summary.counts, message)
             raise
         summary.wall_s = time.monotonic() - started
         with writer(cfg.warehouse) as con:

@@ -344,3 +344,46 @@ def test_llm_api_key_comes_from_the_environment_and_leaks_nowhere(
     for where, text in [("stdout", output.out), ("stderr", output.err), ("logs", logged)]:
         assert secret not in text, f"API key leaked to {where}"
     assert files_containing(tmp_path, secret.encode()) == []  # warehouse, WAL, staged files
+
+
+# --- misused commands: one line, exit 2 --------------------------------------------------------
+
+TRANSCRIPT = Path(__file__).parent / "data" / "transcripts" / "interview.whisper.json"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ads", "{tmp}"], "{tmp} is a folder, not a transcript JSON file"),
+        (["facts", "{tmp}/garbage.json"], "{tmp}/garbage.json: not JSON (Expecting value at line"),
+        (["ads", str(AUDIO / "speech_short.mp3")], "not a transcript JSON file (not UTF-8 text)"),
+        (["facts", "{tmp}/object.json"], "must be a list of segments or an object with 'segments'"),
+        (["ads", "{tmp}/nope.json"], "transcript file not found: {tmp}/nope.json"),
+        (["facts", str(TRANSCRIPT), "--ads", "{tmp}"], "cannot read {tmp}: Is a directory"),
+        (
+            ["facts", str(TRANSCRIPT), "--ads", "{tmp}/object.json"],
+            '{tmp}/object.json: not an ad spans JSON list (expected [{"start": s, ',
+        ),
+        (["facts", str(TRANSCRIPT), "--ads", "{tmp}/garbage.json"], "garbage.json: not JSON ("),
+    ],
+    ids=[
+        "folder",
+        "not-json",
+        "mp3-as-transcript",
+        "object-without-segments",
+        "missing",
+        "ads-folder",
+        "ads-object",
+        "ads-not-json",
+    ],
+)
+def test_misused_transcript_commands_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    (tmp_path / "garbage.json").write_text("garbage\n")
+    (tmp_path / "object.json").write_text('{"a": 1}\n')
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in args]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.count("\n") == 1, out.err
+    assert message.replace("{tmp}", str(tmp_path)) in out.err

@@ -337,3 +337,68 @@ def test_killed_runs_then_a_normal_run_and_a_concurrent_one(
     runs = runs_table(warehouse)
     assert runs[-1] == ("partial", 3 - loaded_before)
     assert [status for status, _ in runs[:-1]] == ["aborted"] * (len(runs) - 1)
+
+
+@pytest.mark.slow
+def test_ctrl_c_during_a_run_then_a_run_that_finishes_the_work(
+    show: FeedServer, tmp_path: Path
+) -> None:
+    config = write_config(tmp_path, [show.url("/show.xml")])
+    warehouse = tmp_path / "warehouse.duckdb"
+
+    interrupted = RunProcess(config, tmp_path)
+    interrupted.wait_for("downloading and transcribing")
+    time.sleep(1.0)
+    interrupted.proc.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends
+    assert interrupted.finish(timeout_s=120) == 130
+    assert interrupted.lines[-1] == (
+        "podsift: interrupted; episodes already loaded are kept, and the next run picks up the "
+        "rest (reusing transcripts staged in data_dir)"
+    )
+    check_warehouse_invariants(warehouse, tmp_path / "data")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        status, message = con.execute("SELECT status, message FROM runs").fetchone()
+    finally:
+        con.close()
+    assert status == "aborted"
+    assert message.startswith("interrupted (Ctrl-C) after 0 of 1 feed(s)")
+    loaded_before = done_episodes(warehouse)
+
+    rerun = RunProcess(config, tmp_path)
+    assert rerun.finish() == 1  # the gone episode
+    assert f"{3 - loaded_before} done, 1 failed" in rerun.stdout, rerun.stdout
+    check_warehouse_invariants(warehouse, tmp_path / "data")
+    assert done_episodes(warehouse) == 3
+
+
+def test_an_enormous_title_is_clipped_in_progress_lines_and_the_summary(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A 200,000-character title used to be printed whole, three times, per episode."""
+    from flows import progress
+    from flows.daily import FeedOutcome, _count
+
+    title = "T" * 200_000
+    result = EpisodeResult(
+        episode_id="0" * 20,
+        feed_id="f" * 16,
+        item=EpisodeItem(guid="g", title=title, audio_url="a.mp3"),
+        audio_key="a.mp3",
+        status="failed",
+        error="episode audio not found (HTTP 404): a.mp3",
+    )
+    outcome = FeedOutcome(feed="show")
+    progress.enabled = True
+    try:
+        _count(outcome, result)
+    finally:
+        progress.enabled = False
+    clipped = repr("T" * 77 + "...")
+    assert outcome.failures == [
+        f"episode {clipped} (show): episode audio not found (HTTP 404): a.mp3"
+    ]
+    assert (
+        capsys.readouterr().err == f"  episode {clipped}: FAILED: episode audio not found "
+        "(HTTP 404): a.mp3\n"
+    )
