@@ -14,6 +14,7 @@ import shutil
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -111,6 +112,12 @@ def download_audio(
         AudioError: 4xx, network failure after retries, over `max_bytes`, too slow, cut short,
             or not audio.
     """
+    scheme = urlsplit(url).scheme.lower()
+    if len(scheme) > 1 and scheme not in ("http", "https"):  # one letter: a Windows drive
+        raise AudioError(
+            f"episode audio URL is {scheme}:, which podsift does not fetch (http, https or a "
+            f"local file only): {url}"
+        )
     tmp = dest.with_name(dest.name + f".part-{os.getpid()}")
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)

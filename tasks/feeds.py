@@ -244,6 +244,9 @@ def parse_feed(
         and b"<rdf" not in content[:65536].lower()
     ):
         raise FeedError(f"feed {base_url}: got an HTML page, not an RSS or Atom feed")
+    other = _not_a_feed(content)
+    if other:
+        raise FeedError(f"feed {base_url}: got {other}, not an RSS or Atom feed")
     try:
         parsed = feedparser.parse(content, sanitize_html=True, resolve_relative_uris=False)
     except Exception as crash:  # noqa: BLE001
@@ -274,6 +277,27 @@ def parse_feed(
     return title, episodes
 
 
+def _not_a_feed(content: bytes) -> str | None:
+    """Name what a document that is plainly no XML is (audio, JSON, binary), or None.
+
+    The XML parser would only say "not well-formed (invalid token)"; a feed URL that points at
+    an episode's MP3, or at an API's JSON, deserves a message that says so.
+    """
+    from tasks.download import sniff_audio  # a pure function; download imports nothing here
+
+    head = content[:1024]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:2]:
+        return None  # UTF-16 XML: its BOM looks like an MP3 frame sync, its NULs like binary
+    fmt = sniff_audio(head[:64])
+    if fmt is not None:
+        return f"{fmt} audio (is this the URL of an episode rather than of the feed?)"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        return "JSON"
+    if b"\x00" in head:
+        return "binary data"
+    return None
+
+
 def _strict_parse_problem(content: bytes, crash: Exception) -> str:
     """Why a document that crashed feedparser is not a feed, from a strict XML parse."""
     try:
@@ -299,9 +323,14 @@ def _resolve_url(href: str, base_url: str) -> str:
     return urljoin(base_url, href)
 
 
-def _audio_enclosure(entry: Any) -> dict[str, Any] | None:
+def _audio_enclosure(entry: Any, base_url: str) -> dict[str, Any] | None:
+    """The item's first audio enclosure that podsift may fetch.
+
+    From a feed fetched over HTTP only http(s) enclosures count: a remote feed must never make
+    podsift read a local file (`file:///...`, `C:/...`) or speak another protocol.
+    """
     for enclosure in entry.get("enclosures") or ():
-        href = enclosure.get("href") or enclosure.get("url")
+        href = (enclosure.get("href") or enclosure.get("url") or "").strip()
         if not href:
             continue
         mime = (enclosure.get("type") or "").lower()
@@ -310,6 +339,8 @@ def _audio_enclosure(entry: Any) -> dict[str, Any] | None:
             not mime.startswith(("video/", "image/", "text/", "application/pdf"))
             and path.endswith(AUDIO_EXTENSIONS)
         ):
+            if not _is_local(base_url) and not is_http_url(_resolve_url(href, base_url)):
+                continue
             return dict(enclosure, href=href)
     return None
 
@@ -334,7 +365,7 @@ def parse_duration(value: Any) -> float | None:
 def _episode_from_entry(
     entry: Any, base_url: str, transcripts: dict[str, list[tuple[str, str]]]
 ) -> EpisodeItem | None:
-    enclosure = _audio_enclosure(entry)
+    enclosure = _audio_enclosure(entry, base_url)
     if enclosure is None:
         return None
     audio_url = _resolve_url(enclosure["href"], base_url)

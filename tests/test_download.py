@@ -334,3 +334,10 @@ def test_video_enclosure_with_sound_downloads(server: FeedServer, tmp_path: Path
         out.mux(stream.encode())
     url = server.add("/ep.m4a", body=out_buf.getvalue())
     assert fetch(url, tmp_path).stat().st_size == len(out_buf.getvalue())
+
+
+@pytest.mark.parametrize("url", ["ftp://example.org/a.mp3", "data:audio/mpeg;base64,SUQz"])
+def test_other_url_schemes_are_named_not_looked_up_as_files(url: str, tmp_path: Path) -> None:
+    """A local feed may list them; they used to fail as `episode audio not found: ftp:/...`."""
+    scheme = url.split(":", 1)[0]
+    expect_failure(url, tmp_path, f"episode audio URL is {scheme}:, which podsift does not fetch")

@@ -356,3 +356,17 @@ def test_rate_limited_feed_for_ever_names_the_429(server: FeedServer) -> None:
         f"feed {url}: rate limited (HTTP 429 Too Many Requests), still refused after retries"
     )
     assert server.hits("/limited.xml") == 3
+
+
+def test_an_episode_url_given_as_the_feed_says_so(server: FeedServer) -> None:
+    """A common slip: the config names an episode's MP3, not the feed. The XML parser alone
+    said `malformed XML at line 2 (not well-formed (invalid token))`."""
+    from tests.conftest import AUDIO
+
+    url = server.add("/episode.mp3", body=(AUDIO / "speech_short.mp3").read_bytes())
+    with pytest.raises(FeedError) as err:
+        poll_feed(url, retries=0)
+    assert str(err.value) == (
+        f"feed {url}: got mp3 audio (is this the URL of an episode rather than of the feed?), "
+        "not an RSS or Atom feed"
+    )
