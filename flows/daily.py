@@ -7,6 +7,7 @@ loaded by this process alone, one transaction per episode: DuckDB has one writer
 
 from __future__ import annotations
 
+import errno
 import logging
 import time
 import uuid
@@ -32,7 +33,7 @@ from tasks.episode import (
     transcribe_episode,
     transcript_path_for,
 )
-from tasks.errors import FeedError, TranscriptionError, WarehouseBusyError
+from tasks.errors import FeedError, StorageError, TranscriptionError, WarehouseBusyError
 from tasks.feeds import audio_key, episode_id_for, feed_id_for, poll_feed
 from tasks.records import EpisodeItem, EpisodeResult, FeedPoll
 from tasks.transcribe import load_model
@@ -195,11 +196,38 @@ def transcribe_task(job: EpisodeJob, cfg: Config) -> EpisodeResult:
     progress.say(f"  episode {_label(job.item.title)}: downloading and transcribing")
     try:
         return transcribe_episode(job, cfg, progress.transcription_progress(job.item.title))
+    except OSError as exc:
+        if not _is_storage_failure(exc):
+            _log_unexpected(f"episode {job.item.title[:80]!r}", exc)
+            return _failed(job, f"unexpected error ({_exception_text(exc)})")
+        # The machine's disk, not the episode: fail it for this run without using an attempt,
+        # so days of a full disk never exhaust `max_attempts`.
+        result = _failed(job, _storage_message(exc, cfg))
+        result.attempts = job.attempts - 1
+        return result
     except Exception as exc:  # noqa: BLE001
         # One episode's unexpected failure (a full disk, a decoder bug) must not take the
         # other episodes' work down with it: it becomes that episode's error, retried later.
         _log_unexpected(f"episode {job.item.title[:80]!r}", exc)
         return _failed(job, f"unexpected error ({_exception_text(exc)})")
+
+
+def _is_storage_failure(exc: OSError) -> bool:
+    return isinstance(exc, StorageError) or exc.errno in (
+        errno.ENOSPC,
+        errno.EDQUOT,
+        errno.EROFS,
+    )
+
+
+def _storage_message(exc: OSError, cfg: Config) -> str:
+    if isinstance(exc, StorageError):
+        return str(exc)
+    where = f" writing {exc.filename}" if exc.filename else ""
+    return (
+        f"cannot write in data_dir {cfg.data_dir}{where}: {exc.strerror or exc} "
+        "(tried again next run, no attempt used)"
+    )
 
 
 def _failed(job: EpisodeJob, error: str) -> EpisodeResult:

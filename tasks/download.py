@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tasks.errors import AudioError
+from tasks.errors import AudioError, StorageError
 from tasks.http import (
     IncompleteBodyError,
     RetryableHTTPError,
@@ -111,6 +111,7 @@ def download_audio(
     Raises:
         AudioError: 4xx, network failure after retries, over `max_bytes`, too slow, cut short,
             or not audio.
+        StorageError: the file cannot be written under `dest`'s folder (a full disk).
     """
     scheme = urlsplit(url).scheme.lower()
     if len(scheme) > 1 and scheme not in ("http", "https"):  # one letter: a Windows drive
@@ -141,7 +142,7 @@ def download_audio(
     except OSError as exc:
         # Our side failed (a full disk, a read-only or missing data_dir), not the episode's
         # audio: say where, so the user can make room; the episode is tried again next run.
-        raise AudioError(
+        raise StorageError(
             f"cannot stage episode audio in {dest.parent}: {exc.strerror or exc} "
             f"(data_dir full or not writable?): {url}"
         ) from exc

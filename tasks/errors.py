@@ -23,3 +23,12 @@ class TranscriptionError(PodsiftError):
 
 class WarehouseBusyError(PodsiftError):
     """Another podsift process holds the warehouse."""
+
+
+class StorageError(OSError):
+    """podsift's own disk failed (data_dir full, read-only or unwritable): not the episode's
+    fault, so it does not use up one of the episode's attempts.
+
+    Deliberately not a `PodsiftError`: the per-episode stages catch those and record them as
+    the episode's failure; this one goes up to the flow, which knows it is the machine's.
+    """

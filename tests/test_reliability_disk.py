@@ -43,15 +43,15 @@ class FullDisk:
     data_dir: Path
     urls: dict[str, str]
     summaries: list[RunSummary] = field(default_factory=list)
-    after_run_1: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    after_run_1: dict[str, tuple[str, str | None, int]] = field(default_factory=dict)
 
-    def episodes(self) -> dict[str, tuple[str, str | None]]:
+    def episodes(self) -> dict[str, tuple[str, str | None, int]]:
         con = duckdb.connect(str(self.warehouse), read_only=True)
         try:
-            rows = con.execute("SELECT guid, status, error FROM episodes").fetchall()
+            rows = con.execute("SELECT guid, status, error, attempts FROM episodes").fetchall()
         finally:
             con.close()
-        return {guid: (status, error) for guid, status, error in rows}
+        return {guid: (status, error, attempts) for guid, status, error, attempts in rows}
 
 
 @pytest.fixture(scope="module")
@@ -103,15 +103,22 @@ def full_disk(
 
 def test_a_full_disk_fails_only_the_episode_that_hit_it(full_disk: FullDisk) -> None:
     first = full_disk.after_run_1
-    assert first["fine"] == ("done", None)
-    status, error = first["no-room-audio"]
-    assert status == "failed"
-    assert error is not None
-    assert error.startswith(f"cannot stage episode audio in {full_disk.data_dir / 'audio'}: ")
-    assert "No space left on device" in error
-    status, error = first["no-room-transcript"]
-    assert status == "failed"
-    assert error == "unexpected error (OSError: [Errno 28] No space left on device)"
+    assert first["fine"] == ("done", None, 1)
+    # A full disk is the machine's failure, not the episode's: no attempt is used up, so a
+    # week of full disk never exhausts max_attempts.
+    status, error, attempts = first["no-room-audio"]
+    assert (status, attempts) == ("failed", 0)
+    assert error == (
+        f"cannot stage episode audio in {full_disk.data_dir / 'audio'}: No space left on device "
+        f"(data_dir full or not writable?): {full_disk.urls['show'].replace('show.xml', '')}"
+        "audio/no-room-audio.mp3"
+    )
+    status, error, attempts = first["no-room-transcript"]
+    assert (status, attempts) == ("failed", 0)
+    assert error == (
+        f"cannot write in data_dir {full_disk.data_dir}: No space left on device "
+        "(tried again next run, no attempt used)"
+    )
     assert full_disk.summaries[0].exit_code == 1
 
 
@@ -126,9 +133,9 @@ def test_a_feed_that_crashes_the_parser_fails_alone(full_disk: FullDisk) -> None
 
 def test_after_space_is_freed_the_next_run_loads_what_failed(full_disk: FullDisk) -> None:
     assert full_disk.episodes() == {
-        "no-room-audio": ("done", None),
-        "no-room-transcript": ("done", None),
-        "fine": ("done", None),
+        "no-room-audio": ("done", None, 1),
+        "no-room-transcript": ("done", None, 1),
+        "fine": ("done", None, 1),
     }
     second: Any = full_disk.summaries[1]
     assert second.counts.episodes_done == 2
