@@ -308,8 +308,30 @@ def _config_path(args: argparse.Namespace) -> Path:
     return (Path(args.config) if args.config else default_config_path()).resolve()
 
 
+def check_schedule(cfg: Any, origin: Path) -> None:
+    """Check `schedule.cron` with Prefect's parser before any server starts.
+
+    Raises:
+        ConfigError: naming the key, e.g. "bad value for 'schedule.cron': ...".
+    """
+    from prefect.client.schemas.schedules import CronSchedule
+    from pydantic import ValidationError
+
+    try:
+        CronSchedule(cron=cfg.schedule.cron, timezone=cfg.schedule.timezone)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(["schedule", *(str(p) for p in first["loc"])])
+        msg = str(first["msg"]).removeprefix("Value error, ")
+        raise ConfigError(
+            f"{origin}: bad value for '{key}': {msg} (five fields: minute hour day month "
+            'weekday, e.g. "0 6 * * *")'
+        ) from None
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     cfg = _config(args)
+    check_schedule(cfg, _config_path(args))
     check_folders(cfg, _config_path(args))
     prefect_env(cfg, verbose=True)
     check_prefect_home()

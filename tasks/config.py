@@ -52,8 +52,21 @@ class FeedConfig(_Strict):
 
 
 class ScheduleConfig(_Strict):
-    cron: str = "0 6 * * *"
+    cron: str = "0 6 * * *"  # checked by `podsift serve` with Prefect's own parser
     timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {value!r}: use an IANA name such as UTC or Europe/Paris"
+            ) from None
+        return value
 
 
 class WhisperConfig(_Strict):

@@ -110,3 +110,18 @@ def test_the_same_feed_twice_is_polled_once_with_a_warning(tmp_path: Path) -> No
     )
     with pytest.raises(ConfigError, match="unknown key 'warnings'"):
         parse_config({"warnings": ["x"]}, Path("."))
+
+
+def test_a_bad_schedule_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(ConfigError, match="bad value for 'schedule.timezone': unknown timezone"):
+        load_config(write(tmp_path, "schedule:\n  timezone: Mars/Olympus\n"))
+    # The cron is checked by `podsift serve`, with Prefect's own parser, before any server
+    # starts (it used to fail inside Prefect, with a traceback, after the server was up).
+    path = write(tmp_path, "feeds:\n  - url: a.xml\nschedule:\n  cron: every morning\n")
+    assert main(["serve", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"podsift: {path}: bad value for 'schedule.cron': Invalid cron string")
+    assert err.count("\n") == 1
+    assert not (tmp_path / "data").exists()
