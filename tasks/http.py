@@ -121,7 +121,13 @@ def describe_network_error(exc: BaseException) -> str:
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError):
+        text = str(exc)
+        if "CERTIFICATE_VERIFY_FAILED" in text:
+            why = text.split("certificate verify failed:", 1)[-1].split("(_ssl", 1)[0].strip()
+            return f"the server's TLS certificate is not trusted ({why or 'verify failed'})"
         return f"cannot connect ({exc})"
+    if isinstance(exc, httpx.DecodingError):
+        return f"the server's compressed answer is corrupt ({exc})"
     if isinstance(exc, httpx.TooManyRedirects):
         return "too many redirects"
     if isinstance(exc, RetryableHTTPError):

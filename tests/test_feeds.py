@@ -370,3 +370,41 @@ def test_an_episode_url_given_as_the_feed_says_so(server: FeedServer) -> None:
         f"feed {url}: got mp3 audio (is this the URL of an episode rather than of the feed?), "
         "not an RSS or Atom feed"
     )
+
+
+def test_corrupt_compressed_answer_is_named(server: FeedServer) -> None:
+    url = server.add(
+        "/badgz.xml", body=b"this is not gzip", headers={"Content-Encoding": "gzip"}, etag=False
+    )
+    with pytest.raises(FeedError) as err:
+        poll_feed(url, retries=0)
+    assert str(err.value) == (
+        f"feed {url}: the server's compressed answer is corrupt "
+        "(Error -3 while decompressing data: incorrect header check)"
+    )
+
+
+def test_self_signed_certificate_is_named(server: FeedServer, tmp_path: Path) -> None:
+    """HTTPS on the loopback server with a certificate nobody signed."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("needs openssl to make a certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key)]
+        + ["-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    url = server.add("/feed.xml", body=rss([])).replace("http://", "https://")
+    with pytest.raises(FeedError) as err:
+        poll_feed(url, retries=0, timeout_s=5)
+    # OpenSSL 3 says "self-signed certificate", OpenSSL 1.1 "self signed certificate".
+    assert str(err.value).startswith(f"feed {url}: the server's TLS certificate is not trusted")
+    assert "self" in str(err.value) and "signed certificate" in str(err.value)
