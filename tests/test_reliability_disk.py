@@ -175,3 +175,52 @@ def test_half_an_emoji_in_a_transcript_loads_as_a_replacement_character(tmp_path
         con.close()
     assert title == ("Episode \ufffd",)
     assert texts == [("Thanks to our sponsor \ufffd",), ("Bye.",)]
+
+
+def test_a_full_disk_under_the_warehouse_fails_that_load_and_keeps_the_file(
+    tmp_path: Path,
+) -> None:
+    """DuckDB cannot write its WAL (real ENOSPC): the episode's transaction is rolled back and
+    it is reported failed; the warehouse stays usable and the next load goes through. (Its
+    transcript stays staged, so the next run loads it without transcribing.)"""
+    from flows.daily import _load
+    from tasks.config import Config
+    from tasks.records import EpisodeItem, EpisodeResult, Segment, Transcript
+    from warehouse import store
+    from warehouse.db import writer
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    with writer(warehouse) as con:
+        store.ensure_feed(con, feed_id="f" * 16, url="https://x.test/feed.xml", name=None)
+    cfg = Config(warehouse=warehouse, data_dir=tmp_path / "data")
+
+    def episode(n: int) -> EpisodeResult:
+        segments = tuple(Segment(float(i), i + 1.0, "words " * 20) for i in range(500))
+        return EpisodeResult(
+            episode_id=str(n) * 20,
+            feed_id="f" * 16,
+            item=EpisodeItem(guid=f"g{n}", title=f"Episode {n}", audio_url=f"{n}.mp3"),
+            audio_key=f"{n}.mp3",
+            status="done",
+            transcript=Transcript(segments=segments),
+        )
+
+    wal = tmp_path / "warehouse.duckdb.wal"
+    wal.symlink_to("/dev/full")
+    first = episode(1)
+    _load(cfg, first)
+    wal.unlink()
+    assert first.status == "failed"
+    assert (first.error or "").startswith("could not be written to the warehouse (")
+    assert "No space left on device" in (first.error or "")
+
+    second = episode(2)
+    _load(cfg, second)
+    assert second.status == "done"
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        assert con.execute("SELECT guid, status FROM episodes").fetchall() == [("g2", "done")]
+        assert con.execute("SELECT count(*) FROM segments").fetchone() == (500,)
+    finally:
+        con.close()
+    check_warehouse_invariants(warehouse)
