@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlparse
 
 import yaml
@@ -200,6 +200,8 @@ def _describe(error: ValidationError) -> str:
     if first["type"] in ("model_type", "dict_type", "model_attributes_type"):
         hint = f"; {_FEED_SHAPE}" if is_feed else ""
         return f"bad value for '{key}': expected a mapping of keys, got {got}{hint}"
+    if first["type"] == "path_type":
+        return f"bad value for '{key}': expected a path, got {got}"
     if first["type"] == "list_type":
         hint = f" ({_FEED_SHAPE})" if key == "feeds" else ""
         return f"bad value for '{key}': expected a list{hint}, got {got}"
@@ -297,6 +299,36 @@ def parse_config(data: object, base_dir: Path, *, origin: str = "config") -> Con
     )
 
 
+def text_line(data: bytes, offset: int) -> int:
+    """The 1-based line of a byte offset."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping.
+
+    PyYAML keeps the last value silently: a second `feeds:` would drop every feed of the first.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[tuple[str, str], int] = {}
+        for key_node, _ in node.value:
+            # Plain keys only: `<<` merge keys may be overridden on purpose.
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            key = (key_node.tag, key_node.value)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key_node.value!r} appears twice (first at line {seen[key]}); the "
+                    "first would be silently ignored",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | Path | None = None) -> Config:
     """Load and validate config.yaml.
 
@@ -313,8 +345,14 @@ def load_config(path: str | Path | None = None) -> Config:
         raise ConfigError(f"config file not found: {cfg_path}") from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {cfg_path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        line = text_line(exc.object, exc.start)
+        raise ConfigError(
+            f"{cfg_path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at line {line}); "
+            "save the file as UTF-8"
+        ) from None
     try:
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark else ""

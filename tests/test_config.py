@@ -56,6 +56,13 @@ def test_defaults_are_offline_and_sensible(tmp_path: Path) -> None:
             "('https://example.org/feed.xml'); each feed is '- url: ...'",
         ),
         ("whisper: tiny.en\n", "bad value for 'whisper': expected a mapping of keys, got a string"),
+        ("warehouse: [a, b]\n", "bad value for 'warehouse': expected a path, got a list"),
+        (
+            "feeds:\n  - url: a.xml\nmax_attempts: 2\nfeeds:\n  - url: b.xml\n",
+            "invalid YAML at line 4 (key 'feeds' appears twice (first at line 1); the first "
+            "would be silently ignored)",
+        ),
+        ("feeds:\n  - url: a.xml\n    url: b.xml\n", "key 'url' appears twice (first at line 2)"),
     ],
 )
 def test_bad_config_names_the_key(tmp_path: Path, text: str, message: str) -> None:
@@ -125,3 +132,19 @@ def test_a_bad_schedule_is_a_config_error(
     assert err.startswith(f"podsift: {path}: bad value for 'schedule.cron': Invalid cron string")
     assert err.count("\n") == 1
     assert not (tmp_path / "data").exists()
+
+
+def test_a_config_that_is_not_utf8_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_bytes("feeds:\n  - url: a.xml\n    name: Café\n".encode("latin-1"))
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert str(err.value) == (
+        f"{path}: not UTF-8 text (byte 0xe9 at line 3); save the file as UTF-8"
+    )
+
+
+def test_yaml_merge_keys_may_still_override(tmp_path: Path) -> None:
+    text = "feeds:\n  - &show {url: a.xml, name: first}\n  - <<: *show\n    url: b.xml\n"
+    cfg = load_config(write(tmp_path, text))
+    assert [f.name for f in cfg.feeds] == ["first", "first"]
