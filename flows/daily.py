@@ -413,11 +413,19 @@ def _held_back_by_whisper(jobs: list[EpisodeJob], cfg: Config) -> tuple[list[Epi
     ]
     if not needs:
         return [], ""
-    try:
-        load_model(cfg.whisper)
-    except TranscriptionError as exc:
-        return needs, str(exc)
-    return [], ""
+    key = cfg.whisper.model_dump_json()
+    if key not in _model_failures:  # one load attempt per run, not one per feed
+        try:
+            load_model(cfg.whisper)
+            _model_failures[key] = None
+        except TranscriptionError as exc:
+            _model_failures[key] = str(exc)
+    problem = _model_failures[key]
+    return (needs, problem) if problem else ([], "")
+
+
+# Whisper settings -> why their model could not load (None: it loaded), for the current run.
+_model_failures: dict[str, str | None] = {}
 
 
 def _mark_failed(result: EpisodeResult, error: str) -> None:
@@ -495,6 +503,7 @@ def run_daily(cfg: Config) -> RunSummary:
         started_at=datetime.now(UTC),
     )
     with run_lock(cfg.warehouse):
+        _model_failures.clear()  # a model fixed since the last run (`podsift serve`) is retried
         with writer(cfg.warehouse) as con:
             store.start_run(con, summary.run_id)
         try:
