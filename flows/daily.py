@@ -33,7 +33,7 @@ from tasks.episode import (
     transcribe_episode,
     transcript_path_for,
 )
-from tasks.errors import FeedError, StorageError, TranscriptionError, WarehouseBusyError
+from tasks.errors import FeedError, TranscriptionError, TryLaterError, WarehouseBusyError
 from tasks.feeds import audio_key, episode_id_for, feed_id_for, poll_feed
 from tasks.records import EpisodeItem, EpisodeResult, FeedPoll
 from tasks.transcribe import load_model
@@ -196,13 +196,13 @@ def transcribe_task(job: EpisodeJob, cfg: Config) -> EpisodeResult:
     progress.say(f"  episode {_label(job.item.title)}: downloading and transcribing")
     try:
         return transcribe_episode(job, cfg, progress.transcription_progress(job.item.title))
-    except OSError as exc:
-        if not _is_storage_failure(exc):
+    except (TryLaterError, OSError) as exc:
+        if not isinstance(exc, TryLaterError) and not _is_storage_failure(exc):
             _log_unexpected(f"episode {job.item.title[:80]!r}", exc)
             return _failed(job, f"unexpected error ({_exception_text(exc)})")
-        # The machine's disk, not the episode: fail it for this run without using an attempt,
-        # so days of a full disk never exhaust `max_attempts`.
-        result = _failed(job, _storage_message(exc, cfg))
+        # The machine's disk or a server's rate limit, not the episode: fail it for this run
+        # without using an attempt, so days of it never exhaust `max_attempts`.
+        result = _failed(job, _try_later_message(exc, cfg))
         result.attempts = job.attempts - 1
         return result
     except Exception as exc:  # noqa: BLE001
@@ -213,15 +213,11 @@ def transcribe_task(job: EpisodeJob, cfg: Config) -> EpisodeResult:
 
 
 def _is_storage_failure(exc: OSError) -> bool:
-    return isinstance(exc, StorageError) or exc.errno in (
-        errno.ENOSPC,
-        errno.EDQUOT,
-        errno.EROFS,
-    )
+    return exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS)
 
 
-def _storage_message(exc: OSError, cfg: Config) -> str:
-    if isinstance(exc, StorageError):
+def _try_later_message(exc: BaseException, cfg: Config) -> str:
+    if isinstance(exc, TryLaterError) or not isinstance(exc, OSError):
         return str(exc)
     where = f" writing {exc.filename}" if exc.filename else ""
     return (

@@ -18,13 +18,14 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from tasks.errors import AudioError, StorageError
+from tasks.errors import AudioError, RateLimitedError, StorageError
 from tasks.http import (
     IncompleteBodyError,
     RetryableHTTPError,
     client_for,
     describe_network_error,
     is_http_url,
+    is_long_rate_limit,
     raise_for_retryable_status,
     with_retries,
 )
@@ -112,6 +113,7 @@ def download_audio(
         AudioError: 4xx, network failure after retries, over `max_bytes`, too slow, cut short,
             or not audio.
         StorageError: the file cannot be written under `dest`'s folder (a full disk).
+        RateLimitedError: a 429 asking for a longer wait than `MAX_RETRY_AFTER_S`.
     """
     scheme = urlsplit(url).scheme.lower()
     if len(scheme) > 1 and scheme not in ("http", "https"):  # one letter: a Windows drive
@@ -226,7 +228,10 @@ def _fetch_http(
         with client_for(timeout_s, client) as http:
             with_retries(lambda: attempt(http), retries=retries)
     except (httpx.HTTPError, RetryableHTTPError, IncompleteBodyError) as exc:
-        raise AudioError(f"episode audio download {describe_network_error(exc)}: {url}") from exc
+        message = f"episode audio download {describe_network_error(exc)}: {url}"
+        if is_long_rate_limit(exc):
+            raise RateLimitedError(message) from exc
+        raise AudioError(message) from exc
 
 
 def _copy_local(src: Path, tmp: Path, *, max_bytes: int) -> None:

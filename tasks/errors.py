@@ -25,10 +25,19 @@ class WarehouseBusyError(PodsiftError):
     """Another podsift process holds the warehouse."""
 
 
-class StorageError(OSError):
-    """podsift's own disk failed (data_dir full, read-only or unwritable): not the episode's
-    fault, so it does not use up one of the episode's attempts.
+class TryLaterError(Exception):
+    """A failure that says nothing about the episode: the machine's disk, or a server asking
+    to be left alone for a while. The episode fails for this run but does not use up one of
+    its attempts, so days of it never exhaust `max_attempts`.
 
     Deliberately not a `PodsiftError`: the per-episode stages catch those and record them as
-    the episode's failure; this one goes up to the flow, which knows it is the machine's.
+    the episode's own failure; this one goes up to the flow, which knows better.
     """
+
+
+class StorageError(TryLaterError, OSError):
+    """podsift's own disk failed (data_dir full, read-only or unwritable)."""
+
+
+class RateLimitedError(TryLaterError):
+    """The server answered 429 and asked for a longer wait than a run sits out."""

@@ -116,6 +116,16 @@ def client_for(timeout_s: float, client: httpx.Client | None) -> Iterator[httpx.
         yield own
 
 
+def is_long_rate_limit(exc: BaseException) -> bool:
+    """A 429 whose Retry-After is longer than a run waits: try again next run."""
+    return (
+        isinstance(exc, RetryableHTTPError)
+        and exc.status_code == 429
+        and exc.retry_after_s is not None
+        and exc.retry_after_s > MAX_RETRY_AFTER_S
+    )
+
+
 def describe_network_error(exc: BaseException) -> str:
     """One phrase for a network failure, for messages like 'feed X: <phrase>'."""
     if isinstance(exc, httpx.TimeoutException):

@@ -259,14 +259,19 @@ def test_rate_limited_audio_waits_as_asked_then_downloads(
 def test_rate_limited_audio_asking_for_hours_is_left_for_the_next_run(
     server: FeedServer, tmp_path: Path
 ) -> None:
+    from tasks.errors import RateLimitedError
+
     url = server.add("/later.mp3", Route(handler=refuse_first(9, 429, "7200", SPEECH)))
     started = time.monotonic()
-    expect_failure(
-        url,
-        tmp_path,
-        r"episode audio download rate limited \(HTTP 429\): the server asks to wait 7200 s, "
-        "left for the next run",
+    # Not an AudioError: nothing is wrong with the episode, so it uses up no attempt (see
+    # tests/test_reliability_disk.py).
+    with pytest.raises(RateLimitedError) as err:
+        fetch(url, tmp_path)
+    assert str(err.value) == (
+        "episode audio download rate limited (HTTP 429): the server asks to wait 7200 s, "
+        f"left for the next run: {url}"
     )
+    assert leftovers(tmp_path / "audio") == []
     assert server.hits("/later.mp3") == 1
     assert time.monotonic() - started < 2
 

@@ -24,10 +24,12 @@ from tests.conftest import (
     AUDIO,
     DATA,
     FeedServer,
+    Route,
     check_warehouse_invariants,
     rss,
     write_config,
 )
+from tests.test_download import refuse_first
 
 pytestmark = [
     pytest.mark.slow,
@@ -62,12 +64,18 @@ def full_disk(
     root = tmp_path_factory.mktemp("full_disk")
     for name in ("no-room-audio", "no-room-transcript", "fine"):
         server.add(f"/audio/{name}.mp3", body=SPEECH, headers={"Content-Type": "audio/mpeg"})
+    # Rate limited for hours during run 1 (a 429 asking for 7200 s), served in run 2.
+    server.add(
+        "/audio/rate-limited.mp3",
+        Route(handler=refuse_first(1, 429, "7200", SPEECH)),
+    )
     items = [
         {"guid": name, "title": name, "url": server.url(f"/audio/{name}.mp3"), "pub": pub}
         for name, pub in [
             ("no-room-audio", "Mon, 03 Mar 2025 06:00:00 +0000"),
             ("no-room-transcript", "Tue, 04 Mar 2025 06:00:00 +0000"),
             ("fine", "Wed, 05 Mar 2025 06:00:00 +0000"),
+            ("rate-limited", "Thu, 06 Mar 2025 06:00:00 +0000"),
         ]
     ]
     urls = {
@@ -122,6 +130,15 @@ def test_a_full_disk_fails_only_the_episode_that_hit_it(full_disk: FullDisk) -> 
     assert full_disk.summaries[0].exit_code == 1
 
 
+def test_a_long_rate_limit_uses_up_no_attempt(full_disk: FullDisk) -> None:
+    status, error, attempts = full_disk.after_run_1["rate-limited"]
+    assert (status, attempts) == ("failed", 0)
+    assert (error or "").startswith(
+        "episode audio download rate limited (HTTP 429): the server asks to wait 7200 s, "
+        "left for the next run: "
+    )
+
+
 def test_a_feed_that_crashes_the_parser_fails_alone(full_disk: FullDisk) -> None:
     outcome = full_disk.summaries[0].feeds[0]
     url = full_disk.urls["crashes-parser"]
@@ -136,9 +153,10 @@ def test_after_space_is_freed_the_next_run_loads_what_failed(full_disk: FullDisk
         "no-room-audio": ("done", None, 1),
         "no-room-transcript": ("done", None, 1),
         "fine": ("done", None, 1),
+        "rate-limited": ("done", None, 1),
     }
     second: Any = full_disk.summaries[1]
-    assert second.counts.episodes_done == 2
+    assert second.counts.episodes_done == 3
     check_warehouse_invariants(full_disk.warehouse, full_disk.data_dir)
 
 
