@@ -40,6 +40,7 @@ MAX_FEED_SECONDS = 120.0
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 AUDIO_EXTENSIONS = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp4")
 PERMANENT_REDIRECTS = (301, 308)
+MAX_PLAUSIBLE_DURATION_S = 24 * 3600.0  # a longer itunes:duration is milliseconds, or junk
 
 # Tracking services that wrap the real audio URL as a path prefix ("prefix redirects"). The real
 # host and path follow them, so stripping the prefix gives a stable key for the same audio.
@@ -346,7 +347,13 @@ def _audio_enclosure(entry: Any, base_url: str) -> dict[str, Any] | None:
 
 
 def parse_duration(value: Any) -> float | None:
-    """itunes:duration as seconds: '3600', '1:02:03', '62:03'."""
+    """itunes:duration as seconds: '3600', '1:02:03', '62:03'.
+
+    Some publishers write milliseconds ('2700000' for 45 minutes). Read as seconds that is a
+    month, and the truncation check would refuse every such episode as "decoded 2700 s of the
+    2700000 s the feed declares"; so a bare number over a day is read as milliseconds, and
+    anything still over a day is unknown (None).
+    """
     if value is None:
         return None
     text = str(value).strip()
@@ -356,9 +363,15 @@ def parse_duration(value: Any) -> float | None:
         parts = [float(p) for p in text.split(":")]
     except ValueError:
         return None
+    if any(p != p or p in (float("inf"), float("-inf")) for p in parts):
+        return None  # 'nan', 'inf'
     seconds = 0.0
     for part in parts:
         seconds = seconds * 60 + part
+    if len(parts) == 1 and seconds > MAX_PLAUSIBLE_DURATION_S:
+        seconds /= 1000.0
+    if seconds > MAX_PLAUSIBLE_DURATION_S:
+        return None
     return seconds if seconds > 0 else None
 
 

@@ -408,3 +408,25 @@ def test_self_signed_certificate_is_named(server: FeedServer, tmp_path: Path) ->
     # OpenSSL 3 says "self-signed certificate", OpenSSL 1.1 "self signed certificate".
     assert str(err.value).startswith(f"feed {url}: the server's TLS certificate is not trusted")
     assert "self" in str(err.value) and "signed certificate" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("3600", 3600.0),
+        ("1:02:03", 3723.0),
+        ("62:03", 3723.0),
+        ("2700000", 2700.0),  # milliseconds: 45 minutes, not a month
+        ("99:00:00", None),  # 99 hours: junk, not a reason to call the audio truncated
+        ("900000000", None),  # over a day even as milliseconds
+        ("nan", None),
+        ("inf", None),
+        ("-5", None),
+    ],
+)
+def test_durations_that_would_call_good_audio_truncated_are_not_trusted(
+    value: str, seconds: float | None
+) -> None:
+    from tasks.feeds import parse_duration
+
+    assert parse_duration(value) == seconds
