@@ -28,6 +28,7 @@ from tasks.records import (
     Segment,
     Transcript,
     segments_from_json,
+    without_lone_surrogates,
 )
 from tasks.transcribe import Progress, transcribe_audio
 
@@ -54,8 +55,14 @@ def stage_transcript(path: Path, transcript: Transcript) -> None:
     """Write the transcript JSON atomically (temp file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(transcript.to_json(), ensure_ascii=False), encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        # Half an emoji (a lone surrogate) from a publisher's transcript is staged as U+FFFD,
+        # as the warehouse stores it, rather than failing the episode on every run.
+        text = json.dumps(transcript.to_json(), ensure_ascii=False)
+        tmp.write_text(without_lone_surrogates(text), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)  # a failed write (a full disk) leaves no temp file behind
 
 
 def load_staged_transcript(path: Path) -> Transcript | None:

@@ -7,11 +7,21 @@ They mirror the public JSON contracts of DESIGN.md: a transcript is a list of `S
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+# Half of a UTF-16 surrogate pair: JSON allows "\ud83d" on its own (a transcript cut in the
+# middle of an emoji), Python keeps it, and neither UTF-8 nor DuckDB can store it.
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def without_lone_surrogates(text: str) -> str:
+    """`text` with lone surrogates replaced by U+FFFD, so that it encodes as UTF-8."""
+    return _LONE_SURROGATE.sub("\ufffd", text) if _LONE_SURROGATE.search(text) else text
 
 
 @dataclass(frozen=True, slots=True)

@@ -104,8 +104,9 @@ def load_model(cfg: WhisperConfig) -> Any:
                     local_files_only=os.environ.get("HF_HUB_OFFLINE") == "1",
                 )
             except Exception as exc:  # CTranslate2 and the hub raise many kinds
+                reason = str(exc).rstrip(".")
                 raise TranscriptionError(
-                    f"cannot load whisper model {cfg.model!r}: {exc}. Name a model that is "
+                    f"cannot load whisper model {cfg.model!r}: {reason}. Name a model that is "
                     "installed, a local model folder, or 'tiny.en' (bundled)"
                 ) from exc
             _models[key] = model

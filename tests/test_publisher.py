@@ -10,7 +10,7 @@ import duckdb
 import pytest
 
 from tasks.config import load_config
-from tasks.episode import EpisodeJob, obtain_transcript
+from tasks.episode import EpisodeJob, load_staged_transcript, obtain_transcript, stage_transcript
 from tasks.feeds import parse_feed
 from tasks.publisher import (
     TranscriptFetchError,
@@ -19,7 +19,7 @@ from tasks.publisher import (
     parse_vtt,
     rank_transcripts,
 )
-from tasks.records import EpisodeItem
+from tasks.records import EpisodeItem, Segment, Transcript
 from tests.conftest import AUDIO, DATA, FeedServer, Route, rss, write_config
 
 TRANSCRIPTS = DATA / "transcripts"
@@ -181,3 +181,26 @@ def test_daily_flow_uses_the_feeds_transcript(
         con.close()
     assert (status, source) == ("done", "publisher:json")
     assert texts == ["Welcome to the Harbor Report.", "Thank you, Daniel.", "Glad to be here."]
+
+
+def test_half_an_emoji_in_a_publisher_transcript_is_staged_as_a_replacement(
+    tmp_path: Path,
+) -> None:
+    # JSON may carry a lone surrogate ("\ud83d", an emoji cut in half); UTF-8 cannot. Staging
+    # used to fail on it, on every run, and leave its temp file behind.
+    content = json.dumps({"segments": [{"start": 0.0, "end": 2.0, "text": "Hello \ud83d there."}]})
+    segments = parse_transcript(content.encode(), "json")
+    path = tmp_path / "staged" / "episode.json"
+    stage_transcript(path, Transcript(segments=tuple(segments), language="en"))
+    staged = load_staged_transcript(path)
+    assert staged is not None and staged.segments[0].text == "Hello \ufffd there."
+    assert [p.name for p in path.parent.iterdir()] == ["episode.json"]
+
+
+def test_a_failed_staging_leaves_no_temp_file(tmp_path: Path) -> None:
+    target = tmp_path / "episode.json"
+    target.mkdir()  # a folder where the file goes: the final rename fails
+    transcript = Transcript(segments=(Segment(0.0, 1.0, "Hello."),), language="en")
+    with pytest.raises(OSError):
+        stage_transcript(target, transcript)
+    assert [p.name for p in tmp_path.iterdir()] == ["episode.json"]

@@ -8,25 +8,20 @@ at all.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
-from tasks.records import EpisodeItem, EpisodeResult
+from tasks.records import EpisodeItem, EpisodeResult, without_lone_surrogates
 from warehouse.db import transaction, utcnow
-
-# Half of a UTF-16 surrogate pair: JSON allows "\ud83d" on its own (a transcript cut in the
-# middle of an emoji), Python keeps it, and neither UTF-8 nor DuckDB can store it.
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def storable(value: Any) -> Any:
     """A string DuckDB can store: lone surrogates become U+FFFD. Other values pass through."""
-    if isinstance(value, str) and _LONE_SURROGATE.search(value):
-        return _LONE_SURROGATE.sub("\ufffd", value)
+    if isinstance(value, str):
+        return without_lone_surrogates(value)
     if isinstance(value, list):
         return [storable(v) for v in value]
     return value
