@@ -102,10 +102,6 @@ def raise_for_retryable_status(response: httpx.Response) -> None:
         raise RetryableHTTPError(response)
 
 
-# The older name, still imported by tasks/publisher.py.
-raise_for_5xx = raise_for_retryable_status
-
-
 @contextmanager
 def client_for(timeout_s: float, client: httpx.Client | None) -> Iterator[httpx.Client]:
     """Use the caller's client, or make one and close it afterwards."""

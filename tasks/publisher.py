@@ -29,7 +29,7 @@ from tasks.http import (
     client_for,
     describe_network_error,
     is_http_url,
-    raise_for_5xx,
+    raise_for_retryable_status,
 )
 from tasks.http import with_retries as _with_retries
 from tasks.records import EpisodeItem, Segment, Transcript, Word, segments_from_json
@@ -265,7 +265,7 @@ def fetch_transcript_document(
 
     def attempt(http: httpx.Client) -> bytes:
         with http.stream("GET", url) as response:
-            raise_for_5xx(response)
+            raise_for_retryable_status(response)
             if response.status_code >= 400:
                 raise TranscriptFetchError(
                     f"transcript {url}: HTTP {response.status_code} {response.reason_phrase}"
