@@ -30,6 +30,7 @@ from tasks.episode import (
     EpisodeJob,
     analyse_episode,
     context_transcripts,
+    failed_result,
     transcribe_episode,
     transcript_path_for,
 )
@@ -199,17 +200,17 @@ def transcribe_task(job: EpisodeJob, cfg: Config) -> EpisodeResult:
     except (TryLaterError, OSError) as exc:
         if not isinstance(exc, TryLaterError) and not _is_storage_failure(exc):
             _log_unexpected(f"episode {job.item.title[:80]!r}", exc)
-            return _failed(job, f"unexpected error ({_exception_text(exc)})")
+            return failed_result(job, f"unexpected error ({_exception_text(exc)})")
         # The machine's disk or a server's rate limit, not the episode: fail it for this run
         # without using an attempt, so days of it never exhaust `max_attempts`.
-        result = _failed(job, _try_later_message(exc, cfg))
+        result = failed_result(job, _try_later_message(exc, cfg))
         result.attempts = job.attempts - 1
         return result
     except Exception as exc:  # noqa: BLE001
         # One episode's unexpected failure (a full disk, a decoder bug) must not take the
         # other episodes' work down with it: it becomes that episode's error, retried later.
         _log_unexpected(f"episode {job.item.title[:80]!r}", exc)
-        return _failed(job, f"unexpected error ({_exception_text(exc)})")
+        return failed_result(job, f"unexpected error ({_exception_text(exc)})")
 
 
 def _is_storage_failure(exc: OSError) -> bool:
@@ -223,18 +224,6 @@ def _try_later_message(exc: BaseException, cfg: Config) -> str:
     return (
         f"cannot write in data_dir {cfg.data_dir}{where}: {exc.strerror or exc} "
         "(tried again next run, no attempt used)"
-    )
-
-
-def _failed(job: EpisodeJob, error: str) -> EpisodeResult:
-    return EpisodeResult(
-        episode_id=job.episode_id,
-        feed_id=job.feed_id,
-        item=job.item,
-        audio_key=job.audio_key,
-        status="failed",
-        attempts=job.attempts,
-        error=error,
     )
 
 

@@ -137,6 +137,19 @@ def context_transcripts(cfg: Config, episode_ids: Sequence[str]) -> list[list[Se
     return found
 
 
+def failed_result(job: EpisodeJob, error: str | None = None) -> EpisodeResult:
+    """The result of `job` as a failure; stages fill it in as they succeed."""
+    return EpisodeResult(
+        episode_id=job.episode_id,
+        feed_id=job.feed_id,
+        item=job.item,
+        audio_key=job.audio_key,
+        status="failed",
+        attempts=job.attempts,
+        error=error,
+    )
+
+
 def transcribe_episode(
     job: EpisodeJob, cfg: Config, progress: Progress | None = None
 ) -> EpisodeResult:
@@ -146,14 +159,7 @@ def transcribe_episode(
         status `transcribed` with the transcript; `skipped` when the audio holds no speech;
         `failed` with an error a user can act on. Unexpected exceptions propagate.
     """
-    result = EpisodeResult(
-        episode_id=job.episode_id,
-        feed_id=job.feed_id,
-        item=job.item,
-        audio_key=job.audio_key,
-        status="failed",
-        attempts=job.attempts,
-    )
+    result = failed_result(job)
     try:
         transcript, result.audio_bytes, result.audio_sha256 = obtain_transcript(job, cfg, progress)
     except PodsiftError as exc:
