@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tasks.errors import ConfigError, PodsiftError
+from tasks.timefmt import format_clock
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 # A run needs room for Prefect's SQLite database (about 6 MB) and the staged files.
@@ -506,7 +507,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                     "kind": h.kind,
                     "start": h.start_s,
                     "end": h.end_s,
-                    "time": _clock(h.start_s),
+                    "time": format_clock(h.start_s),
                     "text": h.text,
                     "score": round(h.score, 4),
                     "link": h.link,
@@ -523,20 +524,13 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"no matches for {args.text!r}", file=sys.stderr)
         return EXIT_OK
     for rank, h in enumerate(hits, 1):
-        print(f"{rank}. {h.feed or '?'} / {h.episode_title or h.episode_id}  [{_clock(h.start_s)}]")
+        where = f"{h.feed or '?'} / {h.episode_title or h.episode_id}"
+        print(f"{rank}. {where}  [{format_clock(h.start_s)}]")
         label = "fact: " if h.kind == "fact" else ""
         print(f"   {label}{h.text.strip()}")
         if h.link:
             print(f"   {h.link}")
     return EXIT_OK
-
-
-def _clock(seconds: float) -> str:
-    """12.7 -> "00:12", 3725 -> "1:02:05"."""
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
 
 
 def cmd_export(args: argparse.Namespace) -> int:

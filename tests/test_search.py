@@ -178,7 +178,7 @@ def test_cli_search_prints_episode_time_text_and_link(
     config = _config(tmp_path, warehouse)
     assert main(["search", "direct sun", "--limit", "2", "--config", config]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] in ("1. garden / Tomatoes  [00:14]",)
+    assert out[0] in ("1. garden / Tomatoes  [0:14]",)
     assert out[1].strip().endswith("Tomatoes need at least six hours of direct sun every day.")
     assert out[2].strip() == "https://cdn.example/garden-1.mp3#t=14"
     assert len([line for line in out if line[:1].isdigit()]) == 2

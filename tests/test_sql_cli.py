@@ -98,7 +98,7 @@ def test_search_and_export_wait_for_a_busy_warehouse(
 ) -> None:
     with held_for_writing(warehouse, seconds=1.0):
         assert main(["search", "sourdough", "--limit", "1", "--config", config]) == 0
-    assert "Kitchen Table / Sourdough  [00:00]" in capsys.readouterr().out
+    assert "Kitchen Table / Sourdough  [0:00]" in capsys.readouterr().out
     with held_for_writing(warehouse, seconds=1.0):
         assert main(["export", str(tmp_path / "out"), "--config", config]) == 0
     assert (tmp_path / "out" / "episodes.parquet").is_file()
