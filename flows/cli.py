@@ -537,11 +537,16 @@ def cmd_search(args: argparse.Namespace) -> int:
     for rank, h in enumerate(hits, 1):
         where = f"{h.feed or '?'} / {h.episode_title or h.episode_id}"
         print(f"{rank}. {where}  [{format_clock(h.start_s)}]")
-        label = "fact: " if h.kind == "fact" else ""
-        print(f"   {label}{h.text.strip()}")
+        label = SEARCH_LABELS.get(h.kind, "")
+        text = " ".join(h.text.split())
+        print(f"   {label}{_clip(text, 200) if h.kind == 'description' else text}")
         if h.link:
             print(f"   {h.link}")
     return EXIT_OK
+
+
+# How `podsift search` marks what kind of text a hit is (transcript segments go unmarked).
+SEARCH_LABELS = {"fact": "fact: ", "title": "title: ", "description": "show notes: "}
 
 
 def cmd_export(args: argparse.Namespace) -> int:

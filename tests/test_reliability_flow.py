@@ -214,7 +214,7 @@ def test_other_feeds_go_on_after_feed_failures(bad_day: BadDay) -> None:
     failed = {o.feed for o in first.feeds if o.error}
     assert len(failed) == 5  # unreachable, 404, HTML, malformed, bomb
     show = next(o for o in first.feeds if o.feed == "feed" + str(len(bad_day.urls) - 1))
-    assert show.error is None and show.done == 3
+    assert show.error is None and show.counts.episodes_done == 3
 
 
 # --- feeds -------------------------------------------------------------------------------------
