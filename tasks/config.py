@@ -348,7 +348,9 @@ def load_config(path: str | Path | None = None) -> Config:
     try:
         text = cfg_path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {cfg_path}") from None
+        raise ConfigError(
+            f"config file not found: {cfg_path} (pass --config PATH or set {CONFIG_ENV})"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {cfg_path}: {exc.strerror}") from None
     except UnicodeDecodeError as exc:

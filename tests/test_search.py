@@ -14,6 +14,7 @@ import pytest
 
 import warehouse.search as search_mod
 from flows.cli import main
+from tasks.errors import UsageError
 from tasks.records import Fact, Segment, Transcript
 from tests.test_warehouse import build_sample_warehouse, sample_results
 from warehouse import store
@@ -220,7 +221,7 @@ def test_search_refuses_empty_text_and_a_missing_warehouse(tmp_path: Path) -> No
     with pytest.raises(WarehouseError, match="no warehouse at"):
         search(tmp_path / "none.duckdb", "bees", 3)
     path = build_sample_warehouse(tmp_path / "w.duckdb")
-    with pytest.raises(WarehouseError, match="give some words"):
+    with pytest.raises(UsageError, match="give some words"):
         search(path, "  ", 3)
 
 
@@ -259,4 +260,9 @@ def test_cli_search_prints_episode_time_text_and_link(
     assert captured.out == "" and "no matches for 'zebra'" in captured.err
 
     assert main(["search", "bees", "--limit", "0", "--config", config]) == 2
-    assert "--limit must be at least 1" in capsys.readouterr().err
+    assert capsys.readouterr().err == "podsift: --limit must be at least 1, not 0\n"
+
+    assert main(["search", "", "--config", config]) == 2
+    assert capsys.readouterr().err == "podsift: give some words to search for\n"
+    assert main(["search", "   ", "--config", config]) == 2
+    assert capsys.readouterr().err == "podsift: give some words to search for\n"

@@ -161,7 +161,7 @@ def open_connection(
         WarehouseBusyError: still held by another process after `wait_s`.
     """
     if read_only and not path.exists():
-        raise WarehouseError(f"no warehouse at {path} yet: run `podsift run` first")
+        raise WarehouseError(f"no warehouse at {path} yet: the first `run` makes it")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     return retry_while_locked(lambda: duckdb.connect(str(path), read_only=read_only), path, wait_s)

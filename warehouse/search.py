@@ -26,6 +26,7 @@ from typing import Literal
 
 import duckdb
 
+from tasks.errors import UsageError
 from warehouse.db import LOCK_WAIT_S, WarehouseError, retry_while_locked, utcnow
 
 Engine = Literal["fts", "sql"]
@@ -58,9 +59,11 @@ FROM (
 )
 """
 
-# Changes whenever a load adds, replaces or removes an episode's rows.
+# Changes whenever a load adds, replaces or removes an episode's rows, or when what is indexed
+# changes (INDEX_VERSION: 2 added titles and show notes), so an older stored index is rebuilt.
+INDEX_VERSION = 2
 _FINGERPRINT_SQL = """
-SELECT concat_ws('|',
+SELECT concat_ws('|', 'v{version}',
     (SELECT count(*) FROM {src}episodes),
     (SELECT CAST(max(updated_at) AS VARCHAR) FROM {src}episodes),
     (SELECT count(*) FROM {src}segments WHERE NOT is_ad),
@@ -214,7 +217,7 @@ def rebuild_search_index(con: duckdb.DuckDBPyConnection, *, use_fts: bool | None
         raise WarehouseError("the DuckDB fts extension cannot be loaded on this machine")
     con.execute("BEGIN TRANSACTION")
     try:
-        row = con.execute(_FINGERPRINT_SQL.format(src="")).fetchone()
+        row = con.execute(_FINGERPRINT_SQL.format(src="", version=INDEX_VERSION)).fetchone()
         fingerprint = row[0] if row else ""
         con.execute(f"DROP SCHEMA IF EXISTS {FTS_SCHEMA} CASCADE")
         con.execute("CREATE OR REPLACE TABLE search_docs AS " + _DOCS_SQL.format(src=""))
@@ -255,13 +258,14 @@ def search(
         wait_s: how long to wait for a busy warehouse.
 
     Raises:
-        WarehouseError: no warehouse yet, empty search text, or fts forced but unavailable.
+        UsageError: empty search text, or a limit below 1.
+        WarehouseError: no warehouse yet, or fts forced but unavailable.
         WarehouseBusyError: the warehouse stayed busy for `wait_s`.
     """
     if not text.strip():
-        raise WarehouseError("give some words to search for")
+        raise UsageError("give some words to search for")
     if limit < 1:
-        raise WarehouseError(f"limit must be at least 1, not {limit}")
+        raise UsageError(f"limit must be at least 1, not {limit}")
     con, fts = _open_for_search(warehouse, use_fts=use_fts, wait_s=wait_s)
     try:
         con.execute("CREATE TEMP VIEW wh_episodes AS SELECT * FROM wh.main.episodes")
@@ -352,7 +356,7 @@ def _open_for_search(
     warehouse (a read-only connection can create nothing, not even an attached :memory:).
     """
     if not warehouse.exists():
-        raise WarehouseError(f"no warehouse at {warehouse} yet: run `podsift run` first")
+        raise WarehouseError(f"no warehouse at {warehouse} yet: the first `run` makes it")
     con = duckdb.connect()
     try:
         fts = use_fts is not False and load_fts(con)
@@ -371,7 +375,7 @@ def _stored_index_is_fresh(con: duckdb.DuckDBPyConnection, *, need_fts: bool) ->
     row = con.execute("SELECT engine, fingerprint FROM wh.main.search_index_state").fetchone()
     if row is None or (need_fts and row[0] != "fts"):
         return False
-    current = con.execute(_FINGERPRINT_SQL.format(src="wh.main.")).fetchone()
+    current = con.execute(_FINGERPRINT_SQL.format(src="wh.main.", version=INDEX_VERSION)).fetchone()
     return current is not None and current[0] == row[1]
 
 
