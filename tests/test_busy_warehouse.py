@@ -82,7 +82,9 @@ def test_a_held_warehouse_defers_loads_and_the_next_run_loads_them_without_trans
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     feed = serve(server, ["speech_short"])
-    config = write_config(tmp_path, [feed], warehouse_wait_s=2)
+    # A second, empty feed: the holder is still named once for the run, not once per feed.
+    quiet = server.add("/quiet.xml", body=rss([]), headers={"Content-Type": "application/rss+xml"})
+    config = write_config(tmp_path, [feed, quiet], warehouse_wait_s=2)
     warehouse = tmp_path / "warehouse.duckdb"
     assert main(["run", "--config", str(config)]) == 0
     capsys.readouterr()
