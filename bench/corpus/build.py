@@ -25,7 +25,8 @@ Script format:
     == read
     A host-read ad: said in the flow of the show, no splice silence.
 
-Each `ad` or `read` block is one true ad span. Write text the way Whisper renders speech (numbers
+Each `ad` or `read` block is a true ad span; blocks back to back (no `show` block between) are
+one span, an ad break, as the ads-dev labels mark them. Write text the way Whisper renders speech (numbers
 as digits or words, web addresses as "example dot com slash show" or "example.com/show", some
 lower-case run-ons if the style calls for it): the builder keeps the words exactly as written.
 
@@ -153,7 +154,12 @@ def timed_transcript(
                 t += rng.uniform(0.15, 0.6)
         if kind in ("ad", "read") and len(words) > first:
             text = " ".join(w["word"].strip() for w in words[first:])
-            truth.append((words[first]["start"], words[-1]["end"], text))
+            if previous_kind in ("ad", "read") and truth:
+                # Back-to-back spots are one ad break, as the ads-dev labels mark them.
+                start, _, before = truth.pop()
+                truth.append((start, words[-1]["end"], f"{before} {text}"))
+            else:
+                truth.append((words[first]["start"], words[-1]["end"], text))
         previous_kind = kind
     return _segments(words, sentence_ends), truth
 
