@@ -26,8 +26,8 @@ Script format:
     A host-read ad: said in the flow of the show, no splice silence.
 
 Each `ad` or `read` block is a true ad span; blocks back to back (no `show` block between) are
-one span, an ad break, as the ads-dev labels mark them. Write text the way Whisper renders speech (numbers
-as digits or words, web addresses as "example dot com slash show" or "example.com/show", some
+one span, an ad break, as the ads-dev labels mark them. Write text the way Whisper renders
+speech (numbers as digits or words, web addresses as "example dot com slash show" or "example.com/show", some
 lower-case run-ons if the style calls for it): the builder keeps the words exactly as written.
 
 Timing, chosen to resemble faster-whisper's word timestamps on conversational speech: a speaking
