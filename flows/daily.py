@@ -3,6 +3,10 @@
 `daily` runs one pass over all feeds in config.yaml; `ingest_feed` does one feed. Episodes are
 transcribed in parallel by the configured task runner (threads by default, Dask on request) and
 loaded by this process alone, one transaction per episode: DuckDB has one writer.
+
+The flow only wires: which episodes to process is `tasks.plan`'s policy, each stage is in
+`tasks/`, and the warehouse is opened through `warehouse.gate` only to read what it knows and
+to load, so that a client holding the file (a notebook) delays loads, not the slow work.
 """
 
 from __future__ import annotations
