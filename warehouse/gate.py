@@ -53,12 +53,6 @@ class WarehouseGate:
         self._deadline: float | None = None  # set when a load first has to wait
         self._told = False
         self._flushed = False
-        self.waited_s = 0.0
-
-    @property
-    def gave_up(self) -> bool:
-        """True once the run's waiting limit has passed: what is left is deferred."""
-        return self._deadline is not None and time.monotonic() >= self._deadline
 
     @contextmanager
     def writer(self, *, wait: bool) -> Iterator[duckdb.DuckDBPyConnection | None]:
@@ -93,13 +87,10 @@ class WarehouseGate:
         remaining = self._deadline - time.monotonic()
         if remaining <= 0:
             return None
-        began = time.monotonic()
         try:
             return open_connection(self.path, read_only=False, wait_s=remaining)
         except WarehouseBusyError:
             return None
-        finally:
-            self.waited_s += time.monotonic() - began
 
     def _tell(self, exc: WarehouseBusyError) -> None:
         if self._told:
