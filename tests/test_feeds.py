@@ -20,24 +20,27 @@ import tasks.feeds
 from flows.daily import plan_jobs
 from tasks.config import Config
 from tasks.errors import FeedError
-from tasks.feeds import audio_key, parse_feed, poll_feed
+from tasks.feeds import audio_key, parse_feed, poll_feed, read_feed
 from tasks.records import EpisodeItem
 from tests.conftest import DATA, FeedServer, Route, closed_port, rss
 from warehouse.store import KnownEpisode
 
 FEEDS = DATA / "feeds"
 GOLDEN_BASE = "https://feeds.example.org/show/feed.rss"
-GOLDEN = sorted(FEEDS.glob("*.rss"))
+GOLDEN = sorted([*FEEDS.glob("*.rss"), *FEEDS.glob("*.xml")])
 
 
 def _as_json(content: bytes) -> dict[str, object]:
-    """What the golden files record: the parsed feed, or the error with the URL as {base}."""
+    """What the golden files record: every field podsift keeps of the feed and its episodes,
+    or the error, with the feed's URL written as {base}."""
     try:
-        title, episodes = parse_feed(content, GOLDEN_BASE)
+        document = read_feed(content, GOLDEN_BASE)
     except FeedError as exc:
         return {"error": str(exc).replace(GOLDEN_BASE, "{base}")}
     return {
-        "title": title,
+        "title": document.title,
+        "warning": document.warning.replace(GOLDEN_BASE, "{base}") if document.warning else None,
+        "partial": document.partial,
         "episodes": [
             {
                 "guid": e.guid,
@@ -47,8 +50,10 @@ def _as_json(content: bytes) -> dict[str, object]:
                 "duration_s": e.duration_s,
                 "audio_length": e.audio_length,
                 "audio_type": e.audio_type,
+                "description": e.description,
+                "transcript_urls": [list(t) for t in e.transcript_urls],
             }
-            for e in episodes
+            for e in document.episodes
         ],
     }
 
@@ -63,7 +68,8 @@ def test_golden_feed(path: Path) -> None:
 def test_every_golden_feed_has_its_expectation() -> None:
     assert len(GOLDEN) >= 15
     for path in FEEDS.glob("*.expected.json"):
-        assert path.with_name(path.name.replace(".expected.json", ".rss")).exists(), path
+        stem = path.name.removesuffix(".expected.json")
+        assert any(path.with_name(stem + ext).exists() for ext in (".rss", ".xml")), path
 
 
 @pytest.mark.parametrize("name", ["entity_bomb", "entity_bomb_after_comment"])
