@@ -6,8 +6,10 @@ typo such as `&gtgt;` in one description, a bare `&` in a title, text after `</r
 these leaves every item readable, so `repair_feed_xml` mends it and records a note; feedparser
 then reads the repaired document strictly.
 
-What cannot be mended stays an error (`MalformedFeedXml`): a mismatched tag in the middle, an
-invalid character reference. A document cut short is mended only by dropping the incomplete
+What cannot be mended (a mismatched tag in the middle, an invalid character reference) is left
+to feedparser's verdict, with the fault described in `RepairedXml.problem` for the message.
+An entity that only an external DTD could define is refused (`MalformedFeedXml`). A document
+cut short is mended only by dropping the incomplete
 tail: the items whose end tag was read are complete and kept, and the result is marked partial.
 
 Entity declarations are refused before this module runs (see `tasks.feeds.parse_feed`); the
@@ -63,6 +65,8 @@ _REFERENCE = re.compile(
 _EXTERNAL_DTD = re.compile(rb"<!DOCTYPE[^>\[]*\b(?:SYSTEM|PUBLIC)\b", re.IGNORECASE)
 _TAG_END = re.compile(rb"""(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _ROOT_NAME = re.compile(rb"<[^\s/>]+")
+_ELEMENT_PREFIX = re.compile(rb"</?([A-Za-z_][A-Za-z0-9_.-]*):[A-Za-z_]")
+_DECLARED_PREFIX = re.compile(rb"xmlns:([A-Za-z_][A-Za-z0-9_.-]*)\s*=")
 
 
 class MalformedFeedXml(Exception):
@@ -76,6 +80,7 @@ class RepairedXml:
     content: bytes
     notes: tuple[str, ...] = ()  # one per kind of repair, for the feed's warning
     partial: bool = False  # items were lost: the document ended before its last item closed
+    problem: str | None = None  # the fault no repair mended ("malformed XML at line 5 (...)")
 
 
 @dataclass(slots=True)
@@ -112,7 +117,13 @@ def repair_feed_xml(content: bytes) -> RepairedXml:
     doc, reference_notes = _repair_references(doc, keep_unknown=bool(_EXTERNAL_DTD.search(doc)))
     notes.extend(reference_notes)
     scan = _scan(doc)
-    undeclared = sorted(scan.prefixes - scan.declared - {"xml", "xmlns"})
+    used, declared = scan.prefixes, scan.declared
+    if scan.error is not None and not scan.at_end:
+        # The pass stopped at a fault (bytes not in the declared encoding, say) that feedparser
+        # may still read past: look for the prefixes of the rest by pattern.
+        used = used | {m.decode("ascii") for m in _ELEMENT_PREFIX.findall(doc)}
+        declared = declared | {m.decode("ascii") for m in _DECLARED_PREFIX.findall(doc)}
+    undeclared = sorted(used - declared - {"xml", "xmlns"})
     if undeclared and scan.root_at is not None:
         doc = _declare(doc, scan.root_at, undeclared)
         names = ", ".join(undeclared)
@@ -126,12 +137,16 @@ def repair_feed_xml(content: bytes) -> RepairedXml:
         )
     partial = False
     if scan.error is not None:
-        doc, note, partial = _mend_ending(doc, scan, removed_lines)
-        notes.append(note)
+        mended = _mend_ending(doc, scan, removed_lines)
+        if mended is not None:
+            doc, note, partial = mended
+            notes.append(note)
     final = _strict_problem(doc)
-    if final is not None:
-        raise MalformedFeedXml(_describe(final, removed_lines))
-    return RepairedXml(doc, tuple(notes), partial)
+    # Still not well-formed: feedparser judges the document as it now stands. It reads some
+    # faults expat cannot (bytes that are not the declared encoding: "declared as utf-8, but
+    # parsed as windows-1252"); when it refuses too, `problem` is the message to give.
+    remaining = _describe(final, removed_lines) if final is not None else None
+    return RepairedXml(doc, tuple(notes), partial, remaining)
 
 
 def _without_leading_junk(content: bytes) -> tuple[bytes, int]:
@@ -322,13 +337,11 @@ def _declare(doc: bytes, root_at: int, prefixes: list[str]) -> bytes:
     return doc[: name.end()] + declarations.encode("ascii") + doc[name.end() :]
 
 
-def _mend_ending(doc: bytes, scan: _Scan, removed_lines: int) -> tuple[bytes, str, bool]:
+def _mend_ending(doc: bytes, scan: _Scan, removed_lines: int) -> tuple[bytes, str, bool] | None:
     """Mend a document whose only fault is how it ends: cut short, or followed by junk.
 
-    Returns the mended document, a note, and whether items were lost.
-
-    Raises:
-        MalformedFeedXml: any other fault, or a cut before the first item was complete.
+    Returns the mended document, a note, and whether items were lost; None for any other
+    fault, or for a cut before the first item was complete.
     """
     assert scan.error is not None
     error = scan.error
@@ -346,13 +359,13 @@ def _mend_ending(doc: bytes, scan: _Scan, removed_lines: int) -> tuple[bytes, st
     if not scan.at_end or not scan.item_ends:
         # A fault in the middle, or a document cut before any item is whole: nothing to keep
         # that could be told apart safely from what was lost.
-        raise MalformedFeedXml(f"malformed XML at line {line} ({reason})")
+        return None
     offset, open_elements = scan.item_ends[-1]
     closing = "".join(f"</{name}>" for name in reversed(open_elements))
     try:
         tail = closing.encode("ascii")
     except UnicodeEncodeError:
-        raise MalformedFeedXml(f"malformed XML at line {line} ({reason})") from None
+        return None
     kept = len(scan.item_ends)
     note = (
         f"the document ends early (line {line}: {reason}); the {kept} complete item(s) before "

@@ -293,6 +293,8 @@ def read_feed(content: bytes, base_url: str, content_type: str = "") -> FeedDocu
     if parsed.get("bozo"):
         exc = parsed.get("bozo_exception")
         if not isinstance(exc, feedparser.CharacterEncodingOverride):
+            if repaired.problem:  # the same fault, with lines counted in the document as sent
+                raise FeedError(f"feed {base_url}: {repaired.problem}")
             line = getattr(exc, "getLineNumber", lambda: None)()
             where = f" at line {line}" if line else ""
             msg = getattr(exc, "getMessage", lambda: str(exc))()
@@ -310,7 +312,12 @@ def read_feed(content: bytes, base_url: str, content_type: str = "") -> FeedDocu
             continue
         seen.add(item.guid)
         episodes.append(item)
-    warning = f"feed {base_url}: " + "; ".join(repaired.notes) if repaired.notes else None
+    notes = list(repaired.notes)
+    if isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+        notes.append(
+            str(parsed["bozo_exception"])
+        )  # "document declared as utf-8, but parsed as ..."
+    warning = f"feed {base_url}: " + "; ".join(notes) if notes else None
     return FeedDocument(title, episodes, warning, repaired.partial)
 
 

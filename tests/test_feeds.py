@@ -109,6 +109,35 @@ def test_external_dtd_is_never_fetched(server: FeedServer) -> None:
     assert server.hits("/evil.dtd") == 0
 
 
+def test_a_partial_feed_keeps_no_validators_and_a_whole_one_does(server: FeedServer) -> None:
+    """A cut-short copy must not earn a 304 next time: its lost items would never be read."""
+    whole = (FEEDS / "basic.rss").read_bytes()
+    cut = (FEEDS / "truncated_after_items.rss").read_bytes()
+    url = server.add("/cut.xml", body=cut, headers={"Content-Type": "application/rss+xml"})
+    poll = poll_feed(url, retries=0)
+    assert [e.guid for e in poll.episodes] == ["cut-4", "cut-3"]
+    assert (poll.etag, poll.last_modified) == (None, None)
+    assert poll.warning is not None and poll.warning.startswith(f"feed {url}: the document ends")
+    server.routes["/cut.xml"].body = whole
+    poll = poll_feed(url, retries=0)
+    assert [e.guid for e in poll.episodes] == ["basic-3", "basic-2", "basic-1"]
+    assert poll.etag and poll.warning is None
+    assert poll_feed(url, etag=poll.etag, retries=0).not_modified
+
+
+def test_an_entity_only_an_external_dtd_defines_is_refused_by_name() -> None:
+    body = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss SYSTEM "https://dtd.example.org/show.dtd">\n'
+        b'<rss version="2.0"><channel><title>&showname;</title></channel></rss>'
+    )
+    with pytest.raises(FeedError) as err:
+        parse_feed(body, GOLDEN_BASE)
+    assert str(err.value) == (
+        f"feed {GOLDEN_BASE}: malformed XML at line 3 (undefined entity &showname;, which only "
+        "the external DTD could define, and podsift does not read external DTDs)"
+    )
+
+
 def test_unreachable_host() -> None:
     url = f"http://127.0.0.1:{closed_port()}/feed.xml"
     started = time.monotonic()
