@@ -65,6 +65,7 @@ _REFERENCE = re.compile(
 _EXTERNAL_DTD = re.compile(rb"<!DOCTYPE[^>\[]*\b(?:SYSTEM|PUBLIC)\b", re.IGNORECASE)
 _TAG_END = re.compile(rb"""(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _ROOT_NAME = re.compile(rb"<[^\s/>]+")
+_CONTROL_CHARACTER = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _ELEMENT_PREFIX = re.compile(rb"</?([A-Za-z_][A-Za-z0-9_.-]*):[A-Za-z_]")
 _DECLARED_PREFIX = re.compile(rb"xmlns:([A-Za-z_][A-Za-z0-9_.-]*)\s*=")
 
@@ -116,6 +117,13 @@ def repair_feed_xml(content: bytes) -> RepairedXml:
         return RepairedXml(doc, tuple(notes))  # an encoding expat cannot read: feedparser's call
     doc, reference_notes = _repair_references(doc, keep_unknown=bool(_EXTERNAL_DTD.search(doc)))
     notes.extend(reference_notes)
+    # Control characters XML 1.0 forbids even in CDATA (a pasted vertical tab, a form feed):
+    # they carry nothing a listener sees, so they go; the two that separate words become spaces.
+    doc, controls = _CONTROL_CHARACTER.subn(
+        lambda m: b" " if m.group() in (b"\x0b", b"\x0c") else b"", doc
+    )
+    if controls:
+        notes.append(f"{controls} control character(s) XML does not allow removed")
     scan = _scan(doc)
     used, declared = scan.prefixes, scan.declared
     if scan.error is not None and not scan.at_end:
