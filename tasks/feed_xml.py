@@ -102,7 +102,8 @@ def repair_feed_xml(content: bytes) -> RepairedXml:
     """The document, mended where a podcast app would read it whole, and notes on each repair.
 
     Raises:
-        MalformedFeedXml: a fault no repair can mend without guessing at the data.
+        MalformedFeedXml: an entity only an external DTD could define (guessing its text would
+            be making data up), or an entity declaration.
     """
     if content[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in content[:4]:
         return RepairedXml(content)  # UTF-16 or UTF-32: feedparser decodes and judges those
@@ -153,7 +154,8 @@ def repair_feed_xml(content: bytes) -> RepairedXml:
     # Still not well-formed: feedparser judges the document as it now stands. It reads some
     # faults expat cannot (bytes that are not the declared encoding: "declared as utf-8, but
     # parsed as windows-1252"); when it refuses too, `problem` is the message to give.
-    remaining = _describe(final, removed_lines) if final is not None else None
+    checked = final is not None and final.code != _UNCHECKABLE
+    remaining = _describe(final, removed_lines) if final is not None and checked else None
     return RepairedXml(doc, tuple(notes), partial, remaining)
 
 
@@ -209,12 +211,9 @@ def _describe(problem: _Problem, removed_lines: int) -> str:
     return f"malformed XML at line {problem.line + removed_lines} ({reason})"
 
 
-class _EntityDeclared(Exception):
-    pass
-
-
 def _refuse_entity(*_args: object) -> None:
-    raise _EntityDeclared  # defence in depth: parse_feed refuses these before any parser runs
+    # Defence in depth: parse_feed refuses entity declarations before any parser runs.
+    raise MalformedFeedXml("declares XML entities, refused for safety")
 
 
 def _new_parser(*, namespaces: bool) -> expat.XMLParserType:

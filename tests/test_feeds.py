@@ -138,6 +138,16 @@ def test_an_entity_only_an_external_dtd_defines_is_refused_by_name() -> None:
     )
 
 
+def test_the_xml_repairs_refuse_entity_declarations_on_their_own() -> None:
+    """parse_feed refuses `<!ENTITY` before any parser runs; the repair step's own parsers
+    refuse it too, should that first check ever be bypassed."""
+    from tasks.feed_xml import MalformedFeedXml, repair_feed_xml
+
+    content = (FEEDS / "entity_bomb.rss").read_bytes()
+    with pytest.raises(MalformedFeedXml, match="declares XML entities, refused for safety"):
+        repair_feed_xml(b"\n" + content)
+
+
 def test_unreachable_host() -> None:
     url = f"http://127.0.0.1:{closed_port()}/feed.xml"
     started = time.monotonic()
