@@ -58,6 +58,7 @@ class FeedOutcome:
 
     feed: str
     error: str | None = None
+    warning: str | None = None  # what the feed's document needed repaired, or lost
     unchanged: bool = False
     not_polled: bool = False  # the warehouse was held and podsift had no snapshot to plan from
     counts: store.RunCounts = field(default_factory=store.RunCounts)
@@ -141,6 +142,7 @@ class RunSummary:
         if failures:
             lines.append("  failures:")
             lines.extend(f"    - {msg}" for msg in failures)
+        lines.extend(f"  warning: {o.warning}" for o in self.feeds if o.warning)
         return "\n".join(lines)
 
 
@@ -291,6 +293,7 @@ def ingest_feed(
         _finish_feed(gate, cfg, feed, feed_id, error=outcome.error, wait=False)
         return outcome
     outcome.unchanged = poll.not_modified
+    outcome.warning = poll.warning
     jobs, outcome.counts.episodes_new = plan_jobs(
         feed_id, poll.episodes, inputs.known, inputs.retryable, cfg
     )
@@ -334,6 +337,8 @@ def ingest_feed(
         current_url=poll.new_url,
         etag=poll.etag if complete else None,
         last_modified=poll.last_modified if complete else None,
+        warning=poll.warning,
+        unchanged=poll.not_modified,
         wait=True,
     )
     return outcome
@@ -379,6 +384,8 @@ def _finish_feed(
     etag: str | None = None,
     last_modified: str | None = None,
     error: str | None = None,
+    warning: str | None = None,
+    unchanged: bool = False,
 ) -> None:
     """Record the poll and keep the feed's planning snapshot; skipped while the warehouse is
     held (the next run polls in full, and the summary carries any error)."""
@@ -395,6 +402,8 @@ def _finish_feed(
             etag=etag,
             last_modified=last_modified,
             error=error,
+            warning=warning,
+            unchanged=unchanged,
         )
         inputs = _read_plan_inputs(con, feed_id, cfg.max_attempts)
     save_plan_snapshot(cfg.data_dir, feed_id, inputs)
