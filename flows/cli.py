@@ -12,13 +12,15 @@ import json
 import os
 import shutil
 import sys
+import time
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tasks.errors import ConfigError, PodsiftError
+from tasks.errors import ConfigError, PodsiftError, UsageError
+from tasks.timefmt import format_clock
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 # A run needs room for Prefect's SQLite database (about 6 MB) and the staged files.
@@ -30,19 +32,24 @@ new episodes, transcribes them with Whisper (offline, on the CPU), finds and str
 extracts the facts each episode states, and loads it all into a DuckDB warehouse.
 """
 
-EPILOG = """\
-examples:
-  podsift run                                   one pass over every feed in ./config.yaml
-  podsift sql "select title, status from episodes"
-  podsift sql --format csv "select * from facts" > facts.csv
-  podsift transcribe episode.mp3 > episode.json
-  podsift ads episode.json --context earlier.json
-  podsift serve                                 run daily on schedule.cron
-  podsift search "tomato sun" --limit 5         ranked matches in transcripts and facts
-  podsift export out/                           every table as out/<table>.parquet
-
---config defaults to $PODSIFT_CONFIG, else ./config.yaml.
-"""
+# Every example runs as written in a fresh clone (tests/test_cli_help.py runs them on the demo).
+EXAMPLES = (
+    ("podsift run", "one pass over every feed in ./config.yaml"),
+    ('podsift sql "select title, status from episodes"', ""),
+    ('podsift sql --format csv "select * from facts" > facts.csv', ""),
+    ("podsift search tram --limit 5", "ranked matches: titles, show notes, speech, facts"),
+    ("podsift transcribe demo/audio/ep1.mp3 > ep1.json", ""),
+    ("podsift transcribe demo/audio/ep2.mp3 > ep2.json", ""),
+    ("podsift ads ep1.json --context ep2.json > ads.json", "ad spans, by another episode"),
+    ("podsift facts ep1.json --ads ads.json", "facts, leaving the ads out"),
+    ("podsift export out/", "every table as out/<table>.parquet"),
+    ("podsift serve", "run daily on schedule.cron"),
+)
+EPILOG = (
+    "examples:\n"
+    + "".join(f"  {command:<46}{note}".rstrip() + "\n" for command, note in EXAMPLES)
+    + "\n--config defaults to $PODSIFT_CONFIG, else ./config.yaml.\n"
+)
 
 
 def _add_config(parser: argparse.ArgumentParser) -> None:
@@ -109,13 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="find ad spans in a transcript JSON",
         description="Print the ad spans of TRANSCRIPT as JSON: start, end, confidence, reason.",
     )
-    ads.add_argument("transcript", help="transcript JSON (a list of segments or {segments})")
+    ads.add_argument(
+        "transcript",
+        nargs="+",  # one; more is refused with a message that says how to give context
+        help="transcript JSON (a list of segments or {segments}), or '-' to read stdin",
+    )
     ads.add_argument(
         "--context",
-        nargs="*",
+        action="append",
         default=[],
         metavar="OTHER.json",
-        help="transcripts of other episodes of the same show (repeated reads are ads)",
+        help="a transcript of another episode of the same show (repeated reads are ads); "
+        "once per file, before or after TRANSCRIPT",
     )
     ads.add_argument("--description", help="the episode's show notes (names sponsors)")
 
@@ -124,14 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="extract the facts a transcript states",
         description="Print the facts of TRANSCRIPT as JSON: text, start, end, score.",
     )
-    facts.add_argument("transcript", help="transcript JSON")
+    facts.add_argument("transcript", help="transcript JSON, or '-' to read stdin")
     facts.add_argument("--ads", metavar="SPANS.json", help="ad spans to leave out")
     facts.add_argument("--max", type=int, dest="max_facts", help="at most this many facts")
 
     search = sub.add_parser(
         "search",
-        help="ranked matches in transcripts and facts: episode, time, text",
-        description="Search what episodes say (transcripts without their ads, and facts), "
+        help="ranked matches in titles, show notes, transcripts and facts",
+        description="Search episodes' titles and show notes and what they say (transcripts "
+        "without their ads, and facts), each passage once, "
         "ranked by relevance (BM25). Prints each match's show, episode, time and text, and a "
         "link that opens the audio at that moment.",
     )
@@ -157,12 +170,27 @@ def fail(message: str, code: int = EXIT_FAILURES) -> int:
     return code
 
 
+def command_list(parser: argparse.ArgumentParser) -> str:
+    """What bare `podsift` prints: each command with its one-line help."""
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    helps = {a.dest: a.help or "" for a in sub._choices_actions}
+    width = max(len(name) for name in helps)
+    lines = ["usage: podsift COMMAND [options]   (podsift COMMAND --help for more)", ""]
+    lines += [f"  {name:<{width}}  {text}" for name, text in helps.items()]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv:
+        print(command_list(parser))
+        return EXIT_OK
+    args = parser.parse_args(argv)
     handler = COMMANDS[args.command]
     try:
         return handler(args)
-    except ConfigError as exc:
+    except UsageError as exc:
         return fail(str(exc), EXIT_USAGE)
     except PodsiftError as exc:
         return fail(str(exc))
@@ -262,6 +290,7 @@ def check_prefect_home() -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    began = time.monotonic()
     cfg = _config(args)
     if not cfg.feeds:
         return fail("config has no feeds: add a feeds: list with at least one url", EXIT_USAGE)
@@ -271,6 +300,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     prefect_env(cfg, verbose=args.verbose)
     check_prefect_home()
     from flows import progress
+    from tasks.errors import WarehouseBusyError
     from warehouse.db import writer
     from warehouse.lock import run_lock
 
@@ -278,8 +308,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     # the same (re-entrant) lock again for runs started by `podsift serve` or Prefect workers.
     with run_lock(cfg.warehouse):
         # A warehouse that cannot be opened (not a DuckDB file, damaged) fails now, in one
-        # line, rather than after Prefect's start-up.
-        with writer(cfg.warehouse):
+        # line, rather than after Prefect's start-up. One held by another process is the
+        # flow's to wait for, while it prepares episodes.
+        try:
+            with writer(cfg.warehouse, wait_s=0):
+                pass
+        except WarehouseBusyError:
             pass
         progress.enabled = not args.quiet
         progress.say(f"podsift: {len(cfg.feeds)} feed(s), warehouse {cfg.warehouse}")
@@ -298,6 +332,10 @@ def cmd_run(args: argparse.Namespace) -> int:
                 f"permissions in PREFECT_HOME ({home}), or set PREFECT_API_URL to a running "
                 "Prefect server"
             )
+    # The summary's time is the command's: the flow's own time plus Prefect's start-up.
+    wall = time.monotonic() - began
+    summary.startup_s = max(0.0, wall - summary.wall_s)
+    summary.wall_s = wall
     print(summary.render())
     return summary.exit_code
 
@@ -429,30 +467,48 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
 
 
 def _read_transcript(path: str) -> list[Any]:
-    from tasks.records import load_transcript_file
+    """A transcript JSON file, or standard input for '-'.
 
+    Raises:
+        UsageError: a missing or unreadable file, or JSON that is not a transcript.
+    """
+    from tasks.records import load_transcript_file, segments_from_json
+
+    name = "stdin" if path == "-" else path
     try:
+        if path == "-":
+            return segments_from_json(json.loads(sys.stdin.read()))
         return load_transcript_file(path)
     except FileNotFoundError:
-        raise ConfigError(f"transcript file not found: {path}") from None
+        raise UsageError(f"transcript file not found: {path}") from None
     except IsADirectoryError:
-        raise ConfigError(f"{path} is a folder, not a transcript JSON file") from None
+        raise UsageError(f"{path} is a folder, not a transcript JSON file") from None
     except UnicodeDecodeError:
-        raise ConfigError(f"{path}: not a transcript JSON file (not UTF-8 text)") from None
+        raise UsageError(f"{name}: not a transcript JSON file (not UTF-8 text)") from None
     except json.JSONDecodeError as exc:
-        raise ConfigError(
-            f"{path}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        raise UsageError(
+            f"{name}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
         ) from None
     except OSError as exc:
-        raise ConfigError(f"cannot read {path}: {exc.strerror or exc}") from None
+        raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
     except ValueError as exc:
-        raise ConfigError(f"{path}: {exc}") from None
+        raise UsageError(f"{name}: {exc}") from None
 
 
 def cmd_ads(args: argparse.Namespace) -> int:
     from tasks.ads import detect_ads
 
-    segments = _read_transcript(args.transcript)
+    if len(args.transcript) > 1:
+        extra = ", ".join(args.transcript[1:])
+        return fail(
+            f"ads takes one TRANSCRIPT, got {len(args.transcript)} ({args.transcript[0]}, "
+            f"{extra}); give each other episode its own --context, e.g. "
+            "ads ep.json --context a.json --context b.json",
+            EXIT_USAGE,
+        )
+    if "-" in args.context:
+        return fail("--context reads files; only TRANSCRIPT may be '-' (stdin)", EXIT_USAGE)
+    segments = _read_transcript(args.transcript[0])
     context = [_read_transcript(p) for p in args.context]
     spans = detect_ads(segments, context=context, description=args.description)
     json.dump([s.to_json() for s in spans], sys.stdout, indent=2, ensure_ascii=False)
@@ -480,7 +536,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
             return fail(
                 f"{args.ads}: not an ad spans JSON list (expected "
                 '[{"start": s, "end": s, "confidence": c, "reason": text}, ...], '
-                "as `podsift ads` prints)",
+                "as the ads command prints)",
                 EXIT_USAGE,
             )
     facts = extract_facts(segments, spans, max_facts=args.max_facts)
@@ -490,6 +546,8 @@ def cmd_facts(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
+    if not args.text.strip():
+        return fail("give some words to search for", EXIT_USAGE)
     if args.limit < 1:
         return fail(f"--limit must be at least 1, not {args.limit}", EXIT_USAGE)
     cfg = _config(args)
@@ -506,7 +564,7 @@ def cmd_search(args: argparse.Namespace) -> int:
                     "kind": h.kind,
                     "start": h.start_s,
                     "end": h.end_s,
-                    "time": _clock(h.start_s),
+                    "time": format_clock(h.start_s),
                     "text": h.text,
                     "score": round(h.score, 4),
                     "link": h.link,
@@ -523,20 +581,18 @@ def cmd_search(args: argparse.Namespace) -> int:
         print(f"no matches for {args.text!r}", file=sys.stderr)
         return EXIT_OK
     for rank, h in enumerate(hits, 1):
-        print(f"{rank}. {h.feed or '?'} / {h.episode_title or h.episode_id}  [{_clock(h.start_s)}]")
-        label = "fact: " if h.kind == "fact" else ""
-        print(f"   {label}{h.text.strip()}")
+        where = f"{h.feed or '?'} / {h.episode_title or h.episode_id}"
+        print(f"{rank}. {where}  [{format_clock(h.start_s)}]")
+        label = SEARCH_LABELS.get(h.kind, "")
+        text = " ".join(h.text.split())
+        print(f"   {label}{_clip(text, 200) if h.kind == 'description' else text}")
         if h.link:
             print(f"   {h.link}")
     return EXIT_OK
 
 
-def _clock(seconds: float) -> str:
-    """12.7 -> "00:12", 3725 -> "1:02:05"."""
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes:02d}:{secs:02d}"
+# How `podsift search` marks what kind of text a hit is (transcript segments go unmarked).
+SEARCH_LABELS = {"fact": "fact: ", "title": "title: ", "description": "show notes: "}
 
 
 def cmd_export(args: argparse.Namespace) -> int:

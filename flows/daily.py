@@ -3,6 +3,10 @@
 `daily` runs one pass over all feeds in config.yaml; `ingest_feed` does one feed. Episodes are
 transcribed in parallel by the configured task runner (threads by default, Dask on request) and
 loaded by this process alone, one transaction per episode: DuckDB has one writer.
+
+The flow only wires: which episodes to process is `tasks.plan`'s policy, each stage is in
+`tasks/`, and the warehouse is opened through `warehouse.gate` only to read what it knows and
+to load, so that a client holding the file (a notebook) delays loads, not the slow work.
 """
 
 from __future__ import annotations
@@ -11,8 +15,7 @@ import errno
 import logging
 import time
 import uuid
-from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,14 +35,19 @@ from tasks.episode import (
     context_transcripts,
     failed_result,
     transcribe_episode,
-    transcript_path_for,
 )
-from tasks.errors import FeedError, TranscriptionError, TryLaterError, WarehouseBusyError
-from tasks.feeds import audio_key, episode_id_for, feed_id_for, poll_feed
-from tasks.records import EpisodeItem, EpisodeResult, FeedPoll
-from tasks.transcribe import load_model
+from tasks.errors import FeedError, TryLaterError
+from tasks.feeds import feed_id_for, poll_feed
+from tasks.plan import (
+    PlanInputs,
+    WhisperCheck,
+    load_plan_snapshot,
+    plan_jobs,
+    save_plan_snapshot,
+)
+from tasks.records import EpisodeResult, FeedPoll
 from warehouse import store
-from warehouse.db import WarehouseError, writer
+from warehouse.gate import WarehouseGate, run_record
 from warehouse.lock import run_lock
 from warehouse.search import rebuild_search_index
 
@@ -52,13 +60,8 @@ class FeedOutcome:
     error: str | None = None
     warning: str | None = None  # what the feed's document needed repaired, or lost
     unchanged: bool = False
-    episodes_new: int = 0
-    done: int = 0
-    failed: int = 0
-    skipped: int = 0
-    seconds_transcribed: float = 0.0
-    ads_found: int = 0
-    facts_extracted: int = 0
+    not_polled: bool = False  # the warehouse was held and podsift had no snapshot to plan from
+    counts: store.RunCounts = field(default_factory=store.RunCounts)
     failures: list[str] = field(default_factory=list)
 
 
@@ -69,33 +72,34 @@ class RunSummary:
     run_id: str
     warehouse: Path
     started_at: datetime
-    wall_s: float = 0.0
+    wall_s: float = 0.0  # the flow's own time; the CLI sets it to the command's wall time
+    startup_s: float | None = None  # imports and Prefect's start-up, when the CLI measured it
     feeds: list[FeedOutcome] = field(default_factory=list)
 
     @property
     def counts(self) -> store.RunCounts:
-        f = self.feeds
-        return store.RunCounts(
-            feeds_polled=len(f),
-            feeds_failed=sum(1 for o in f if o.error),
-            episodes_new=sum(o.episodes_new for o in f),
-            episodes_done=sum(o.done for o in f),
-            episodes_failed=sum(o.failed for o in f),
-            episodes_skipped=sum(o.skipped for o in f),
-            minutes_transcribed=sum(o.seconds_transcribed for o in f) / 60.0,
-            ads_found=sum(o.ads_found for o in f),
-            facts_extracted=sum(o.facts_extracted for o in f),
-        )
+        total = sum((o.counts for o in self.feeds), store.RunCounts())
+        total.feeds_polled = sum(1 for o in self.feeds if not o.not_polled)
+        total.feeds_failed = sum(1 for o in self.feeds if o.error)
+        return total
 
     @property
-    def status(self) -> str:
+    def waiting(self) -> int:
+        """Episodes processed but not loaded: the warehouse was held (0 when none)."""
+        return self.counts.episodes_deferred + sum(1 for o in self.feeds if o.not_polled)
+
+    @property
+    def status(self) -> store.RunStatus:
         c = self.counts
+        if self.waiting:
+            return "deferred"
         return "partial" if (c.feeds_failed or c.episodes_failed) else "ok"
 
     @property
     def exit_code(self) -> int:
-        """0 when everything succeeded, 1 when some feed or episode failed."""
-        return 0 if self.status == "ok" else 1
+        """0 when nothing failed (deferred loads are not failures), 1 when something did."""
+        c = self.counts
+        return 1 if (c.feeds_failed or c.episodes_failed) else 0
 
     def failures(self) -> list[str]:
         out = []
@@ -108,8 +112,11 @@ class RunSummary:
     def render(self) -> str:
         c = self.counts
         unchanged = sum(1 for o in self.feeds if o.unchanged)
+        took = f"{self.wall_s:.1f} s"
+        if self.startup_s is not None:
+            took += f" (start-up {self.startup_s:.1f} s)"
         lines = [
-            f"podsift run {self.run_id}: {self.status} in {self.wall_s:.1f} s",
+            f"podsift run {self.run_id}: {self.status} in {took}",
             f"  feeds polled      {c.feeds_polled} ({unchanged} unchanged, "
             f"{c.feeds_failed} failed)",
             f"  episodes          {c.episodes_new} new, {c.episodes_done} done, "
@@ -119,6 +126,18 @@ class RunSummary:
             f"  facts extracted   {c.facts_extracted}",
             f"  warehouse         {self.warehouse}",
         ]
+        if c.episodes_deferred:
+            lines.append(
+                f"  waiting           {c.episodes_deferred} episode(s) wait for the warehouse "
+                "(held by another process); the next run loads them from their staged "
+                "transcripts"
+            )
+        not_polled = [o.feed for o in self.feeds if o.not_polled]
+        if not_polled:
+            lines.append(
+                f"  not polled        {', '.join(not_polled)} (the warehouse stayed held); "
+                "the next run polls them"
+            )
         failures = self.failures()
         if failures:
             lines.append("  failures:")
@@ -246,205 +265,177 @@ def _label(title: str) -> str:
     return repr(title if len(title) <= 80 else title[:77] + "...")
 
 
-def plan_jobs(
-    feed_id: str,
-    items: Iterable[EpisodeItem],
-    known: list[store.KnownEpisode],
-    retryable: list[tuple[store.KnownEpisode, EpisodeItem]],
-    cfg: Config,
-) -> tuple[list[EpisodeJob], int]:
-    """Decide which items to process: new ones, and failed ones with tries left.
-
-    An item is the same episode as a known one when its GUID matches, or when its audio URL
-    matches once tracking prefixes and query strings are stripped (a GUID that changed).
-
-    Returns:
-        (jobs, number of episodes never seen before)
-    """
-    by_guid = {k.guid: k for k in known}
-    by_audio = {k.audio_key: k for k in known if k.audio_key}
-    jobs: dict[str, EpisodeJob] = {}
-    seen_audio: set[str] = set()
-    new = 0
-    newest_first = sorted(
-        items,
-        key=lambda i: i.published_at or datetime.min.replace(tzinfo=UTC),
-        reverse=True,
-    )
-    if cfg.max_episodes_per_feed:
-        newest_first = newest_first[: cfg.max_episodes_per_feed]
-    for item in newest_first:
-        key = audio_key(item.audio_url)
-        if key in seen_audio:
-            continue  # the same audio listed twice in one feed
-        seen_audio.add(key)
-        match = by_guid.get(item.guid) or by_audio.get(key)
-        if match is None:
-            episode_id = episode_id_for(feed_id, item.guid)
-            jobs[episode_id] = EpisodeJob(episode_id, feed_id, item, key, attempts=1)
-            new += 1
-        elif match.status == "failed" and match.attempts < cfg.max_attempts:
-            jobs[match.episode_id] = EpisodeJob(
-                match.episode_id,
-                feed_id,
-                replace(item, guid=match.guid),
-                key,
-                attempts=match.attempts + 1,
-            )
-    for match, item in retryable:  # failed earlier, not (or no longer) in this poll
-        if match.episode_id not in jobs and match.attempts < cfg.max_attempts:
-            jobs[match.episode_id] = EpisodeJob(
-                match.episode_id,
-                feed_id,
-                item,
-                match.audio_key or audio_key(item.audio_url),
-                attempts=match.attempts + 1,
-            )
-    return list(jobs.values()), new
-
-
 @flow(name="ingest_feed", flow_run_name="ingest {feed.url}")
-def ingest_feed(feed: FeedConfig, cfg: Config) -> FeedOutcome:
+def ingest_feed(
+    feed: FeedConfig, cfg: Config, gate: WarehouseGate, whisper: WhisperCheck
+) -> FeedOutcome:
     """Poll one feed, process its new episodes, load them; the feed's ETag is saved last.
 
-    Saving the validators only after every episode is loaded means a run killed midway polls
-    the feed in full again next time instead of getting a 304 and missing episodes.
+    Saving the validators only after every episode is loaded means a run killed midway (or
+    one whose loads wait for a held warehouse) polls the feed in full again next time instead
+    of getting a 304 and missing episodes.
     """
-    logger = get_run_logger()
     feed_id = feed_id_for(feed.url)
     outcome = FeedOutcome(feed=feed.name or feed.url)
-    with writer(cfg.warehouse) as con:
-        store.ensure_feed(con, feed_id=feed_id, url=feed.url, name=feed.name)
-        state = store.get_feed_state(con, feed_id)
-        known = store.known_episodes(con, feed_id)
-        retryable = store.retryable_episodes(con, feed_id, cfg.max_attempts)
-        earlier = store.recent_done_episode_ids(con, feed_id)
+    inputs = _plan_inputs(gate, cfg, feed_id)
+    if inputs is None:
+        outcome.not_polled = True
+        progress.say(f"feed {outcome.feed}: not polled: the warehouse stayed held")
+        return outcome
+    state = inputs.state
     url = (state.current_url if state and state.current_url else None) or feed.url
     poll, error = poll_feed_task(
         url, state.etag if state else None, state.last_modified if state else None, cfg
     )
     if poll is None:
         outcome.error = error or "feed poll failed"
-        logger.warning(outcome.error)
-        progress.say(f"feed {outcome.feed}: FAILED: {outcome.error}")
-        with writer(cfg.warehouse) as con:
-            store.save_feed_poll(
-                con,
-                feed_id=feed_id,
-                url=feed.url,
-                name=feed.name,
-                title=None,
-                current_url=None,
-                etag=None,
-                last_modified=None,
-                error=outcome.error,
-            )
+        progress.say(f"feed {outcome.feed}: failed (the summary says why)")
+        _finish_feed(gate, cfg, feed, feed_id, error=outcome.error, wait=False)
         return outcome
     outcome.unchanged = poll.not_modified
     outcome.warning = poll.warning
-    jobs, outcome.episodes_new = plan_jobs(feed_id, poll.episodes, known, retryable, cfg)
+    jobs, outcome.counts.episodes_new = plan_jobs(
+        feed_id, poll.episodes, inputs.known, inputs.retryable, cfg
+    )
     progress.say(
         f"feed {outcome.feed}: "
         + ("unchanged" if poll.not_modified else f"{len(poll.episodes)} items")
         + f", {len(jobs)} to process"
     )
-    held, problem = _held_back_by_whisper(jobs, cfg)
+    held, problem = whisper.held_back(jobs, cfg)
     if held:
         # The model cannot load: these episodes are not tried, so they use up no attempts and
         # stay new; the feed's validators are not kept, so the next run polls it in full.
         outcome.error = f"{len(held)} episode(s) not transcribed: {problem}"
-        outcome.episodes_new -= sum(1 for j in held if j.attempts == 1)
-        progress.say(f"feed {outcome.feed}: {outcome.error}")
+        outcome.counts.episodes_new -= sum(1 for j in held if j.attempts == 1)
+        progress.say(
+            f"feed {outcome.feed}: {len(held)} episode(s) held back (the summary says why)"
+        )
         jobs = [j for j in jobs if j not in held]
     results = _transcribe_all(jobs, cfg)
     batch = {r.episode_id: list(r.transcript.segments) for r in results if r.transcript}
-    prior = context_transcripts(cfg, [e for e in earlier if e not in batch])
+    prior = context_transcripts(cfg, [e for e in inputs.recent_done if e not in batch])
     for result in results:
         context = [segs for eid, segs in batch.items() if eid != result.episode_id] + prior
         try:
             analyse_episode(result, cfg, context=context)
         except Exception as exc:  # noqa: BLE001 (one episode's failure, not the run's)
             _log_unexpected(f"episode {result.item.title[:80]!r}", exc)
-            _mark_failed(result, f"ads or facts failed: unexpected error ({_exception_text(exc)})")
-        _load(cfg, result)
-        _count(outcome, result)
-        logger.info("episode %s: %s", result.item.title, result.status)
-    with writer(cfg.warehouse) as con:
+            result.mark_failed(f"ads or facts failed: unexpected error ({_exception_text(exc)})")
+        if _load(gate, feed, result):
+            _count(outcome, result)
+        else:
+            outcome.counts.episodes_deferred += 1
+            progress.say(f"  episode {_label(result.item.title)}: waits for the warehouse")
+    complete = not held and not outcome.counts.episodes_deferred
+    _finish_feed(
+        gate,
+        cfg,
+        feed,
+        feed_id,
+        title=poll.title,
+        current_url=poll.new_url,
+        etag=poll.etag if complete else None,
+        last_modified=poll.last_modified if complete else None,
+        warning=poll.warning,
+        unchanged=poll.not_modified,
+        wait=True,
+    )
+    return outcome
+
+
+def _plan_inputs(gate: WarehouseGate, cfg: Config, feed_id: str) -> PlanInputs | None:
+    """What the warehouse knows about the feed; its snapshot when the warehouse is held.
+
+    With no snapshot either (a data_dir from before snapshots), wait for the warehouse as a
+    load would: planning blind could transcribe every episode the feed lists. None: the wait
+    ran out.
+    """
+    with gate.writer(wait=False) as con:
+        if con is not None:
+            return _read_plan_inputs(con, feed_id, cfg.max_attempts)
+    snapshot = load_plan_snapshot(cfg.data_dir, feed_id)
+    if snapshot is not None:
+        return snapshot
+    with gate.writer(wait=True) as con:
+        return _read_plan_inputs(con, feed_id, cfg.max_attempts) if con is not None else None
+
+
+def _read_plan_inputs(
+    con: duckdb.DuckDBPyConnection, feed_id: str, max_attempts: int
+) -> PlanInputs:
+    return PlanInputs(
+        state=store.get_feed_state(con, feed_id),
+        known=store.known_episodes(con, feed_id),
+        retryable=store.retryable_episodes(con, feed_id, max_attempts),
+        recent_done=store.recent_done_episode_ids(con, feed_id),
+    )
+
+
+def _finish_feed(
+    gate: WarehouseGate,
+    cfg: Config,
+    feed: FeedConfig,
+    feed_id: str,
+    *,
+    wait: bool,
+    title: str | None = None,
+    current_url: str | None = None,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    error: str | None = None,
+    warning: str | None = None,
+    unchanged: bool = False,
+) -> None:
+    """Record the poll and keep the feed's planning snapshot; skipped while the warehouse is
+    held (the next run polls in full, and the summary carries any error)."""
+    with gate.writer(wait=wait) as con:
+        if con is None:
+            return
         store.save_feed_poll(
             con,
             feed_id=feed_id,
             url=feed.url,
             name=feed.name,
-            title=poll.title,
-            current_url=poll.new_url,
-            etag=None if held else poll.etag,
-            last_modified=None if held else poll.last_modified,
-            error=None,
-            warning=poll.warning,
-            unchanged=poll.not_modified,
+            title=title,
+            current_url=current_url,
+            etag=etag,
+            last_modified=last_modified,
+            error=error,
+            warning=warning,
+            unchanged=unchanged,
         )
-    return outcome
+        inputs = _read_plan_inputs(con, feed_id, cfg.max_attempts)
+    save_plan_snapshot(cfg.data_dir, feed_id, inputs)
 
 
-def _held_back_by_whisper(jobs: list[EpisodeJob], cfg: Config) -> tuple[list[EpisodeJob], str]:
-    """Jobs that need Whisper when its model cannot be loaded, with the reason.
-
-    Loading here costs nothing extra with the thread runner: the model is cached for the
-    process, and the transcription threads use the same one. Dask workers load their own, so
-    there a model failure shows per episode.
-    """
-    if cfg.runner.kind != "thread":
-        return [], ""
-    needs = [
-        j
-        for j in jobs
-        if not transcript_path_for(cfg.data_dir, j.episode_id).exists()
-        and not (cfg.whisper.use_publisher_transcripts and j.item.transcript_urls)
-    ]
-    if not needs:
-        return [], ""
-    key = cfg.whisper.model_dump_json()
-    if key not in _model_failures:  # one load attempt per run, not one per feed
-        try:
-            load_model(cfg.whisper)
-            _model_failures[key] = None
-        except TranscriptionError as exc:
-            _model_failures[key] = str(exc)
-    problem = _model_failures[key]
-    return (needs, problem) if problem else ([], "")
-
-
-# Whisper settings -> why their model could not load (None: it loaded), for the current run.
-_model_failures: dict[str, str | None] = {}
-
-
-def _mark_failed(result: EpisodeResult, error: str) -> None:
-    result.status, result.error, result.transcript = "failed", error, None
-    result.ad_spans, result.facts, result.is_ad = [], [], []
-
-
-def _load(cfg: Config, result: EpisodeResult) -> None:
+def _load(gate: WarehouseGate, feed: FeedConfig, result: EpisodeResult) -> bool:
     """Load one episode; when its rows cannot be written, record it as failed instead.
 
-    A warehouse that cannot be opened at all (busy, unreadable) stops the run: every later
-    episode would fail the same way. A write that fails for this episode (a value DuckDB
-    refuses, a full disk) rolls back its transaction and becomes its error; its staged
-    transcript stays, so a later run loads it without transcribing again.
+    A warehouse that cannot be opened at all (unreadable) stops the run: every later episode
+    would fail the same way. A write that fails for this episode (a value DuckDB refuses, a
+    full disk) rolls back its transaction and becomes its error; its staged transcript stays,
+    so a later run loads it without transcribing again.
+
+    Returns:
+        False when the warehouse stayed held past the run's limit: the episode waits for the
+        next run.
     """
-    try:
-        with writer(cfg.warehouse) as con:
+    with gate.writer(wait=True) as con:
+        if con is None:
+            return False
+        store.ensure_feed(con, feed_id=result.feed_id, url=feed.url, name=feed.name)
+        try:
             store.load_episode(con, result)
-        return
-    except (WarehouseBusyError, WarehouseError):
-        raise
-    except Exception as exc:  # noqa: BLE001
-        _log_unexpected(f"episode {result.item.title[:80]!r}", exc)
-        _mark_failed(result, f"could not be written to the warehouse ({_exception_text(exc)})")
-    try:
-        with writer(cfg.warehouse) as con:
+            return True
+        except Exception as exc:  # noqa: BLE001
+            _log_unexpected(f"episode {result.item.title[:80]!r}", exc)
+            result.mark_failed(f"could not be written to the warehouse ({_exception_text(exc)})")
+        try:
             store.load_episode(con, result)
-    except Exception as exc:  # noqa: BLE001 (the summary still names the failure)
-        _log_unexpected(f"episode {result.item.title[:80]!r} (recording its failure)", exc)
+        except Exception as exc:  # noqa: BLE001 (the summary still names the failure)
+            _log_unexpected(f"episode {result.item.title[:80]!r} (recording its failure)", exc)
+    return True
 
 
 def _transcribe_all(jobs: list[EpisodeJob], cfg: Config) -> list[EpisodeResult]:
@@ -458,22 +449,23 @@ def _transcribe_all(jobs: list[EpisodeJob], cfg: Config) -> list[EpisodeResult]:
 
 def _count(outcome: FeedOutcome, result: EpisodeResult) -> None:
     title = _label(result.item.title)
+    c = outcome.counts
     if result.status == "done":
-        outcome.done += 1
-        outcome.ads_found += len(result.ad_spans)
-        outcome.facts_extracted += len(result.facts)
+        c.episodes_done += 1
+        c.ads_found += len(result.ad_spans)
+        c.facts_extracted += len(result.facts)
         if result.audio_sha256 and result.transcript and result.transcript.duration_s:
-            outcome.seconds_transcribed += result.transcript.duration_s
+            c.minutes_transcribed += result.transcript.duration_s / 60.0
         progress.say(
             f"  episode {title}: done ({len(result.ad_spans)} ads, {len(result.facts)} facts)"
         )
     elif result.status == "skipped":
-        outcome.skipped += 1
+        c.episodes_skipped += 1
         progress.say(f"  episode {title}: skipped: {result.error}")
     else:
-        outcome.failed += 1
+        c.episodes_failed += 1
         outcome.failures.append(f"episode {title} ({outcome.feed}): {result.error}")
-        progress.say(f"  episode {title}: FAILED: {result.error}")
+        progress.say(f"  episode {title}: failed (the summary says why)")
 
 
 def _refresh_search_index(con: duckdb.DuckDBPyConnection) -> None:
@@ -492,46 +484,84 @@ def run_daily(cfg: Config) -> RunSummary:
         warehouse=cfg.warehouse,
         started_at=datetime.now(UTC),
     )
+    gate = WarehouseGate(cfg.warehouse, cfg.data_dir, wait_s=cfg.warehouse_wait_s, say=_say_waiting)
+    whisper = WhisperCheck()  # one model check per run: a model fixed since is tried again
     with run_lock(cfg.warehouse):
-        _model_failures.clear()  # a model fixed since the last run (`podsift serve`) is retried
-        with writer(cfg.warehouse) as con:
-            store.start_run(con, summary.run_id)
+        with gate.writer(wait=False) as con:
+            if con is not None:
+                store.start_run(con, summary.run_id)
         try:
             ingest = ingest_feed.with_options(task_runner=make_task_runner(cfg))
             for feed in cfg.feeds:
-                summary.feeds.append(ingest(feed, cfg))
+                summary.feeds.append(ingest(feed, cfg, gate, whisper))
         except BaseException as exc:
             summary.wall_s = time.monotonic() - started
             if isinstance(exc, KeyboardInterrupt):
                 # Stopped by the user: like a killed run, what was loaded stays and the next
                 # run picks up the rest (reusing staged transcripts).
-                status = "aborted"
+                status: store.RunStatus = "aborted"
                 message = (
                     f"interrupted (Ctrl-C) after {len(summary.feeds)} of {len(cfg.feeds)} "
                     "feed(s); episodes loaded before it are kept"
                 )
             else:
                 status, message = "failed", f"{exc.__class__.__name__}: {exc}"
-            with writer(cfg.warehouse) as con:
-                store.finish_run(con, summary.run_id, status, summary.counts, message)
+            _record_run(gate, summary, status, message, wait=False)
             raise
         summary.wall_s = time.monotonic() - started
-        with writer(cfg.warehouse) as con:
-            store.finish_run(
-                con,
-                summary.run_id,
-                summary.status,
-                summary.counts,
-                "; ".join(summary.failures())[:2000] or None,
-            )
-            if summary.counts.episodes_done:
-                _refresh_search_index(con)
+        notes = summary.failures()
+        if summary.waiting:
+            notes.insert(0, f"{summary.waiting} episode(s) or feed(s) wait for a held warehouse")
+        if _record_run(gate, summary, summary.status, "; ".join(notes)[:2000] or None, wait=True):
+            with gate.writer(wait=False) as con:
+                if con is not None and summary.counts.episodes_done:
+                    _refresh_search_index(con)
     create_markdown_artifact(
         key="podsift-run-summary",
         markdown="```\n" + summary.render() + "\n```",
         description=f"podsift run {summary.run_id}",
     )
     return summary
+
+
+def _record_run(
+    gate: WarehouseGate,
+    summary: RunSummary,
+    status: store.RunStatus,
+    message: str | None,
+    *,
+    wait: bool,
+) -> bool:
+    """Write the run's row; kept in data_dir for the next run when the warehouse is held.
+
+    Returns:
+        True when it was written now.
+    """
+    finished = datetime.now(UTC)
+    with gate.writer(wait=wait) as con:
+        if con is not None:
+            store.record_run(
+                con,
+                run_id=summary.run_id,
+                started_at=summary.started_at,
+                finished_at=finished,
+                status=status,
+                counts=summary.counts,
+                message=message,
+            )
+            return True
+    gate.keep_run_for_later(
+        run_record(summary.run_id, summary.started_at, finished, status, summary.counts, message)
+    )
+    return False
+
+
+def _say_waiting(message: str) -> None:
+    """The warehouse-held notice: on the CLI's stderr, or in the log under `podsift serve`."""
+    if progress.enabled:
+        progress.say(message)
+    else:
+        logging.getLogger("podsift").warning(message)
 
 
 @flow(name="daily")

@@ -7,6 +7,8 @@ import threading
 import time
 from collections.abc import Callable
 
+from tasks.timefmt import format_clock
+
 _lock = threading.Lock()
 enabled = False  # the CLI turns this on; library use stays quiet
 REPORT_EVERY_S = 5.0
@@ -30,12 +32,6 @@ def transcription_progress(title: str) -> Callable[[float, float], None]:
             return
         last[0] = now
         pct = 100.0 * done_s / total_s if total_s else 100.0
-        say(f"  transcribing {label!r}: {pct:3.0f}% of {_clock(total_s)}")
+        say(f"  transcribing {label!r}: {pct:3.0f}% of {format_clock(total_s)}")
 
     return report
-
-
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(round(seconds)), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"

@@ -5,10 +5,15 @@ Prefect will not schedule on its temporary (ephemeral) server: `flow.serve` ther
 starts a local Prefect server (loopback, PREFECT_HOME under data_dir), waits until it is
 healthy, serves the deployment against it, and stops both on Ctrl-C. With PREFECT_API_URL set,
 that server is used as is.
+
+Prefect reads its settings once, at import: the local server's URL is handed to it with
+`temporary_settings`, not only through the environment, or the runner would still see no API
+URL (warn that it cannot schedule, and start a second, temporary server for each run).
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -16,6 +21,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -74,7 +80,6 @@ def local_prefect_server(cfg: Config, port: int) -> Iterator[str]:
     )
     try:
         _wait_healthy(server, api_url, log_path)
-        _say(f"Prefect server is up; UI at http://127.0.0.1:{port}")
         yield api_url
     finally:
         _stop(server)
@@ -115,24 +120,43 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
         server.wait()
 
 
-def serve_deployment(config_path: Path, cfg: Config) -> None:
+def next_run(cfg: Config, after: datetime | None = None) -> datetime:
+    """When `schedule.cron` next starts the daily flow, in the schedule's timezone."""
+    from prefect.server.schemas.schedules import CronSchedule
+
+    schedule = CronSchedule(cron=cfg.schedule.cron, timezone=cfg.schedule.timezone)
+    dates = asyncio.run(schedule.get_dates(n=1, start=after))
+    return datetime.fromisoformat(dates[0].isoformat())
+
+
+def ready_line(cfg: Config, ui_url: str | None, after: datetime | None = None) -> str:
+    """The one line `podsift serve` prints once it is serving."""
+    due = next_run(cfg, after)
+    where = f"UI at {ui_url}" if ui_url else "serving"
+    return (
+        f"{where}; next run {due:%Y-%m-%d %H:%M} {cfg.schedule.timezone} "
+        f"(cron {cfg.schedule.cron!r}); Ctrl-C stops"
+    )
+
+
+def serve_deployment(config_path: Path, cfg: Config, api_url: str) -> None:
     """Serve the daily flow as a deployment on `schedule.cron`; blocks until interrupted."""
     from prefect.schedules import Cron
+    from prefect.settings import PREFECT_API_URL, temporary_settings
 
     from flows.daily import daily
 
-    _say(
-        f"serving deployment 'daily/{DEPLOYMENT_NAME}' on cron {cfg.schedule.cron!r} "
-        f"({cfg.schedule.timezone}); Ctrl-C stops"
-    )
-    daily.serve(
-        name=DEPLOYMENT_NAME,
-        schedules=[Cron(cfg.schedule.cron, timezone=cfg.schedule.timezone)],
-        parameters={"config_path": str(config_path)},
-        description="podsift: poll feeds, transcribe, strip ads, extract facts, load DuckDB",
-        pause_on_shutdown=False,
-        print_starting_message=False,
-    )
+    ui_url = api_url.removesuffix("/api") if api_url.endswith("/api") else None
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        _say(ready_line(cfg, ui_url))
+        daily.serve(
+            name=DEPLOYMENT_NAME,
+            schedules=[Cron(cfg.schedule.cron, timezone=cfg.schedule.timezone)],
+            parameters={"config_path": str(config_path)},
+            description="podsift: poll feeds, transcribe, strip ads, extract facts, load DuckDB",
+            pause_on_shutdown=False,
+            print_starting_message=False,
+        )
 
 
 def serve(config_path: Path, cfg: Config, *, port: int = 4200) -> int:
@@ -142,14 +166,13 @@ def serve(config_path: Path, cfg: Config, *, port: int = 4200) -> int:
         The exit code: 0 after a clean Ctrl-C.
     """
     if os.environ.get("PREFECT_API_URL"):
-        _say(f"using the Prefect server at {os.environ['PREFECT_API_URL']}")
         with suppress(KeyboardInterrupt):
-            serve_deployment(config_path, cfg)
+            serve_deployment(config_path, cfg, os.environ["PREFECT_API_URL"])
         return 0
     with local_prefect_server(cfg, port) as api_url:
-        os.environ["PREFECT_API_URL"] = api_url
+        os.environ["PREFECT_API_URL"] = api_url  # for processes the runner starts
         try:
-            serve_deployment(config_path, cfg)
+            serve_deployment(config_path, cfg, api_url)
         except KeyboardInterrupt:
             _say("interrupted, shutting down")
     return 0

@@ -156,6 +156,12 @@ class Config(_Strict):
     )
     max_attempts: int = Field(3, ge=1, description="failed episodes are retried this often")
     keep_audio: bool = Field(False, description="keep downloaded audio after transcription")
+    warehouse_wait_s: float = Field(
+        1800.0,
+        ge=0,
+        description="how long a run's loads wait, in all, for a warehouse another process "
+        "holds; what is left then loads on the next run",
+    )
     # Where the config came from, and what loading it noticed; set by load_config, not by the
     # file.
     base_dir: Path = Path(".")
@@ -342,7 +348,9 @@ def load_config(path: str | Path | None = None) -> Config:
     try:
         text = cfg_path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {cfg_path}") from None
+        raise ConfigError(
+            f"config file not found: {cfg_path} (pass --config PATH or set {CONFIG_ENV})"
+        ) from None
     except OSError as exc:
         raise ConfigError(f"cannot read config file {cfg_path}: {exc.strerror}") from None
     except UnicodeDecodeError as exc:

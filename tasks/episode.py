@@ -163,15 +163,13 @@ def transcribe_episode(
     try:
         transcript, result.audio_bytes, result.audio_sha256 = obtain_transcript(job, cfg, progress)
     except PodsiftError as exc:
-        result.error = str(exc)
+        result.mark_failed(str(exc))
         return result
     if not transcript.segments:
-        result.status = "skipped"
         length = f"{transcript.duration_s:.0f} s of " if transcript.duration_s else ""
-        result.error = f"no speech found in {length}audio (silence or music only)"
+        result.mark_skipped(f"no speech found in {length}audio (silence or music only)")
         return result
-    result.status = "transcribed"
-    result.transcript = transcript
+    result.mark_transcribed(transcript)
     return result
 
 
@@ -195,12 +193,9 @@ def analyse_episode(
     try:
         facts = find_facts(segments, spans, cfg)
     except PodsiftError as exc:
-        result.status, result.error, result.transcript = "failed", str(exc), None
+        result.mark_failed(str(exc))
         return result
-    result.ad_spans = list(spans)
-    result.is_ad = mark_ad_segments(segments, spans)
-    result.facts = list(facts)
-    result.status = "done"
+    result.mark_done(list(spans), mark_ad_segments(segments, spans), list(facts))
     return result
 
 

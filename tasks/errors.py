@@ -5,7 +5,12 @@ class PodsiftError(Exception):
     """Base class for the failures podsift expects and reports without a traceback."""
 
 
-class ConfigError(PodsiftError):
+class UsageError(PodsiftError):
+    """The command was asked for something it refuses (a write in `sql`, empty search words):
+    the CLI exits 2, as for a bad argument."""
+
+
+class ConfigError(UsageError):
     """config.yaml is missing, unreadable or invalid."""
 
 

@@ -38,6 +38,7 @@ from tasks.facts import (
     stem,
 )
 from tasks.records import AdSpan, Fact, Segment
+from tasks.timefmt import format_clock
 
 log = logging.getLogger(__name__)
 
@@ -83,17 +84,12 @@ def _stretches(segments: Sequence[Segment], ad_spans: Sequence[AdSpan]) -> list[
     return [_Stretch(tuple(run), tuple(stem(w.text) for w in run)) for run in runs]
 
 
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
-
-
 def _transcript_chunks(segments: Sequence[Segment], ad_spans: Sequence[AdSpan]) -> list[str]:
     chunks: list[str] = []
     current: list[str] = []
     size = 0
     for sentence in speech_sentences(segments, ad_spans):
-        line = f"[{_clock(sentence.start)}] {sentence.text}"
+        line = f"[{format_clock(sentence.start)}] {sentence.text}"
         if current and size + len(line) > CHUNK_CHARS:
             chunks.append("\n".join(current))
             current, size = [], 0

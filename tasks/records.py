@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 # Half of a UTF-16 surrogate pair: JSON allows "\ud83d" on its own (a transcript cut in the
 # middle of an emoji), Python keeps it, and neither UTF-8 nor DuckDB can store it.
@@ -97,9 +97,8 @@ class Fact:
             "start": round(self.start, 2),
             "end": round(self.end, 2),
             "score": round(self.score, 4),
+            "entities": list(self.entities),  # always present: [] when the fact names none
         }
-        if self.entities:
-            out["entities"] = list(self.entities)
         return out
 
 
@@ -130,6 +129,29 @@ class FeedPoll:
     new_url: str | None = None  # set when the feed moved permanently
     episodes: list[EpisodeItem] = field(default_factory=list)
     warning: str | None = None  # what the document needed repaired, or lost (feeds.last_warning)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedState:
+    """A feed's poll state as the warehouse keeps it."""
+
+    feed_id: str
+    url: str
+    current_url: str | None
+    etag: str | None
+    last_modified: str | None
+    last_error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class KnownEpisode:
+    """An episode the warehouse already has, as planning needs it."""
+
+    episode_id: str
+    guid: str
+    audio_key: str | None
+    status: str
+    attempts: int
 
 
 def segments_from_json(data: Any) -> list[Segment]:
@@ -183,19 +205,27 @@ def in_spans(start: float, end: float, spans: Sequence[AdSpan]) -> bool:
     return covered / length > 0.5
 
 
+# An episode's status as the warehouse stores it (docs/warehouse.md, `episodes.status`).
+StoredStatus = Literal["done", "failed", "skipped"]
+# In memory an episode is also `transcribed` between the transcribe and analyse stages.
+EpisodeStatus = Literal["transcribed", "done", "failed", "skipped"]
+STORED_STATUSES: tuple[str, ...] = get_args(StoredStatus)
+
+
 @dataclass(slots=True)
 class EpisodeResult:
     """Everything one episode's processing produced, ready for one warehouse transaction.
 
-    `status` is `done`, `failed` or `skipped`; failed and skipped results carry an `error` and
-    nothing else, so no partial rows ever land.
+    `status` is `done`, `failed` or `skipped` when loaded; failed and skipped results carry an
+    `error` and nothing else, so no partial rows ever land. The methods below are the only
+    places that change `status`: each transition keeps the fields consistent with it.
     """
 
     episode_id: str
     feed_id: str
     item: EpisodeItem
     audio_key: str
-    status: str
+    status: EpisodeStatus
     error: str | None = None
     transcript: Transcript | None = None
     is_ad: list[bool] = field(default_factory=list)
@@ -204,3 +234,27 @@ class EpisodeResult:
     audio_bytes: int | None = None
     audio_sha256: str | None = None
     attempts: int = 1
+
+    def mark_failed(self, error: str) -> None:
+        """Failed, with `error`; whatever earlier stages produced is dropped."""
+        self.status, self.error, self.transcript = "failed", error, None
+        self.ad_spans, self.facts, self.is_ad = [], [], []
+
+    def mark_skipped(self, reason: str) -> None:
+        """Not an episode podsift can use (no speech in it); `reason` says why."""
+        self.status, self.error, self.transcript = "skipped", reason, None
+        self.ad_spans, self.facts, self.is_ad = [], [], []
+
+    def mark_transcribed(self, transcript: Transcript) -> None:
+        self.status, self.error, self.transcript = "transcribed", None, transcript
+
+    def mark_done(self, ad_spans: list[AdSpan], is_ad: list[bool], facts: list[Fact]) -> None:
+        """Analysed and ready to load.
+
+        Raises:
+            ValueError: the episode was not transcribed first.
+        """
+        if self.status != "transcribed" or self.transcript is None:
+            raise ValueError(f"episode {self.episode_id} is {self.status}, not transcribed")
+        self.status, self.error = "done", None
+        self.ad_spans, self.is_ad, self.facts = ad_spans, is_ad, facts

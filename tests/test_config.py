@@ -5,6 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from flows.cli import main
 from tasks.config import load_config, parse_config
@@ -148,3 +151,50 @@ def test_yaml_merge_keys_may_still_override(tmp_path: Path) -> None:
     text = "feeds:\n  - &show {url: a.xml, name: first}\n  - <<: *show\n    url: b.xml\n"
     cfg = load_config(write(tmp_path, text))
     assert [f.name for f in cfg.feeds] == ["first", "first"]
+
+
+def _config_keys(model: type[BaseModel], prefix: str = "") -> dict[str, FieldInfo]:
+    """Every settable key of `model`, dotted, with its field (nested sections walked)."""
+    keys: dict[str, FieldInfo] = {}
+    for name, info in model.model_fields.items():
+        if not prefix and name in INTERNAL_KEYS:
+            continue
+        keys[prefix + name] = info
+        section = info.annotation
+        if isinstance(section, type) and issubclass(section, BaseModel):
+            keys.update(_config_keys(section, f"{prefix}{name}."))
+    return keys
+
+
+INTERNAL_KEYS = {"base_dir", "warnings"}  # set by load_config, refused in a file
+
+
+def test_the_shipped_config_lists_every_key_with_its_default() -> None:
+    """README promises it; a key added to tasks/config.py without config.yaml fails here."""
+    from tasks.config import Config, LLMConfig
+
+    shipped_path = Path(__file__).parent.parent / "config.yaml"
+    text = shipped_path.read_text(encoding="utf-8")
+    shipped = yaml.safe_load(text)
+    missing, wrong = [], []
+    for key, info in _config_keys(Config).items():
+        node: object = shipped
+        for part in key.split("."):
+            if not isinstance(node, dict) or part not in node:
+                missing.append(key)
+                break
+            node = node[part]
+        else:
+            default = info.get_default(call_default_factory=True)
+            if key == "feeds":
+                continue  # the shipped file names the demo feed on purpose
+            if isinstance(default, BaseModel):
+                continue  # a section: its keys are checked one by one
+            shown = str(node) if isinstance(default, Path) else node
+            if shown != (str(default) if isinstance(default, Path) else default):
+                wrong.append(f"{key}: {node!r} in config.yaml, {default!r} in tasks/config.py")
+    assert (missing, wrong) == ([], [])
+    # facts.llm is off by default (null); its keys are named in the comment beside it.
+    llm_line = next(line for line in text.splitlines() if line.strip().startswith("llm:"))
+    assert all(f"{name}:" in llm_line for name in LLMConfig.model_fields), llm_line
+    parse_config(shipped, shipped_path.parent)  # and the file is a valid config

@@ -17,13 +17,12 @@ from pathlib import Path
 import pytest
 
 import tasks.feeds
-from flows.daily import plan_jobs
 from tasks.config import Config
 from tasks.errors import FeedError
 from tasks.feeds import audio_key, parse_feed, poll_feed, read_feed
-from tasks.records import EpisodeItem
+from tasks.plan import plan_jobs
+from tasks.records import EpisodeItem, KnownEpisode
 from tests.conftest import DATA, FeedServer, Route, closed_port, rss
-from warehouse.store import KnownEpisode
 
 FEEDS = DATA / "feeds"
 GOLDEN_BASE = "https://feeds.example.org/show/feed.rss"

@@ -202,15 +202,18 @@ def test_a_full_disk_under_the_warehouse_fails_that_load_and_keeps_the_file(
     it is reported failed; the warehouse stays usable and the next load goes through. (Its
     transcript stays staged, so the next run loads it without transcribing.)"""
     from flows.daily import _load
-    from tasks.config import Config
+    from tasks.config import Config, FeedConfig
     from tasks.records import EpisodeItem, EpisodeResult, Segment, Transcript
     from warehouse import store
     from warehouse.db import writer
+    from warehouse.gate import WarehouseGate
 
     warehouse = tmp_path / "warehouse.duckdb"
     with writer(warehouse) as con:
         store.ensure_feed(con, feed_id="f" * 16, url="https://x.test/feed.xml", name=None)
     cfg = Config(warehouse=warehouse, data_dir=tmp_path / "data")
+    gate = WarehouseGate(cfg.warehouse, cfg.data_dir, wait_s=0, say=print)
+    feed = FeedConfig(url="https://x.test/feed.xml")
 
     def episode(n: int) -> EpisodeResult:
         segments = tuple(Segment(float(i), i + 1.0, "words " * 20) for i in range(500))
@@ -226,14 +229,14 @@ def test_a_full_disk_under_the_warehouse_fails_that_load_and_keeps_the_file(
     wal = tmp_path / "warehouse.duckdb.wal"
     wal.symlink_to("/dev/full")
     first = episode(1)
-    _load(cfg, first)
+    assert _load(gate, feed, first)  # attempted (not deferred)
     wal.unlink()
     assert first.status == "failed"
     assert (first.error or "").startswith("could not be written to the warehouse (")
     assert "No space left on device" in (first.error or "")
 
     second = episode(2)
-    _load(cfg, second)
+    assert _load(gate, feed, second)
     assert second.status == "done"
     con = duckdb.connect(str(warehouse), read_only=True)
     try:

@@ -14,6 +14,7 @@ import pytest
 
 import warehouse.search as search_mod
 from flows.cli import main
+from tasks.errors import UsageError
 from tasks.records import Fact, Segment, Transcript
 from tests.test_warehouse import build_sample_warehouse, sample_results
 from warehouse import store
@@ -76,17 +77,26 @@ def test_search_ranks_the_best_match_first(warehouse: Path, use_fts: bool) -> No
     assert top.text == "Tomatoes need at least six hours of direct sun every day."
     assert (top.episode_title, top.feed, top.start_s, top.end_s) == ("Tomatoes", "garden", 14, 25)
     assert top.link == "https://cdn.example/garden-1.mp3#t=14"
-    assert {h.kind for h in hits[:2]} == {"segment", "fact"}  # said once, also a fact
+    # Said once, and also a fact: one hit, as the fact; then the episode named by its title.
+    assert top.kind == "fact"
+    assert [(h.kind, h.text) for h in hits[1:3]] == [
+        ("title", "Tomatoes"),
+        ("fact", "Water tomato plants deeply at the roots."),
+    ]
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
 @pytest.mark.parametrize("use_fts", ENGINES)
 def test_search_stems_words_and_limits(warehouse: Path, use_fts: bool) -> None:
     hits = search(warehouse, "tomato", 10, use_fts=use_fts)
-    assert {h.text for h in hits} >= {
-        "Tomatoes need at least six hours of direct sun every day.",
-        "Water tomato plants deeply at the roots, never on the leaves.",
-    }
+    # "tomato" finds "Tomatoes"; the episode's show notes ("Tomatoes. Supported by ...") are
+    # the same hit as its title, and the segments the same as the facts they contain.
+    assert hits[0].kind == "title"
+    assert sorted((h.kind, h.text) for h in hits) == [
+        ("fact", "Tomatoes need at least six hours of direct sun every day."),
+        ("fact", "Water tomato plants deeply at the roots."),
+        ("title", "Tomatoes"),
+    ]
     assert len(search(warehouse, "tomato", 1, use_fts=use_fts)) == 1
     past_the_hour = search(warehouse, "lavender borage", 3, use_fts=use_fts)[0]
     assert past_the_hour.link == "https://cdn.example/garden-2.mp3#t=3600"
@@ -94,8 +104,63 @@ def test_search_stems_words_and_limits(warehouse: Path, use_fts: bool) -> None:
 
 @pytest.mark.parametrize("use_fts", ENGINES)
 def test_ads_are_not_searched(warehouse: Path, use_fts: bool) -> None:
-    assert search(warehouse, "Fernleaf promo code", 10, use_fts=use_fts) == []
+    # The sponsor read in the audio is not searched; the show notes that name the sponsor are.
+    hits = search(warehouse, "Fernleaf promo code", 10, use_fts=use_fts)
+    assert sorted((h.kind, h.text) for h in hits) == [
+        ("description", "Honey bees. Supported by Fernleaf Seeds."),
+        ("description", "Sourdough. Supported by Fernleaf Seeds."),
+        ("description", "Tomatoes. Supported by Fernleaf Seeds."),
+    ]
     assert search(warehouse, "Crumb Ovens", 10, use_fts=use_fts) == []
+
+
+def _load_lighthouse(warehouse: Path) -> None:
+    """An episode whose title says "Lighthouse" while Whisper heard "light house"; each of its
+    sentences is also a fact, word for word."""
+    tomatoes = sample_results()[0]
+    lines = [
+        (0.0, 5.0, "The light house on the point was built in 1871."),
+        (5.0, 9.0, "Its keeper climbed one hundred steps every night."),
+        (9.0, 14.0, "The lamp could be seen from thirty kilometres at sea."),
+    ]
+    episode = replace(
+        tomatoes,
+        episode_id="1" * 20,
+        item=replace(
+            tomatoes.item, guid="coast-1", title="Lighthouse", description="Keepers and lamps."
+        ),
+        audio_key="cdn.example/coast-1.mp3",
+        transcript=Transcript(segments=tuple(Segment(a, b, t) for a, b, t in lines)),
+        is_ad=[False] * 3,
+        ad_spans=[],
+        facts=[Fact(t, a, b, 0.8) for a, b, t in lines],
+    )
+    with writer(warehouse) as con:
+        store.load_episode(con, episode)
+
+
+@pytest.mark.parametrize("use_fts", ENGINES)
+def test_a_title_finds_the_episode_whisper_heard_differently(
+    warehouse: Path, use_fts: bool
+) -> None:
+    _load_lighthouse(warehouse)
+    hits = search(warehouse, "lighthouse", 5, use_fts=use_fts)
+    assert [(h.kind, h.episode_title, h.text, h.start_s) for h in hits] == [
+        ("title", "Lighthouse", "Lighthouse", 0.0)
+    ]
+    notes = search(warehouse, "keepers lamps", 5, use_fts=use_fts)
+    assert (notes[0].kind, notes[0].text) == ("description", "Keepers and lamps.")
+
+
+@pytest.mark.parametrize("use_fts", ENGINES)
+def test_a_fact_and_its_identical_segment_are_one_hit(warehouse: Path, use_fts: bool) -> None:
+    _load_lighthouse(warehouse)
+    hits = search(warehouse, "light house steps night kilometres sea", 3, use_fts=use_fts)
+    assert sorted((h.kind, h.start_s) for h in hits) == [
+        ("fact", 0.0),
+        ("fact", 5.0),
+        ("fact", 9.0),
+    ]
 
 
 def test_both_engines_rank_alike(warehouse: Path) -> None:
@@ -128,10 +193,7 @@ def test_stored_index_is_used_until_a_load_makes_it_stale(warehouse: Path, use_f
     # Stale: search builds a fresh index in memory and sees the reload, without writing.
     assert search(warehouse, "hive", 3, use_fts=use_fts) == []
     hits = search(warehouse, "underground nest", 3, use_fts=use_fts)
-    assert [h.kind for h in hits] == ["fact", "segment"] or [h.kind for h in hits] == [
-        "segment",
-        "fact",
-    ]
+    assert [(h.kind, h.text) for h in hits] == [("fact", "Bumblebees nest underground.")]
     assert not stored_index_is_fresh(warehouse, use_fts=use_fts)  # search wrote nothing
 
 
@@ -159,7 +221,7 @@ def test_search_refuses_empty_text_and_a_missing_warehouse(tmp_path: Path) -> No
     with pytest.raises(WarehouseError, match="no warehouse at"):
         search(tmp_path / "none.duckdb", "bees", 3)
     path = build_sample_warehouse(tmp_path / "w.duckdb")
-    with pytest.raises(WarehouseError, match="give some words"):
+    with pytest.raises(UsageError, match="give some words"):
         search(path, "  ", 3)
 
 
@@ -178,10 +240,16 @@ def test_cli_search_prints_episode_time_text_and_link(
     config = _config(tmp_path, warehouse)
     assert main(["search", "direct sun", "--limit", "2", "--config", config]) == 0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] in ("1. garden / Tomatoes  [00:14]",)
+    assert out[0] in ("1. garden / Tomatoes  [0:14]",)
     assert out[1].strip().endswith("Tomatoes need at least six hours of direct sun every day.")
     assert out[2].strip() == "https://cdn.example/garden-1.mp3#t=14"
-    assert len([line for line in out if line[:1].isdigit()]) == 2
+    assert len([line for line in out if line[:1].isdigit()]) == 1  # fact = its segment
+
+    assert main(["search", "sourdough", "--limit", "1", "--config", config]) == 0
+    assert capsys.readouterr().out.splitlines()[:2] == [
+        "1. Kitchen Table / Sourdough  [0:00]",
+        "   title: Sourdough",
+    ]
 
     assert main(["search", "lavender", "--format", "json", "--config", config]) == 0
     hits = json.loads(capsys.readouterr().out)
@@ -192,4 +260,9 @@ def test_cli_search_prints_episode_time_text_and_link(
     assert captured.out == "" and "no matches for 'zebra'" in captured.err
 
     assert main(["search", "bees", "--limit", "0", "--config", config]) == 2
-    assert "--limit must be at least 1" in capsys.readouterr().err
+    assert capsys.readouterr().err == "podsift: --limit must be at least 1, not 0\n"
+
+    assert main(["search", "", "--config", config]) == 2
+    assert capsys.readouterr().err == "podsift: give some words to search for\n"
+    assert main(["search", "   ", "--config", config]) == 2
+    assert capsys.readouterr().err == "podsift: give some words to search for\n"

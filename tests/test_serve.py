@@ -7,6 +7,7 @@ scheduler to start a run, then stops everything with Ctrl-C (SIGINT).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -87,5 +88,30 @@ def test_serve_runs_the_flow_on_schedule(tmp_path: Path) -> None:
     assert code == 0, output
     assert "starting a local Prefect server" in output
     assert "Prefect server stopped" in output
+    # One line says where the UI is and when the next run is due; no misleading warning, and no
+    # second (temporary) server beside the local one.
+    ready = [line for line in output.splitlines() if "; next run " in line]
+    assert len(ready) == 1, output
+    assert re.fullmatch(
+        rf"podsift serve: UI at http://127\.0\.0\.1:{port}; next run \d{{4}}-\d\d-\d\d "
+        r"\d\d:\d\d UTC \(cron '\* \* \* \* \*'\); Ctrl-C stops",
+        ready[0],
+    ), ready[0]
+    assert "ephemeral" not in output and "temporary server" not in output, output
     with socket.socket() as sock:  # the server is gone: nothing answers on its port
         assert sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def test_the_ready_line_names_the_ui_and_the_next_run_in_the_schedule_timezone() -> None:
+    from datetime import UTC, datetime
+
+    from flows.serve import ready_line
+    from tasks.config import Config, ScheduleConfig
+
+    cfg = Config(schedule=ScheduleConfig(cron="0 6 * * 1", timezone="Europe/Paris"))
+    thursday_noon = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    assert ready_line(cfg, "http://127.0.0.1:4200", thursday_noon) == (
+        "UI at http://127.0.0.1:4200; next run 2026-12-07 06:00 Europe/Paris "
+        "(cron '0 6 * * 1'); Ctrl-C stops"
+    )
+    assert ready_line(cfg, None, thursday_noon).startswith("serving; next run 2026-12-07 06:00")

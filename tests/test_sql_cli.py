@@ -98,7 +98,7 @@ def test_search_and_export_wait_for_a_busy_warehouse(
 ) -> None:
     with held_for_writing(warehouse, seconds=1.0):
         assert main(["search", "sourdough", "--limit", "1", "--config", config]) == 0
-    assert "Kitchen Table / Sourdough  [00:00]" in capsys.readouterr().out
+    assert "Kitchen Table / Sourdough  [0:00]" in capsys.readouterr().out
     with held_for_writing(warehouse, seconds=1.0):
         assert main(["export", str(tmp_path / "out"), "--config", config]) == 0
     assert (tmp_path / "out" / "episodes.parquet").is_file()
@@ -120,12 +120,12 @@ def test_search_and_export_wait_for_a_busy_warehouse(
 def test_sql_refuses_writes_with_a_clear_message(
     warehouse: Path, config: str, capsys: pytest.CaptureFixture[str], statement: str, kind: str
 ) -> None:
-    assert main(["sql", statement, "--config", config]) == 1
+    assert main(["sql", statement, "--config", config]) == 2  # a usage error
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err == (
-        f"podsift: podsift sql is read-only: {kind} statements are refused "
-        "(the warehouse is written only by `podsift run`)\n"
+        f"podsift: sql is read-only: {kind} statements are refused "
+        "(only runs write to the warehouse)\n"
     )
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -193,7 +193,9 @@ def test_sql_without_a_warehouse(tmp_path: Path, capsys: pytest.CaptureFixture[s
     config = tmp_path / "config.yaml"
     config.write_text("feeds: []\nwarehouse: none.duckdb\n", encoding="utf-8")
     assert main(["sql", "SELECT 1", "--config", str(config)]) == 1
-    assert "run `podsift run` first" in capsys.readouterr().err
+    assert capsys.readouterr().err == (
+        f"podsift: no warehouse at {tmp_path / 'none.duckdb'} yet: the first `run` makes it\n"
+    )
 
 
 def test_export_writes_each_table_as_parquet(

@@ -65,3 +65,22 @@ def test_every_table_view_and_column_is_documented(warehouse: Path) -> None:
         if f"`{column}`" not in section:
             missing.append(f"{table}.{column}")
     assert missing == []
+
+
+def _documented_statuses(table: str) -> list[str]:
+    """The values the docs list in `table`'s `status` row, in order."""
+    text = DOC.read_text(encoding="utf-8")
+    start = text.index(f"### `{table}`")
+    section = text[start : text.find("\n### ", start + 1)]
+    row = next(line for line in section.splitlines() if line.startswith("| `status` |"))
+    meaning = row.split("|")[3]
+    return re.findall(r"(?:^ |, )`(\w+)`", meaning)
+
+
+def test_status_types_match_the_documented_statuses() -> None:
+    from typing import get_args
+
+    from tasks.records import STORED_STATUSES
+
+    assert _documented_statuses("episodes") == list(STORED_STATUSES)
+    assert _documented_statuses("runs") == list(get_args(store.RunStatus))

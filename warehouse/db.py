@@ -7,10 +7,12 @@ retry for a while when the file is busy rather than fail at once.
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
@@ -71,6 +73,55 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
+_HOLDER = re.compile(r"Conflicting lock is held in (?P<prog>.+?) \(PID (?P<pid>\d+)\)")
+
+
+@dataclass(frozen=True, slots=True)
+class LockHolder:
+    """The process DuckDB names as holding the warehouse file."""
+
+    pid: int | None
+    program: str | None
+    since: datetime | None  # when that process started, local time, where /proc tells it
+
+    def describe(self) -> str:
+        """'pid 4242 (duckdb) since 06:00:03', or as much of it as is known."""
+        if self.pid is None:
+            return "another process"
+        text = f"pid {self.pid}"
+        if self.program:
+            text += f" ({self.program})"
+        if self.since:
+            text += f" since {self.since:%H:%M:%S}"
+        return text
+
+
+def lock_holder(exc: BaseException) -> LockHolder:
+    """Who holds the file, from DuckDB's lock-conflict message (it names the pid and program)."""
+    match = _HOLDER.search(str(exc))
+    if match is None:
+        return LockHolder(None, None, None)
+    pid = int(match["pid"])
+    return LockHolder(pid, Path(match["prog"]).name or None, _process_start(pid))
+
+
+def _process_start(pid: int) -> datetime | None:
+    """When process `pid` started (Linux /proc; None elsewhere or when it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        # Field 22, counted after the command name (which may hold spaces), in clock ticks
+        # since boot.
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])
+        boot = next(
+            int(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime ")
+        )
+        return datetime.fromtimestamp(boot + ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return None
+
+
 def is_lock_conflict(exc: Exception) -> bool:
     text = str(exc)
     return "lock" in text.lower() and ("Conflicting" in text or "Could not set lock" in text)
@@ -93,8 +144,8 @@ def retry_while_locked(attempt: Callable[[], T], path: Path, wait_s: float) -> T
                 raise WarehouseError(f"cannot open warehouse {path}: {exc}") from exc
             if time.monotonic() >= deadline:
                 raise WarehouseBusyError(
-                    f"warehouse {path} is held by another process (a podsift run?) "
-                    f"and stayed busy for {wait_s:.0f} s; try again when it finishes"
+                    f"warehouse {path} is held by {lock_holder(exc).describe()} "
+                    f"and stayed busy for {wait_s:.0f} s; try again when it closes the file"
                 ) from exc
             time.sleep(delay)
             delay = min(delay * 2, 1.0)
@@ -110,7 +161,7 @@ def open_connection(
         WarehouseBusyError: still held by another process after `wait_s`.
     """
     if read_only and not path.exists():
-        raise WarehouseError(f"no warehouse at {path} yet: run `podsift run` first")
+        raise WarehouseError(f"no warehouse at {path} yet: the first `run` makes it")
     if not read_only:
         path.parent.mkdir(parents=True, exist_ok=True)
     return retry_while_locked(lambda: duckdb.connect(str(path), read_only=read_only), path, wait_s)

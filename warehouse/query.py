@@ -11,6 +11,7 @@ from typing import Any
 
 import duckdb
 
+from tasks.errors import UsageError
 from warehouse.db import WarehouseError, reader
 
 READING_STATEMENTS = {
@@ -24,20 +25,20 @@ def check_read_only(sql: str) -> list[str]:
     """Split `sql` into statements and refuse any that would write.
 
     Raises:
-        WarehouseError: a statement writes, or the SQL does not parse.
+        UsageError: a statement writes, there is none, or the SQL does not parse.
     """
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
-        raise WarehouseError(f"SQL does not parse: {_first_line(exc)}") from None
+        raise UsageError(f"SQL does not parse: {_first_line(exc)}") from None
     if not statements:
-        raise WarehouseError("no SQL statement given")
+        raise UsageError("no SQL statement given")
     for statement in statements:
         if statement.type not in READING_STATEMENTS:
             kind = statement.type.name
-            raise WarehouseError(
-                f"podsift sql is read-only: {kind} statements are refused "
-                "(the warehouse is written only by `podsift run`)"
+            raise UsageError(
+                f"sql is read-only: {kind} statements are refused "
+                "(only runs write to the warehouse)"
             )
     return [s.query for s in statements]
 
@@ -46,7 +47,8 @@ def run_query(warehouse: Path, sql: str) -> tuple[list[str], list[tuple[Any, ...
     """Run read-only SQL against the warehouse; the last statement's result is returned.
 
     Raises:
-        WarehouseError: a writing statement, a bad query, or no warehouse yet.
+        UsageError: a writing statement or SQL that does not parse.
+        WarehouseError: a query that fails, or no warehouse yet.
     """
     statements = check_read_only(sql)
     with reader(warehouse) as con:

