@@ -4,8 +4,8 @@ Usage: python bench/fit_ads.py [--dev DIR] [--dry-run]
 
 Each episode goes through the detector's stages up to the classifier (`tasks.ads.analyse`); each
 topic block is one example, labelled an ad when more than half of its time lies inside a true
-ad break. A logistic regression (scikit-learn, L2, C=1: its default; the features are all in
-0..1, so no scaling) is fitted twice, with the advertiser list on and off, on all sources. The
+ad break. A logistic regression (scikit-learn, L2; the features are all in 0..1, so no
+scaling) is fitted twice, with the advertiser list on and off, on all sources. The
 detector applies the coefficients in pure Python (`tasks/ads/classifier.py`).
 
 `loso_predictor` is the leave-one-show-out version `bench/ads.py` scores: for each show, the
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import itertools
 import re
 import sys
 from collections.abc import Sequence
@@ -36,7 +37,7 @@ from tasks.records import AdSpan  # noqa: E402
 PARAMS = Path(__file__).resolve().parents[1] / "tasks" / "ads" / "params.py"
 AD_SHARE = 0.5  # a block is an ad when more than half its time is inside a true break
 C = 10.0
-CLASS_WEIGHT: str | None = None
+CLASS_WEIGHT: str | None = "balanced"
 
 
 def analysed(episodes: Sequence[LabelledEpisode], options: AdOptions) -> list[Analysis]:
@@ -71,10 +72,17 @@ def _show(ep: LabelledEpisode) -> tuple[str, str]:
     return (ep.source, ep.show)
 
 
-def loso_predictor(episodes: Sequence[LabelledEpisode], *, use_advertisers: bool):  # type: ignore[no-untyped-def]
+def loso_predictor(  # type: ignore[no-untyped-def]
+    episodes: Sequence[LabelledEpisode],
+    *,
+    use_advertisers: bool,
+    options: AdOptions | None = None,
+    analyses: Sequence[Analysis] | None = None,
+):
     """Spans for each episode from weights fitted without its show."""
-    options = AdOptions(use_advertisers=use_advertisers)
-    analyses = analysed(episodes, options)
+    options = options or AdOptions(use_advertisers=use_advertisers)
+    if analyses is None:
+        analyses = analysed(episodes, options)
     data = [examples(ep, a) for ep, a in zip(episodes, analyses, strict=True)]
     by_id = {id(ep): k for k, ep in enumerate(episodes)}
     folds: dict[tuple[str, str], Weights] = {}
@@ -146,13 +154,45 @@ def write_params(on: Weights, off: Weights, path: Path = PARAMS) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def choose(episodes: Sequence[LabelledEpisode]) -> None:
+    """Print leave-one-show-out figures over the grid the fitting options were chosen from."""
+    import ads as bench  # bench/ads.py
+
+    global C, CLASS_WEIGHT
+    options = AdOptions()
+    analyses = analysed(episodes, options)
+    for c, class_weight, cost in itertools.product(
+        (1.0, 10.0, 100.0), (None, "balanced"), (0.0, 1.0, 2.0)
+    ):
+        C, CLASS_WEIGHT = c, class_weight
+        fold_options = replace(options, breaks=replace(options.breaks, switch_cost=cost))
+        predict = loso_predictor(
+            episodes, use_advertisers=True, options=fold_options, analyses=analyses
+        )
+        scores = bench.evaluate(episodes, predict)
+        parts = [[x for x in scores if x.episode.source == src] for src in bench.SOURCES]
+        figures = [bench.summarise(p) for p in [*parts, scores] if p]
+        print(
+            f"C={c:<5} class_weight={class_weight!s:<8} switch_cost={cost}  "
+            + " | ".join(
+                f"F1 {f.f1:.2f} found {f.ad_found:.0%} cut {f.content_cut:.2%} FP {f.ad_free_spans}"
+                for f in figures
+            ),
+            flush=True,
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", type=Path, default=DEV_DIR)
     parser.add_argument("--written", type=Path, default=WRITTEN_DIR)
     parser.add_argument("--dry-run", action="store_true", help="print, do not write params.py")
+    parser.add_argument("--choose", action="store_true", help="LOSO figures over the grid")
     args = parser.parse_args(argv)
     episodes = load_all(args.dev, args.written)
+    if args.choose:
+        choose(episodes)
+        return 0
     on = fit_all(episodes, use_advertisers=True)
     off = fit_all(episodes, use_advertisers=False)
     print(render("FITTED_WEIGHTS", on))

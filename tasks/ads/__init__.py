@@ -28,6 +28,7 @@ from tasks.ads.evidence import (
     SentenceEvidence,
     block_features,
     episode_context,
+    relative_off_topic,
     sentence_evidence,
 )
 from tasks.ads.params import AdOptions
@@ -70,6 +71,7 @@ def analyse(
         block_features(lo, hi, episode, options.evidence, _neighbours(blocks, k))
         for k, (lo, hi) in enumerate(blocks)
     ]
+    relative_off_topic(blocks, features, episode, options.evidence)
     return Analysis(sentences, evidence, blocks, features)
 
 

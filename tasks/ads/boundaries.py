@@ -58,6 +58,7 @@ def ad_breaks(
     breaks = []
     for group in groups:
         lo, hi = _trim(blocks[group[0]][0], blocks[group[-1]][1], evidence)
+        lo, hi = _give_back_show_talk(lo, hi, evidence, options)
         if lo > hi or sentences[hi].end - sentences[lo].start < options.min_break_s:
             continue
         summed: dict[Feature, float] = {}
@@ -107,6 +108,55 @@ def _trim(lo: int, hi: int, evidence: Sequence[SentenceEvidence]) -> tuple[int, 
     return lo, hi
 
 
+def _give_back_show_talk(
+    lo: int, hi: int, evidence: Sequence[SentenceEvidence], options: BreakOptions
+) -> tuple[int, int]:
+    """Give the show back edge sentences that continue its talk rather than the ad's.
+
+    An edge sentence with no ad language and none of the break's product names, whose topic
+    words overlap the show's sentences beside the break more than the rest of the break, was
+    cut into the wrong block (a block boundary one or two sentences off).
+    """
+
+    def continues_show(i: int, inside: range, outside: range) -> bool:
+        ev = evidence[i]
+        if ev.cues & _AD_LANGUAGE or not ev.content:
+            return False
+        break_names = {n for j in inside for n in evidence[j].names if j != i}
+        if break_names & set(ev.names):
+            return False
+        show_words = set().union(*(evidence[j].content for j in outside))
+        ad_words = set().union(*(evidence[j].content for j in inside if j != i))
+        return len(ev.content & show_words) > len(ev.content & ad_words)
+
+    window = options.edge_window
+    for _ in range(options.max_give_back):
+        if lo < hi and continues_show(lo, range(lo, hi + 1), range(max(0, lo - window), lo)):
+            lo += 1
+    for _ in range(options.max_give_back):
+        after = range(hi + 1, min(len(evidence), hi + 1 + window))
+        if hi > lo and continues_show(hi, range(lo, hi + 1), after):
+            hi -= 1
+    return lo, hi
+
+
+_AD_LANGUAGE = frozenset(
+    {
+        Cue.LEAD_IN,
+        Cue.SPONSOR_CREDIT,
+        Cue.WEB_ADDRESS,
+        Cue.SLASH,
+        Cue.PROMO_CODE,
+        Cue.PRICE,
+        Cue.OFFER,
+        Cue.FREE_TRIAL,
+        Cue.SMALL_PRINT,
+        Cue.CALL_TO_ACTION,
+        Cue.PHONE,
+        Cue.SHOW_PROMO,
+        Cue.ADVERTISER,
+    }
+)
 _SELLS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.PROMO_CODE})
 
 

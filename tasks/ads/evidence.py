@@ -54,6 +54,7 @@ class Cue(enum.Enum):
     GUEST_PLUG = "a guest's plug"
     REVIEW = "a review"
     UNPAID = "said to be unpaid"
+    HELPLINE = "a helpline or tip line"
 
 
 _NUM = (
@@ -81,7 +82,12 @@ _PATTERNS: dict[Cue, str] = {
         r"(this|the) (message|podcast|episode|program) comes (to you )?from|funding for "
         r"(?:[\w'\-]+ ){1,4}(comes|is provided) )"
     ),
-    Cue.SLASH: rf"\bslash\b|\.{_TLD}/\w",
+    # "dot com slash show", ".com/show", or a garbled address: "learn more at a pudata pudu
+    # slash military". Not "body doubling slash accountability" (slash as "and/or").
+    Cue.SLASH: (
+        rf"\.{_TLD}/\w|\b(dot|\.) ?[a-z]{{2,5}} slash\b|"
+        r"\b(at|to|visit) (?:[\w'\-]+ ){1,4}slash [\w\-]+\W*$"
+    ),
     Cue.PROMO_CODE: (
         r"\b((promo|offer|discount|coupon|checkout|referral|bonus) code|use (the |my )?code|"
         r"enter (the )?code|code [a-z]*\d[a-z0-9]*\b)"
@@ -110,7 +116,8 @@ _PATTERNS: dict[Cue, str] = {
         r"terms and conditions)"
     ),
     Cue.CALL_TO_ACTION: (
-        r"\b(visit|go to|head (over )?to|sign up (at|today|now|for)|learn more at|find out more "
+        r"\b(visit (?:[\w'\-]+ ){0,3}(dot|website|site|store|online)|visit [\w\-]+\.\w|go to|"
+        r"head (over )?to|sign up (at|today|now|for)|learn more at|find out more "
         r"at|more (information )?at|download (the|it|our)|get (it|yours|started) (at|today|now)|"
         r"shop (now|at|today)|order (now|today|at)|text [a-z0-9]+ to|call (now|today|us)|"
         r"available (now )?(at|on|in) |find (a|your) [\w ]{1,20} at|check (them|it) out at|"
@@ -170,6 +177,11 @@ _PATTERNS: dict[Cue, str] = {
         r"get (anything|paid|a cut)|(not|isn'?t|aren'?t) (sponsoring|paying)|unsponsored|"
         r"not affiliated)"
     ),
+    Cue.HELPLINE: (
+        r"\b(help ?line|hotline|tip ?line|crime ?stoppers|crisis|free and confidential|"
+        r"if you (or someone you know|have (any )?information)|suicide|samaritans|"
+        r"(call|text) (nine one one|911|988)|anonymous(ly)?)\b"
+    ),
 }
 _COMPILED = {cue: re.compile(p, re.IGNORECASE) for cue, p in _PATTERNS.items()}
 # An offer code read out in capitals ("use code LEDGER"), matched with case.
@@ -215,12 +227,20 @@ def sentence_evidence(
 ) -> list[SentenceEvidence]:
     """Each sentence's cues; a web address that is the show's own counts for the show."""
     own = show_names(sentences)
+    mid_sentence_names = {
+        _name_key(w) for s in sentences for w in _WORD.findall(s.text)[1:] if _name_like(w)
+    }
     out = []
     for s in sentences:
         text = s.text
         cues = {cue for cue, pattern in _COMPILED.items() if pattern.search(text)}
         if _CAPS_CODE.search(text):
             cues.add(Cue.PROMO_CODE)
+        if Cue.WELCOME in cues:
+            # "Welcome to X, a podcast brought to you by Y": the show names its producer.
+            cues -= {Cue.LEAD_IN, Cue.SPONSOR_CREDIT}
+        if cues & {Cue.LEAD_IN, Cue.SPONSOR_CREDIT}:
+            cues.discard(Cue.HAND_OVER)  # "a quick word from our sponsor, X": the read starts
         if Cue.LEAD_IN in cues and _NO_BACKER.search(text):
             cues.discard(Cue.LEAD_IN)
             cues.add(Cue.OWN_SHOW)
@@ -230,7 +250,7 @@ def sentence_evidence(
         addresses = [(m.group(1).lower(), m.group(2).lower()) for m in _WEB_ADDRESS.finditer(text)]
         if _EMAIL.search(text):  # "write to us at mail at show dot com" is no call to action
             addresses = []
-        roots = tuple(root for _, root in addresses)
+        roots = tuple(re.sub(r"['\-]", "", root) for _, root in addresses)
         own_roots = [root for before, root in addresses if _is_own(before + root, own)]
         if own_roots:
             cues.add(Cue.OWN_SHOW)
@@ -238,17 +258,27 @@ def sentence_evidence(
             cues.add(Cue.WEB_ADDRESS)
         if use_advertisers and advertisers_named(text):
             cues.add(Cue.ADVERTISER)
-        names = [
-            w.lower()
-            for k, w in enumerate(_WORD.findall(text))
-            if w[:1].isupper() and k > 0 and w.lower() not in STOPWORDS and w != "I"
-        ]
+        words = _WORD.findall(text)
+        names = [_name_key(w) for w in words[1:] if _name_like(w)]
+        # A sentence's first word is capitalised anyway: it is a name when the episode
+        # capitalises it mid-sentence too ("Quillmark makes notebooks").
+        if words and _name_like(words[0]) and _name_key(words[0]) in mid_sentence_names:
+            names.insert(0, _name_key(words[0]))
         names += [r for r in roots if r not in ("www",)]
         content = frozenset(
             t for t in s.tokens if len(t) >= options.content_word_len and t not in STOPWORDS
         )
         out.append(SentenceEvidence(frozenset(cues), tuple(names), content, roots))
     return out
+
+
+def _name_like(word: str) -> bool:
+    return word[:1].isupper() and word != "I" and word.lower() not in STOPWORDS
+
+
+def _name_key(word: str) -> str:
+    """A name as compared: lower case, no hyphen or apostrophe ("Page-Wise" = "pagewise")."""
+    return re.sub(r"['\-]", "", word.lower())
 
 
 def _is_own(address: str, own: set[str]) -> bool:
@@ -285,6 +315,7 @@ class Feature(enum.Enum):
     GUEST_PLUG = "a guest's plug"
     REVIEW = "a review"
     UNPAID = "said to be unpaid"
+    HELPLINE = "a helpline or tip line"
     LENGTH = "length"
 
     @property
@@ -311,6 +342,7 @@ _CUE_FEATURES: dict[Feature, tuple[frozenset[Cue], int]] = {
     Feature.GUEST_PLUG: (frozenset({Cue.GUEST_PLUG}), 1),
     Feature.REVIEW: (frozenset({Cue.REVIEW}), 1),
     Feature.UNPAID: (frozenset({Cue.UNPAID}), 1),
+    Feature.HELPLINE: (frozenset({Cue.HELPLINE}), 1),
 }
 # Cues a read's lead-in or call to action carries; a block naming the same product rides along.
 _ANCHOR_CUES = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.PROMO_CODE})
@@ -431,7 +463,6 @@ def block_features(
     features[Feature.NAME_FROM_CUE] = float(
         any(_anchor_names(episode, a, b) & block_names for a, b in neighbours)
     )
-    features[Feature.OFF_TOPIC] = _off_topic(lo, hi, episode, options)
     tokens = [t for s in sentences for t in s.tokens]
     if tokens:
         features[Feature.SECOND_PERSON] = min(
@@ -460,12 +491,13 @@ def block_features(
     features[Feature.SPLICED] = float(before and after)
     welcome = episode.first_welcome_s
     features[Feature.PRE_ROLL] = float(
-        start <= options.edge_s and (welcome is None or end <= welcome + options.edge_s)
+        start <= options.edge_s and welcome is not None and end <= welcome + options.edge_s
     )
     sign_off = episode.last_sign_off_s
     features[Feature.POST_ROLL] = float(
         end >= episode.duration_s - options.edge_s
-        and (sign_off is None or start >= sign_off - options.edge_s)
+        and sign_off is not None
+        and start >= sign_off - options.edge_s
         and lo > 0
     )
     features[Feature.LENGTH] = min(
@@ -477,6 +509,26 @@ def block_features(
 def _anchor_names(episode: EpisodeContext, lo: int, hi: int) -> set[str]:
     """Names said in the lead-in or call-to-action sentences of block lo..hi."""
     return {n for ev in episode.evidence[lo : hi + 1] if ev.cues & _ANCHOR_CUES for n in ev.names}
+
+
+def relative_off_topic(
+    blocks: Sequence[tuple[int, int]],
+    features: Sequence[dict[Feature, float]],
+    episode: EpisodeContext,
+    options: EvidenceOptions,
+) -> None:
+    """Set OFF_TOPIC: how much more of a block's vocabulary is its own than is usual here.
+
+    Every block has words of its own, more so in a short episode; an ad has far more than the
+    episode's typical block, so the feature is the excess over the median block, doubled
+    (an excess of half its words is 1.0).
+    """
+    raw = [_off_topic(lo, hi, episode, options) for lo, hi in blocks]
+    if not raw:
+        return
+    median = sorted(raw)[len(raw) // 2]
+    for f, value in zip(features, raw, strict=True):
+        f[Feature.OFF_TOPIC] = min(max(value - median, 0.0) * 2, 1.0)
 
 
 def _off_topic(lo: int, hi: int, episode: EpisodeContext, options: EvidenceOptions) -> float:
