@@ -6,8 +6,9 @@ source and its show, so figures can be kept apart per source and fitted leave-on
 - dev: the ads-dev layout (`segments.json`, `truth.txt`, `metadata.toml` per folder), real
   episodes, third-party text read in place (never copied into the repo).
 - written: `bench/corpus/written/<show>/<ep>.txt`, built into the same layout in a temp folder.
-- fixtures: `tests/data/ads/*.json` beside `*.expected.json`; each fixture is its own show
-  (they are invented one-off episodes), its `context` files are other episodes of it.
+- fixtures: `tests/data/ads/*.json` beside `*.expected.json`, grouped into shows by the show
+  their welcome line names (its `context` files are other episodes of it); and the scripts
+  under `tests/data/ads/classes/<show>/` written for issue 11's failure classes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ REPO = Path(__file__).resolve().parents[1]
 DEV_DIR = Path("/work/shared/corpus/ads-dev")
 WRITTEN_DIR = REPO / "bench" / "corpus" / "written"
 FIXTURES_DIR = REPO / "tests" / "data" / "ads"
+# Scripts (the written corpus' format) for each failure class of issue 11, one show each.
+CLASS_SCRIPTS_DIR = FIXTURES_DIR / "classes"
 SOURCES = ("dev", "written", "fixtures")
 
 
@@ -92,7 +95,7 @@ def load_layout(corpus: Path, source: str) -> list[LabelledEpisode]:
     ]
 
 
-def load_written(written: Path = WRITTEN_DIR) -> list[LabelledEpisode]:
+def load_written(written: Path = WRITTEN_DIR, source: str = "written") -> list[LabelledEpisode]:
     """Build the written scripts into a temp folder and load them."""
     spec = importlib.util.spec_from_file_location("corpus_build", REPO / "bench/corpus/build.py")
     if spec is None or spec.loader is None or not written.is_dir():
@@ -102,7 +105,7 @@ def load_written(written: Path = WRITTEN_DIR) -> list[LabelledEpisode]:
     spec.loader.exec_module(build)
     with tempfile.TemporaryDirectory() as out:
         build.build_all(Path(out), written)
-        return load_layout(Path(out), "written")
+        return load_layout(Path(out), source)
 
 
 def fixture_show(segments: list[Segment]) -> str | None:
@@ -150,4 +153,5 @@ def load_all(
         episodes += load_written(written)
     if fixtures is not None:
         episodes += load_fixtures(fixtures)
+        episodes += load_written(fixtures / "classes", "fixtures")
     return episodes

@@ -52,7 +52,8 @@ def topic_blocks(
     soft |= {i for i in _cohesion_cuts(evidence, options) if i not in local}
     cuts = sorted(handovers | read_ends | (soft - inside_read))
     blocks = [(a, b - 1) for a, b in zip([0, *cuts], [*cuts, n], strict=True)]
-    return _join_short(blocks, sentences, handovers | read_ends, options)
+    splices = {i for i in cuts if sentences[i].gap_before >= options.splice_gap_s}
+    return _join_short(blocks, sentences, handovers | read_ends | splices, options)
 
 
 def _hand_over(i: int, evidence: Sequence[SentenceEvidence]) -> bool:

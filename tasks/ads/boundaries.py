@@ -73,20 +73,21 @@ def break_labels(probabilities: Sequence[float], options: BreakOptions) -> list[
     """The best ad/content labelling of blocks: the blocks' log-odds minus a cost per switch.
 
     Ads come in breaks, so a weak block between two strong ad blocks is part of the break, and
-    a lone weak ad block inside the show is not an ad. Two states, Viterbi; the episode's start
-    and end are free switches (a pre-roll or post-roll pays only once).
+    a lone weak ad block inside the show is not an ad. Two states, Viterbi; the episode
+    starts and ends in the show, so every break pays to enter and to leave, a pre-roll or
+    post-roll included (were the end free, a weak block after a post-roll would ride along).
     """
     bias = math.log(options.threshold / (1 - options.threshold))
     scores = [math.log(max(p, 1e-9) / max(1 - p, 1e-9)) - bias for p in probabilities]
     cost = options.switch_cost
-    best = [0.0, 0.0]  # content, ad: best total so far ending in that state
+    best = [0.0, -cost]  # content, ad: best total so far ending in that state
     back: list[tuple[int, int]] = []
     for score in scores:
         to_content = (best[0], 0) if best[0] >= best[1] - cost else (best[1] - cost, 1)
         to_ad = (best[1], 1) if best[1] >= best[0] - cost else (best[0] - cost, 0)
         back.append((to_content[1], to_ad[1]))
         best = [to_content[0], to_ad[0] + score]
-    state = 0 if best[0] >= best[1] else 1
+    state = 0 if best[0] >= best[1] - cost else 1
     labels = [False] * len(scores)
     for k in range(len(scores) - 1, -1, -1):
         labels[k] = state == 1

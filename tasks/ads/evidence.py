@@ -74,7 +74,7 @@ _PATTERNS: dict[Cue, str] = {
         r"\b(brought to you by|sponsored by|(is|are|was|were) (also )?(made possible|presented|"
         r"powered|supported|sponsored|underwritten) by|today'?s sponsor|our sponsors?\b|"
         r"thanks? to (our|this week'?s|today'?s) sponsors?|word from (our|this|today'?s) "
-        r"sponsors?|message from (our )?sponsors?|paid (promotion|advertisement)|"
+        r"sponsors?|message from (our )?sponsors?|(this|what follows) is an? paid (promotion|ad)|"
         r"(this|the) (episode|show|podcast) is (also )?(brought|sponsored))"
     ),
     Cue.SPONSOR_CREDIT: (
@@ -89,7 +89,8 @@ _PATTERNS: dict[Cue, str] = {
         r"\b(at|to|visit) (?:[\w'\-]+ ){1,4}slash [\w\-]+\W*$"
     ),
     Cue.PROMO_CODE: (
-        r"\b((promo|offer|discount|coupon|checkout|referral|bonus) code|use (the |my )?code|"
+        # "used a discount code" is talk about codes; an ad gives its code ("use code SHED").
+        r"\b((?<!\ba )(promo|offer|discount|coupon|checkout|referral|bonus) code|use (the |my )?code|"
         r"enter (the )?code|code [a-z]*\d[a-z0-9]*\b)"
     ),
     Cue.PRICE: (
@@ -133,7 +134,7 @@ _PATTERNS: dict[Cue, str] = {
         r" (wherever|on apple|on spotify)|available on (apple podcasts|spotify))"
     ),
     Cue.HAND_OVER: (
-        r"\b(take a (quick |short )?break|be right back|right after (this|these)|back (right )?"
+        r"\b(take a (quick |short )?break|be right back|stay with us|right after (this|these)|back (right )?"
         r"after (this|these|the break)|after the break|stick around|don'?t go anywhere|"
         r"when we come back|after a (quick|short) break|a (quick )?word from|pay the bills|"
         r"(first|now),? (a|some) (quick )?(word|message)s?)"
@@ -143,7 +144,8 @@ _PATTERNS: dict[Cue, str] = {
         r"(show|episode|story|conversation|interview)|now,? back to|anyway,? back to)"
     ),
     Cue.WELCOME: (
-        r"\b(welcome (back )?to (the )?\w|you'?re listening to|and this is [\w ]{1,40}$|hello,? "
+        r"^\W*(from [\w ,']+,? )?this is (the )?(?-i:[A-Z])|"
+        r"\b(welcome (back )?to (the )?\w|you'?re listening to|and this is [\w ]{1,40}\W*$|hello,? "
         r"and welcome|i'?m [\w ]{2,30}(,| and) (this is|welcome|you'?re))"
     ),
     Cue.SIGN_OFF: (
@@ -175,7 +177,7 @@ _PATTERNS: dict[Cue, str] = {
         r"\b(not (a )?(sponsor(ed)?|an ad|paid)|(nobody|no one|nobody'?s) (is )?pay(ing|s)? "
         r"(us|me)|(this|it) is(n'?t| not) an? (ad|sponsor|advertisement)|no affiliat|we don'?t "
         r"get (anything|paid|a cut)|(not|isn'?t|aren'?t) (sponsoring|paying)|unsponsored|"
-        r"not affiliated)"
+        r"not affiliated|no ads\b|ad[- ]free|(the|our) (ad|sponsor) slot)"
     ),
     Cue.HELPLINE: (
         r"\b(help ?line|hotline|tip ?line|crime ?stoppers|crisis|free and confidential|"
@@ -239,6 +241,9 @@ def sentence_evidence(
         if Cue.WELCOME in cues:
             # "Welcome to X, a podcast brought to you by Y": the show names its producer.
             cues -= {Cue.LEAD_IN, Cue.SPONSOR_CREDIT}
+        if Cue.UNPAID in cues:
+            # "this segment is not sponsored by anyone", "no ads this week, our sponsor ..."
+            cues -= {Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.PROMO_CODE}
         if cues & {Cue.LEAD_IN, Cue.SPONSOR_CREDIT}:
             cues.discard(Cue.HAND_OVER)  # "a quick word from our sponsor, X": the read starts
         if Cue.LEAD_IN in cues and _NO_BACKER.search(text):
@@ -346,6 +351,12 @@ _CUE_FEATURES: dict[Feature, tuple[frozenset[Cue], int]] = {
 }
 # Cues a read's lead-in or call to action carries; a block naming the same product rides along.
 _ANCHOR_CUES = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.PROMO_CODE})
+
+
+_REPEAT_SELLING = frozenset(
+    {Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.SLASH, Cue.PROMO_CODE, Cue.PRICE}
+    | {Cue.OFFER, Cue.FREE_TRIAL, Cue.SMALL_PRINT, Cue.PHONE, Cue.SHOW_PROMO}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -554,6 +565,14 @@ def _repeated_within(lo: int, hi: int, episode: EpisodeContext, options: Evidenc
         return 0.0
     start = episode.sentences[lo].start - options.repeat_distance_s
     end = episode.sentences[hi].end + options.repeat_distance_s
-    far = [s for s in episode.sentences if s.end < start or s.start > end]
+    # Only a repeat beside ad language counts: an ad read twice is ad copy both times, while a
+    # cold open repeats the show's own talk from later in the episode.
+    selling = [i for i, ev in enumerate(episode.evidence) if ev.cues & _REPEAT_SELLING]
+    near_ad = {j for i in selling for j in range(i - 6, i + 7)}
+    far = [
+        s
+        for i, s in enumerate(episode.sentences)
+        if (s.end < start or s.start > end) and i in near_ad
+    ]
     far_shingles = set(_shingles([t for s in far for t in s.tokens], options))
     return sum(sh in far_shingles for sh in inside) / len(inside)
