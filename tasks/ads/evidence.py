@@ -90,8 +90,8 @@ _PATTERNS: dict[Cue, str] = {
     ),
     Cue.PROMO_CODE: (
         # "used a discount code" is talk about codes; an ad gives its code ("use code SHED").
-        r"\b((?<!\ba )(promo|offer|discount|coupon|checkout|referral|bonus) code|use (the |my )?code|"
-        r"enter (the )?code|code [a-z]*\d[a-z0-9]*\b)"
+        r"\b((?<!\ba )(promo|offer|discount|coupon|checkout|referral|bonus) code|"
+        r"use (the |my )?code|enter (the )?code|code [a-z]*\d[a-z0-9]*\b)"
     ),
     Cue.PRICE: (
         rf"{_DOLLARS}\W+(?:\w+\W+){{0,3}}(a|per|each|every) (month|year|week|day|meal|box|"
@@ -134,8 +134,8 @@ _PATTERNS: dict[Cue, str] = {
         r" (wherever|on apple|on spotify)|available on (apple podcasts|spotify))"
     ),
     Cue.HAND_OVER: (
-        r"\b(take a (quick |short )?break|be right back|stay with us|right after (this|these)|back (right )?"
-        r"after (this|these|the break)|after the break|stick around|don'?t go anywhere|"
+        r"\b(take a (quick |short )?break|be right back|stay with us|right after (this|these)|"
+        r"back (right )?after (this|these|the break)|after the break|stick around|don'?t go anywhere|"
         r"when we come back|after a (quick|short) break|a (quick )?word from|pay the bills|"
         r"(first|now),? (a|some) (quick )?(word|message)s?)"
     ),
