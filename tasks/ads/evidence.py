@@ -136,7 +136,8 @@ _PATTERNS: dict[Cue, str] = {
     Cue.HAND_OVER: (
         r"\b(take a (quick |short )?break|be right back|stay with us|right after (this|these)|"
         r"back (right )?after (this|these|the break)|after the break|stick around|"
-        r"don'?t go anywhere|when we come back|after a (quick|short) break|a (quick )?word from|pay the bills|"
+        r"don'?t go anywhere|when we come back|after a (quick|short) break|"
+        r"a (quick )?word from|pay the bills|"
         r"(first|now),? (a|some) (quick )?(word|message)s?)"
     ),
     Cue.RETURN: (
