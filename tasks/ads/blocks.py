@@ -32,6 +32,7 @@ _CALL_TO_ACTION = frozenset(
     {Cue.WEB_ADDRESS, Cue.PROMO_CODE, Cue.SLASH, Cue.PHONE, Cue.SMALL_PRINT, Cue.CALL_TO_ACTION}
 )
 _SELLING = _CALL_TO_ACTION | {Cue.PRICE, Cue.OFFER, Cue.FREE_TRIAL, Cue.LEAD_IN, Cue.SPONSOR_CREDIT}
+_FRAMING = frozenset({Cue.WELCOME, Cue.SIGN_OFF, Cue.OWN_SHOW})
 # Sentences that show a name is an advertiser's: its lead-in, its address, its code.
 _ANCHORS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.PROMO_CODE, Cue.SLASH})
 

@@ -150,7 +150,8 @@ _PATTERNS: dict[Cue, str] = {
         r"and welcome|i'?m [\w ]{2,30}(,| and) (this is|welcome|you'?re))"
     ),
     Cue.SIGN_OFF: (
-        r"\b(thanks? (you )?(so much )?for (listening|tuning in|joining us)|that'?s (it|all) "
+        r"\b(thanks? (you )?(so much )?for (listening|tuning in|joining us)|until then|"
+        r"thanks? (you )?(so much )?for \w+ing [\w ]{0,30}with (us|me)|that'?s (it|all) "
         r"for (this|today|the show|this week|now)|see you next (time|week)|we'?ll see you "
         r"(next|tomorrow|then|soon)|until next time|catch you next|talk to you (next|tomorrow|"
         r"soon)|see you tomorrow|that'?s our show|this has been [\w ]{1,40}$)"
