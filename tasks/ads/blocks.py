@@ -33,6 +33,7 @@ _CALL_TO_ACTION = frozenset(
 )
 _SELLING = _CALL_TO_ACTION | {Cue.PRICE, Cue.OFFER, Cue.FREE_TRIAL, Cue.LEAD_IN, Cue.SPONSOR_CREDIT}
 _FRAMING = frozenset({Cue.WELCOME, Cue.SIGN_OFF, Cue.OWN_SHOW})
+_FRAMING = frozenset({Cue.WELCOME, Cue.SIGN_OFF, Cue.OWN_SHOW})
 # Sentences that show a name is an advertiser's: its lead-in, its address, its code.
 _ANCHORS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.PROMO_CODE, Cue.SLASH})
 
@@ -88,8 +89,11 @@ def _read_chains(
     ("Quillmark. Notebooks worth finishing.").
     """
     chains = []
-    for _name, positions in _mentions(evidence).items():
-        if len(positions) < 2:
+    # The show's own name recurs at its welcome and in its own lead-ins ("Old Roads is
+    # supported by ..."): it never ties a read together.
+    framing = {n for ev in evidence if ev.cues & _FRAMING for n in ev.names}
+    for name, positions in _mentions(evidence).items():
+        if len(positions) < 2 or name in framing:
             continue
         first, last = positions[0], positions[-1]
         if sentences[last].end - sentences[first].start > options.name_chain_s:

@@ -196,7 +196,12 @@ _NO_BACKER = re.compile(
     r"members like you|a (company|brand)|anyone|nobody)\b",
     re.IGNORECASE,
 )
-_EMAIL = re.compile(r"@|\be-?mail\b|\bwrite (to )?(us|me)\b", re.IGNORECASE)
+# An e-mail address, written or spoken ("a note at hello at fernwood dot com").
+_EMAIL = re.compile(
+    r"@|\be-?mail\b|\bwrite (to )?(us|me)\b|\b(at|to)\s+[a-z0-9._\-]+\s+at\s+[a-z0-9\-]+"
+    r"( [a-z0-9\-]+){0,3}\s+dot\s",
+    re.IGNORECASE,
+)
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'&\-]+")
 _SECOND_PERSON = frozenset({"you", "your", "you're", "yours", "yourself", "you'll", "you've"})
 # Spoken-conversation markers: fillers, back-channels, hedges. Ad copy is scripted.
