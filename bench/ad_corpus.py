@@ -6,6 +6,9 @@ source and its show, so figures can be kept apart per source and fitted leave-on
 - dev: the ads-dev layout (`segments.json`, `truth.txt`, `metadata.toml` per folder), real
   episodes, third-party text read in place (never copied into the repo).
 - written: `bench/corpus/written/<show>/<ep>.txt`, built into the same layout in a temp folder.
+- spoken: some of those scripts spoken by espeak-ng and transcribed by podsift's tiny.en
+  pipeline (`bench/corpus/spoken/`): the same shows with real ASR errors. A spoken episode is
+  the same show as its script, so leave-one-show-out holds both out together.
 - fixtures: `tests/data/ads/*.json` beside `*.expected.json`, grouped into shows by the show
   their welcome line names (its `context` files are other episodes of it); and the scripts
   under `tests/data/ads/classes/<show>/` written for issue 11's failure classes.
@@ -27,10 +30,11 @@ from tasks.records import Segment, load_transcript_file
 REPO = Path(__file__).resolve().parents[1]
 DEV_DIR = Path("/work/shared/corpus/ads-dev")
 WRITTEN_DIR = REPO / "bench" / "corpus" / "written"
+SPOKEN_DIR = REPO / "bench" / "corpus" / "spoken"
 FIXTURES_DIR = REPO / "tests" / "data" / "ads"
 # Scripts (the written corpus' format) for each failure class of issue 11, one show each.
 CLASS_SCRIPTS_DIR = FIXTURES_DIR / "classes"
-SOURCES = ("dev", "written", "fixtures")
+SOURCES = ("dev", "written", "spoken", "fixtures")
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,8 +99,14 @@ def load_layout(corpus: Path, source: str) -> list[LabelledEpisode]:
     ]
 
 
-def load_written(written: Path = WRITTEN_DIR, source: str = "written") -> list[LabelledEpisode]:
-    """Build the written scripts into a temp folder and load them."""
+def load_written(
+    written: Path = WRITTEN_DIR, spoken: Path | None = SPOKEN_DIR, source: str = "written"
+) -> list[LabelledEpisode]:
+    """Build the written scripts (and the spoken episodes) into a temp folder and load them.
+
+    The written episodes get `source`; the spoken ones (the same scripts through espeak-ng and
+    podsift's tiny.en transcription) get "spoken".
+    """
     spec = importlib.util.spec_from_file_location("corpus_build", REPO / "bench/corpus/build.py")
     if spec is None or spec.loader is None or not written.is_dir():
         return []
@@ -104,8 +114,11 @@ def load_written(written: Path = WRITTEN_DIR, source: str = "written") -> list[L
     sys.modules["corpus_build"] = build  # dataclasses look their module up there
     spec.loader.exec_module(build)
     with tempfile.TemporaryDirectory() as out:
-        build.build_all(Path(out), written)
-        return load_layout(Path(out), source)
+        build.build_all(Path(out), written, spoken or Path(out) / "none")
+        episodes = load_layout(Path(out) / "written", source)
+        if (Path(out) / "spoken").is_dir():
+            episodes += load_layout(Path(out) / "spoken", "spoken")
+        return episodes
 
 
 def fixture_show(segments: list[Segment]) -> str | None:
@@ -153,5 +166,5 @@ def load_all(
         episodes += load_written(written)
     if fixtures is not None:
         episodes += load_fixtures(fixtures)
-        episodes += load_written(fixtures / "classes", "fixtures")
+        episodes += load_written(fixtures / "classes", None, "fixtures")
     return episodes

@@ -119,7 +119,7 @@ def summarise(scores: Sequence[EpisodeScore]) -> Summary:
     content_s = sum(s.content_s for s in scores)
     return Summary(
         episodes=len(scores),
-        shows=len({(s.episode.source, s.episode.show) for s in scores}),
+        shows=len({s.episode.show for s in scores}),
         with_ads=len(with_ads),
         f1=sum(s.f1 for s in with_ads) / len(with_ads) if with_ads else float("nan"),
         ad_found=sum(s.ad_found_s for s in scores) / ad_s if ad_s else float("nan"),

@@ -24,6 +24,8 @@ from tasks.ads.blocks import Block, topic_blocks
 from tasks.ads.boundaries import ad_breaks, reason
 from tasks.ads.classifier import ad_probability, contributions
 from tasks.ads.evidence import (
+    OPENER,
+    WELCOME,
     Feature,
     SentenceEvidence,
     block_features,
@@ -57,7 +59,7 @@ def analyse(
 ) -> Analysis:
     """Sentences, their evidence, topic blocks and each block's features."""
     options = options or AdOptions()
-    sentences = split_sentences(segments)
+    sentences = split_sentences(segments, OPENER, WELCOME)
     if not sentences:
         return Analysis([], [], [], [])
     evidence = sentence_evidence(

@@ -42,7 +42,9 @@ def ad_breaks(
 ) -> list[AdBreak]:
     """Label blocks (ad breaks are contiguous), merge ad blocks into breaks, trim, drop slivers."""
     groups: list[list[int]] = []
-    labels = break_labels(probabilities, options)
+    labels = _whole_reads(
+        break_labels(probabilities, options), blocks, sentences, evidence, options
+    )
     for k, is_ad in enumerate(labels):
         if not is_ad:
             continue
@@ -67,6 +69,44 @@ def ad_breaks(
                 summed[f] = summed.get(f, 0.0) + v
         breaks.append(AdBreak(lo, hi, max(probabilities[k] for k in group), summed))
     return breaks
+
+
+def _whole_reads(
+    labels: list[bool],
+    blocks: Sequence[Block],
+    sentences: Sequence[Sentence],
+    evidence: Sequence[SentenceEvidence],
+    options: BreakOptions,
+) -> list[bool]:
+    """A read runs from its lead-in to its call to action: the blocks between are the read.
+
+    Where Whisper mishears the product's name differently each time, nothing ties a read's
+    body to its ends but this structure: an ad block with a sponsor lead-in, a later ad block
+    with an address or code within `max_read_s`, and between them no sign that the show took
+    back over (a welcome, "welcome back", a sign-off, a hand-over).
+    """
+    out = list(labels)
+
+    def has(k: int, cues: frozenset[Cue]) -> bool:
+        return any(evidence[i].cues & cues for i in range(blocks[k][0], blocks[k][1] + 1))
+
+    for k, is_ad in enumerate(labels):
+        if not is_ad or not has(k, _LEAD_INS):
+            continue
+        for m in range(k + 1, len(blocks)):
+            if sentences[blocks[m][0]].start - sentences[blocks[k][1]].end > options.max_read_s:
+                break
+            if has(m, _SHOW_TAKES_OVER):
+                break
+            if labels[m] and has(m, _CLOSES_A_READ):
+                out[k : m + 1] = [True] * (m + 1 - k)
+                break
+    return out
+
+
+_LEAD_INS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT})
+_CLOSES_A_READ = frozenset({Cue.WEB_ADDRESS, Cue.PROMO_CODE, Cue.SLASH, Cue.PHONE})
+_SHOW_TAKES_OVER = frozenset({Cue.WELCOME, Cue.RETURN, Cue.SIGN_OFF, Cue.HAND_OVER})
 
 
 def break_labels(probabilities: Sequence[float], options: BreakOptions) -> list[bool]:

@@ -188,6 +188,16 @@ _PATTERNS: dict[Cue, str] = {
     ),
 }
 _COMPILED = {cue: re.compile(p, re.IGNORECASE) for cue, p in _PATTERNS.items()}
+WELCOME = _COMPILED[Cue.WELCOME]
+# Where a sponsor's read or credit starts: a new sentence there even without a full stop. Only
+# phrases that begin a clause ("brought to you by"); "a word from our sponsor" would leave
+# its "a" behind.
+OPENER = re.compile(
+    r"\b(brought to you by|sponsored by|support for (?:[\w'\-]+ ){1,5}(comes|is provided) from|"
+    r"(this|the) (message|podcast|episode|show|program) (comes|is brought|is sponsored|is "
+    r"supported|is presented))",
+    re.IGNORECASE,
+)
 # An offer code read out in capitals ("use code LEDGER"), matched with case.
 _CAPS_CODE = re.compile(r"\bcode [A-Z0-9]{3,}\b")
 # What "brought to you by" names when it is no sponsor: the audience or nobody in particular.

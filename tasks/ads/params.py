@@ -63,14 +63,17 @@ class BreakOptions:
     # logistic regression is fitted to, not tuned.
     threshold: float = 0.5
     # Log-odds paid to enter or leave a break, so breaks are contiguous (boundaries.py):
-    # chosen with the classifier's C and class weight by leave-one-show-out F1 over the grid
-    # in `bench/fit_ads.py --choose` (0, 1, 2): 0 with unweighted classes, where the fitted
-    # probabilities are already contiguous enough; 1 was best with balanced classes.
+    # chosen with the classifier's C and class weight over the grid in
+    # `bench/fit_ads.py --choose` (0, 1, 2; the rule is at fit_ads.C): 0 with unweighted
+    # classes, whose probabilities already come in runs; 1 suits balanced classes.
     switch_cost: float = 0.0
     # Ad blocks this close together are one break (truth marks back-to-back spots as one): a
     # show rarely takes back over for less than 15 s between two reads. Leave-one-show-out F1
     # 0.79 with 4 s, 0.81 with 15 s (the old detector's number).
     merge_gap_s: float = 15.0
+    # A lead-in and a call to action this close are one read with its body between them: host
+    # reads run 1-4 minutes, so the body between its ends is under about three.
+    max_read_s: float = 180.0
     # A break shorter than this is a name-check, not a read: the shortest sponsor credit
     # ("Support for this podcast comes from X.") takes about 4 s.
     min_break_s: float = 4.0
@@ -95,77 +98,79 @@ class Weights:
 
 # BEGIN FITTED (written by bench/fit_ads.py; do not edit by hand)
 FITTED_WEIGHTS = Weights(
-    -3.6055,
+    -2.7187,
     (
-        ("LEAD_IN", 4.4763),
-        ("WEB_ADDRESS", 0.5477),
-        ("SLASH", 2.812),
-        ("PROMO_CODE", 2.4597),
-        ("OFFER", 0.4202),
-        ("SMALL_PRINT", 3.6092),
-        ("CALL_TO_ACTION", 2.8843),
-        ("PHONE", 0.2364),
-        ("SHOW_PROMO", 3.2477),
-        ("ADVERTISER", 4.4159),
-        ("SHOW_NOTES", 2.1855),
-        ("REPEATED", 0.5737),
-        ("REPEATED_WITHIN", 3.9555),
-        ("ONE_NAME", 2.8578),
-        ("NAME_FROM_CUE", 0.5349),
-        ("OFF_TOPIC", 1.3218),
-        ("SECOND_PERSON", 1.6764),
-        ("SPLICED", -0.5414),
-        ("PRE_ROLL", 2.2593),
-        ("POST_ROLL", 1.8355),
-        ("CONVERSATION", -5.0013),
-        ("SHOW_FRAMING", -1.7457),
-        ("OWN_SHOW", -4.3796),
-        ("GUEST_PLUG", -1.4647),
-        ("REVIEW", -1.5091),
-        ("UNPAID", 0.1142),
-        ("HELPLINE", -1.5651),
-        ("LENGTH", -2.1852),
+        ("LEAD_IN", 4.6626),
+        ("WEB_ADDRESS", 2.1019),
+        ("SLASH", 2.5413),
+        ("PROMO_CODE", 3.2625),
+        ("OFFER", 1.7014),
+        ("SMALL_PRINT", 4.4773),
+        ("CALL_TO_ACTION", 2.4142),
+        ("PHONE", 2.0481),
+        ("SHOW_PROMO", 4.5642),
+        ("ADVERTISER", 3.4387),
+        ("SHOW_NOTES", 1.9076),
+        ("REPEATED", 1.4555),
+        ("REPEATED_WITHIN", 3.1856),
+        ("ONE_NAME", 1.7836),
+        ("NAME_FROM_CUE", -0.7302),
+        ("OFF_TOPIC", 1.3923),
+        ("SECOND_PERSON", 1.1205),
+        ("SPLICED", -0.9319),
+        ("PRE_ROLL", 2.9758),
+        ("POST_ROLL", 2.1434),
+        ("CONVERSATION", -0.6955),
+        ("SHOW_FRAMING", -2.6578),
+        ("OWN_SHOW", -3.6445),
+        ("GUEST_PLUG", -2.0002),
+        ("REVIEW", -1.495),
+        ("UNPAID", 0.3311),
+        ("HELPLINE", -2.1376),
+        ("LENGTH", -2.7122),
     ),
     (
-        "2026-12-03: 2040 blocks (151 ads) from dev 5 episodes of 5 shows, written 30 "
-        "episodes of 12 shows, fixtures 25 episodes of 14 shows"
+        "2026-12-03: 2520 blocks (214 ads) from dev 5 episodes of 5 shows, written 30 "
+        "episodes of 12 shows, spoken 15 episodes of 12 shows, fixtures 25 episodes of 14"
+        " shows"
     ),
 )
 FITTED_WEIGHTS_NO_ADVERTISERS = Weights(
-    -3.771,
+    -2.8508,
     (
-        ("LEAD_IN", 4.3716),
-        ("WEB_ADDRESS", 0.2562),
-        ("SLASH", 2.8903),
-        ("PROMO_CODE", 2.5863),
-        ("OFFER", 1.3348),
-        ("SMALL_PRINT", 4.2923),
-        ("CALL_TO_ACTION", 2.449),
-        ("PHONE", -0.1153),
-        ("SHOW_PROMO", 3.1801),
+        ("LEAD_IN", 4.6443),
+        ("WEB_ADDRESS", 1.8356),
+        ("SLASH", 2.5429),
+        ("PROMO_CODE", 3.5423),
+        ("OFFER", 1.9888),
+        ("SMALL_PRINT", 4.5497),
+        ("CALL_TO_ACTION", 2.1921),
+        ("PHONE", 1.9772),
+        ("SHOW_PROMO", 4.3735),
         ("ADVERTISER", 0.0),
-        ("SHOW_NOTES", 2.1144),
-        ("REPEATED", 0.5912),
-        ("REPEATED_WITHIN", 5.0756),
-        ("ONE_NAME", 2.7244),
-        ("NAME_FROM_CUE", -0.0851),
-        ("OFF_TOPIC", 1.567),
-        ("SECOND_PERSON", 1.5162),
-        ("SPLICED", -0.7036),
-        ("PRE_ROLL", 2.1611),
-        ("POST_ROLL", 1.9982),
-        ("CONVERSATION", -4.6301),
-        ("SHOW_FRAMING", -1.7999),
-        ("OWN_SHOW", -4.5833),
-        ("GUEST_PLUG", -1.4905),
-        ("REVIEW", -1.5604),
-        ("UNPAID", 0.0244),
-        ("HELPLINE", -1.5757),
-        ("LENGTH", -1.3781),
+        ("SHOW_NOTES", 1.8486),
+        ("REPEATED", 1.5192),
+        ("REPEATED_WITHIN", 4.3558),
+        ("ONE_NAME", 1.7796),
+        ("NAME_FROM_CUE", -1.2494),
+        ("OFF_TOPIC", 1.5375),
+        ("SECOND_PERSON", 1.0484),
+        ("SPLICED", -0.9916),
+        ("PRE_ROLL", 2.8676),
+        ("POST_ROLL", 2.2336),
+        ("CONVERSATION", -0.7604),
+        ("SHOW_FRAMING", -2.694),
+        ("OWN_SHOW", -3.7326),
+        ("GUEST_PLUG", -2.0784),
+        ("REVIEW", -1.6544),
+        ("UNPAID", 0.287),
+        ("HELPLINE", -2.3783),
+        ("LENGTH", -2.2429),
     ),
     (
-        "2026-12-03: 2040 blocks (151 ads) from dev 5 episodes of 5 shows, written 30 "
-        "episodes of 12 shows, fixtures 25 episodes of 14 shows"
+        "2026-12-03: 2520 blocks (214 ads) from dev 5 episodes of 5 shows, written 30 "
+        "episodes of 12 shows, spoken 15 episodes of 12 shows, fixtures 25 episodes of 14"
+        " shows"
     ),
 )
 # END FITTED
