@@ -10,8 +10,8 @@ change topic, by signals that hold on any show:
 - the end of a call to action: after "go to x dot com slash show", the first sentence that
   neither names the product nor sells anything starts a new block;
 - lexical cohesion (TextTiling): the words on each side of a point stop overlapping;
-- but never between two mentions of a name that recurs in one stretch and nowhere else (the
-  product of a read): cohesion cuts inside such a chain are dropped.
+- but never inside a read: between two mentions of a name that a lead-in, address or code
+  names, said in one stretch and nowhere else (the product), only a hand-over cuts.
 """
 
 from __future__ import annotations
@@ -49,9 +49,8 @@ def topic_blocks(
     reads = _read_chains(sentences, evidence, options)
     inside_read = {i for lo, hi in reads for i in range(lo + 1, hi + 1)}
     read_ends = {hi + 1 for _, hi in reads if hi + 1 < n}
-    local = _inside_name_chains(sentences, evidence, options)
     soft = {i for i in range(1, n) if _splice_or_cta_end(i, sentences, evidence, options)}
-    soft |= {i for i in _cohesion_cuts(evidence, options) if i not in local}
+    soft |= set(_cohesion_cuts(evidence, options))
     cuts = sorted(handovers | read_ends | (soft - inside_read))
     blocks = [(a, b - 1) for a, b in zip([0, *cuts], [*cuts, n], strict=True)]
     splices = {i for i in cuts if sentences[i].gap_before >= options.splice_gap_s}
@@ -118,20 +117,6 @@ def _mentions(evidence: Sequence[SentenceEvidence]) -> dict[str, list[int]]:
         for name in set(ev.names):
             where[name].append(i)
     return where
-
-
-def _inside_name_chains(
-    sentences: Sequence[Sentence], evidence: Sequence[SentenceEvidence], options: BlockOptions
-) -> set[int]:
-    """Cut points lying between two mentions of a name said in one stretch and nowhere else."""
-    inside: set[int] = set()
-    for positions in _mentions(evidence).values():
-        if len(positions) < 2:
-            continue
-        first, last = positions[0], positions[-1]
-        if sentences[last].end - sentences[first].start <= options.name_chain_s:
-            inside.update(range(first + 1, last + 1))
-    return inside
 
 
 def _cohesion_cuts(evidence: Sequence[SentenceEvidence], options: BlockOptions) -> list[int]:
