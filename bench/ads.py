@@ -1,118 +1,54 @@
-"""Score the ad detector on a folder of labelled episodes (issue 3).
+"""Score the ad detector leave-one-show-out on every labelled source (issue 11).
 
-Usage: python bench/ads.py [PATH_TO_CORPUS] [--spans] [--no-fixtures]
+Usage: python bench/ads.py [--dev DIR] [--no-written] [--spans] [--old]
 
-First the invented fixtures (`tests/data/ads/*.expected.json`, our own text: hard negatives and
-hard positives of real shows' kinds), then the corpus, if one is given. Each corpus subfolder
-holds `segments.json` (transcript JSON), `truth.txt` (true ad spans) and
-`metadata.toml` (`podcast_slug`, `duration`, `description`), the layout of the ads-dev corpus.
-Scoring follows the corpus README: a predicted span matches a true one when their intersection
-over union is at least 0.5, one to one, best pairs first; precision, recall, F1 and F0.5 per
-episode and averaged over the episodes with ads; false-positive spans on episodes without ads;
-mean boundary error at start and end over matched pairs; CPU seconds per hour of audio.
+Sources are kept apart (`bench/ad_corpus.py`): the real dev episodes, the written corpus, the
+invented test fixtures. For each show, the classifier is fitted on every other show's episodes
+(`bench/fit_ads.py`) and scores the show left out, so no figure comes from weights that saw the
+episode. Printed per source and overall, with the advertiser list on and off:
+
+- F1: a found span matches a true ad break when their intersection over union is >= 0.5, one
+  to one, best pairs first; F1 per episode, averaged over the episodes that have ads.
+- ad time found: true ad seconds inside found spans / all true ad seconds.
+- content cut: found seconds outside true ads / all seconds that are not ads.
+- FP on ad-free: spans found on episodes without ads (and how many such episodes).
+- CPU s per audio hour: `detect_ads` with the weights fitted on everything.
+
+`--old` scores whatever `tasks.ads.detect_ads` is importable, unfitted (used to measure the
+detector this one replaced, from a copy of the old tree: see docs/ads.md).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sys
 import time
-import tomllib
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from tasks.ads import detect_ads  # noqa: E402
-from tasks.records import AdSpan, Segment, load_transcript_file  # noqa: E402
+from ad_corpus import DEV_DIR, SOURCES, WRITTEN_DIR, LabelledEpisode, load_all  # noqa: E402
+
+from tasks.records import AdSpan  # noqa: E402
 
 IOU_MATCH = 0.5
-FIXTURES_DIR = Path(__file__).resolve().parents[1] / "tests" / "data" / "ads"
 
-
-@dataclass(frozen=True, slots=True)
-class Episode:
-    name: str
-    slug: str
-    duration_s: float
-    description: str | None
-    segments: list[Segment]
-    truth: list[tuple[float, float]]
+Predict = Callable[[LabelledEpisode], list[AdSpan]]
 
 
 @dataclass(frozen=True, slots=True)
 class EpisodeScore:
-    name: str
-    n_true: int
-    n_pred: int
+    episode: LabelledEpisode
+    spans: list[AdSpan]
     matched: int
-    precision: float
-    recall: float
     f1: float
-    f05: float
-    start_errors: list[float]
-    end_errors: list[float]
-    cpu_s: float
-    audio_s: float
-
-
-def parse_time(text: str) -> float:
-    """Seconds from `m:ss`, `mm:ss` or `h:mm:ss`, decimals allowed."""
-    seconds = 0.0
-    for part in text.strip().split(":"):
-        seconds = seconds * 60 + float(part)
-    return seconds
-
-
-def parse_truth(text: str) -> list[tuple[float, float]]:
-    """True spans from a truth.txt: `start:`/`end:` blocks split by `---`, `#` comments."""
-    spans = []
-    for block in re.split(r"^---\s*$", text, flags=re.MULTILINE):
-        fields: dict[str, str] = {}
-        for line in block.splitlines():
-            if line.lstrip().startswith("#") or ":" not in line:
-                continue
-            key, _, value = line.strip().partition(":")
-            fields.setdefault(key.strip().lower(), value.strip())
-        if "start" in fields and "end" in fields:
-            spans.append((parse_time(fields["start"]), parse_time(fields["end"])))
-    return sorted(spans)
-
-
-def load_episode(folder: Path) -> Episode:
-    meta = tomllib.loads((folder / "metadata.toml").read_text(encoding="utf-8"))
-    segments = load_transcript_file(folder / "segments.json")
-    duration = float(meta.get("duration") or (segments[-1].end if segments else 0.0))
-    return Episode(
-        name=folder.name,
-        slug=str(meta.get("podcast_slug", folder.name)),
-        duration_s=duration,
-        description=meta.get("description"),
-        segments=segments,
-        truth=parse_truth((folder / "truth.txt").read_text(encoding="utf-8")),
-    )
-
-
-def load_fixtures(directory: Path) -> list[tuple[Episode, list[list[Segment]]]]:
-    """The invented fixtures as scored episodes, each with its context episodes."""
-    fixtures = []
-    for expected_file in sorted(directory.glob("*.expected.json")):
-        name = expected_file.name.removesuffix(".expected.json")
-        expected = json.loads(expected_file.read_text(encoding="utf-8"))
-        segments = load_transcript_file(directory / f"{name}.json")
-        context = [load_transcript_file(directory / f"{c}.json") for c in expected["context"]]
-        episode = Episode(
-            name=name,
-            slug=name,
-            duration_s=segments[-1].end if segments else 0.0,
-            description=expected["description"],
-            segments=segments,
-            truth=[(float(a), float(b)) for a, b in expected["spans"]],
-        )
-        fixtures.append((episode, context))
-    return fixtures
+    ad_s: float
+    ad_found_s: float
+    content_s: float
+    content_cut_s: float
 
 
 def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -122,7 +58,7 @@ def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def match_spans(
-    predicted: list[tuple[float, float]], truth: list[tuple[float, float]]
+    predicted: Sequence[tuple[float, float]], truth: Sequence[tuple[float, float]]
 ) -> list[tuple[int, int]]:
     """One-to-one matches (pred index, truth index) with IoU >= 0.5, best pairs first."""
     pairs = sorted(
@@ -145,132 +81,149 @@ def match_spans(
     return matches
 
 
-def f_beta(precision: float, recall: float, beta: float) -> float:
-    if precision + recall == 0:
-        return 0.0
-    b2 = beta * beta
-    return (1 + b2) * precision * recall / (b2 * precision + recall)
+def _overlap(a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]]) -> float:
+    return sum(max(0.0, min(x[1], y[1]) - max(x[0], y[0])) for x in a for y in b)
 
 
-def score_episode(episode: Episode, spans: list[AdSpan], cpu_s: float) -> EpisodeScore:
+def score_episode(episode: LabelledEpisode, spans: list[AdSpan]) -> EpisodeScore:
     predicted = [(s.start, s.end) for s in spans]
-    matches = match_spans(predicted, episode.truth)
-    tp = len(matches)
+    truth = episode.truth
+    tp = len(match_spans(predicted, truth))
     precision = tp / len(predicted) if predicted else 0.0
-    recall = tp / len(episode.truth) if episode.truth else 0.0
+    recall = tp / len(truth) if truth else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    ad_s = sum(b - a for a, b in truth)
+    found = _overlap(predicted, truth)
+    cut = sum(b - a for a, b in predicted) - found
     return EpisodeScore(
-        name=episode.name,
-        n_true=len(episode.truth),
-        n_pred=len(predicted),
-        matched=tp,
-        precision=precision,
-        recall=recall,
-        f1=f_beta(precision, recall, 1.0),
-        f05=f_beta(precision, recall, 0.5),
-        start_errors=[abs(predicted[i][0] - episode.truth[j][0]) for i, j in matches],
-        end_errors=[abs(predicted[i][1] - episode.truth[j][1]) for i, j in matches],
-        cpu_s=cpu_s,
-        audio_s=episode.duration_s,
+        episode, spans, tp, f1, ad_s, found, max(episode.duration_s - ad_s, 0.0), max(cut, 0.0)
     )
 
 
-def run(corpus: Path, *, show_spans: bool = False) -> list[EpisodeScore]:
-    """Detect and score every episode folder under `corpus`; prints spans if asked."""
-    folders = sorted(p for p in corpus.iterdir() if (p / "segments.json").is_file())
-    episodes = [load_episode(p) for p in folders]
-    return _detect_and_score(
-        [
-            (episode, [e.segments for e in episodes if e.slug == episode.slug and e is not episode])
-            for episode in episodes
-        ],
-        show_spans=show_spans,
+@dataclass(frozen=True, slots=True)
+class Summary:
+    episodes: int
+    shows: int
+    with_ads: int
+    f1: float
+    ad_found: float
+    content_cut: float
+    ad_free: int
+    ad_free_spans: int
+
+
+def summarise(scores: Sequence[EpisodeScore]) -> Summary:
+    with_ads = [s for s in scores if s.episode.truth]
+    without = [s for s in scores if not s.episode.truth]
+    ad_s = sum(s.ad_s for s in scores)
+    content_s = sum(s.content_s for s in scores)
+    return Summary(
+        episodes=len(scores),
+        shows=len({s.episode.show for s in scores}),
+        with_ads=len(with_ads),
+        f1=sum(s.f1 for s in with_ads) / len(with_ads) if with_ads else float("nan"),
+        ad_found=sum(s.ad_found_s for s in scores) / ad_s if ad_s else float("nan"),
+        content_cut=sum(s.content_cut_s for s in scores) / content_s if content_s else 0.0,
+        ad_free=len(without),
+        ad_free_spans=sum(len(s.spans) for s in without),
     )
 
 
-def run_fixtures(directory: Path = FIXTURES_DIR, *, show_spans: bool = False) -> list[EpisodeScore]:
-    """Detect and score the invented fixtures; prints spans if asked."""
-    return _detect_and_score(load_fixtures(directory), show_spans=show_spans)
+def evaluate(episodes: Sequence[LabelledEpisode], predict: Predict) -> list[EpisodeScore]:
+    return [score_episode(ep, predict(ep)) for ep in episodes]
 
 
-def _detect_and_score(
-    episodes: list[tuple[Episode, list[list[Segment]]]], *, show_spans: bool
-) -> list[EpisodeScore]:
-    scores = []
-    for episode, context in episodes:
-        started = time.process_time()
-        spans = detect_ads(episode.segments, context=context, description=episode.description)
-        cpu = time.process_time() - started
-        scores.append(score_episode(episode, spans, cpu))
-        if show_spans:
-            _print_spans(episode, spans)
-    return scores
+def cpu_per_audio_hour(episodes: Sequence[LabelledEpisode], predict: Predict) -> float:
+    started = time.process_time()
+    for ep in episodes:
+        predict(ep)
+    cpu = time.process_time() - started
+    return cpu / (sum(ep.duration_s for ep in episodes) / 3600)
 
 
 def _mmss(seconds: float) -> str:
     return f"{int(seconds // 60)}:{seconds % 60:05.2f}"
 
 
-def _print_spans(episode: Episode, spans: list[AdSpan]) -> None:
-    print(f"\n{episode.name}")
-    for t in episode.truth:
-        print(f"  truth {_mmss(t[0]):>9} - {_mmss(t[1]):>9}")
-    for s in spans:
-        print(f"  found {_mmss(s.start):>9} - {_mmss(s.end):>9}  {s.confidence:.2f}  {s.reason}")
+def print_spans(scores: Sequence[EpisodeScore]) -> None:
+    for s in scores:
+        ep = s.episode
+        print(f"\n{ep.source}/{ep.name}  F1 {s.f1:.2f}")
+        for t in ep.truth:
+            print(f"  truth {_mmss(t[0]):>9} - {_mmss(t[1]):>9}")
+        for a in s.spans:
+            print(
+                f"  found {_mmss(a.start):>9} - {_mmss(a.end):>9}  {a.confidence:.2f}  {a.reason}"
+            )
 
 
-def _mean(values: list[float]) -> float:
-    return sum(values) / len(values) if values else float("nan")
-
-
-def print_table(scores: list[EpisodeScore]) -> None:
+def print_report(label: str, on: Sequence[EpisodeScore], off: Sequence[EpisodeScore]) -> None:
+    print(f"\n{label}")
     header = (
-        f"{'episode':<40} {'true':>4} {'pred':>4} {'hit':>3} {'P':>5} {'R':>5} {'F1':>5} "
-        f"{'F0.5':>5} {'err start':>9} {'err end':>8} {'cpu s/h':>8}"
+        f"{'source':<9} {'eps':>3} {'shows':>5} | {'F1':>5} {'ad found':>8} {'cut':>6} "
+        f"{'FP/ad-free':>10} | {'F1':>5} {'ad found':>8} {'cut':>6} {'FP/ad-free':>10}"
     )
+    print(f"{'':<21}| {'advertiser list on':<34}| advertiser list off")
     print(header)
     print("-" * len(header))
-    for s in scores:
-        cpu_per_hour = s.cpu_s / (s.audio_s / 3600) if s.audio_s else float("nan")
-        if s.n_true:
-            figures = f"{s.precision:5.2f} {s.recall:5.2f} {s.f1:5.2f} {s.f05:5.2f}"
-        else:
-            figures = f"{'no ads: ' + str(s.n_pred) + ' FP':>23}"
+    groups = [(src, [s for s in on if s.episode.source == src]) for src in SOURCES]
+    for name, group in [*groups, ("overall", list(on))]:
+        if not group:
+            continue
+        names = {id(s.episode) for s in group}
+        a = summarise(group)
+        b = summarise([s for s in off if id(s.episode) in names])
         print(
-            f"{s.name[:40]:<40} {s.n_true:>4} {s.n_pred:>4} {s.matched:>3} {figures} "
-            f"{_mean(s.start_errors):9.1f} {_mean(s.end_errors):8.1f} {cpu_per_hour:8.3f}"
+            f"{name:<9} {a.episodes:>3} {a.shows:>5} | "
+            + " | ".join(
+                f"{x.f1:5.2f} {x.ad_found:8.1%} {x.content_cut:6.2%} "
+                f"{str(x.ad_free_spans) + '/' + str(x.ad_free):>10}"
+                for x in (a, b)
+            )
         )
-    with_ads = [s for s in scores if s.n_true]
-    without = [s for s in scores if not s.n_true]
-    starts = [e for s in scores for e in s.start_errors]
-    ends = [e for s in scores for e in s.end_errors]
-    cpu = sum(s.cpu_s for s in scores) / (sum(s.audio_s for s in scores) / 3600)
-    print("-" * len(header))
-    print(
-        f"{'mean over ' + str(len(with_ads)) + ' episodes with ads':<54} "
-        f"{_mean([s.precision for s in with_ads]):5.2f} {_mean([s.recall for s in with_ads]):5.2f} "
-        f"{_mean([s.f1 for s in with_ads]):5.2f} {_mean([s.f05 for s in with_ads]):5.2f} "
-        f"{_mean(starts):9.1f} {_mean(ends):8.1f} {cpu:8.3f}"
-    )
-    print(
-        f"false-positive spans on {len(without)} ad-free episodes: {sum(s.n_pred for s in without)}"
-    )
+
+
+def old_predictor(use_advertisers: bool) -> Predict:
+    """The detector importable as `tasks.ads` as it is (the old one has nothing to fit)."""
+    from tasks.ads import detect_ads
+
+    if not use_advertisers:
+        import tasks.ad_features as old_features  # type: ignore[import-not-found]
+
+        old_features._add_advertisers = lambda ev, text: None
+
+    def predict(ep: LabelledEpisode) -> list[AdSpan]:
+        return detect_ads(ep.segments, context=ep.context, description=ep.description)
+
+    return predict
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("corpus", type=Path, nargs="?", help="folder of episode folders")
+    parser.add_argument("--dev", type=Path, default=DEV_DIR, help="ads-dev layout folder")
+    parser.add_argument("--written", type=Path, default=WRITTEN_DIR, help="written scripts")
+    parser.add_argument("--no-written", action="store_true", help="leave the written corpus out")
     parser.add_argument("--spans", action="store_true", help="print true and found spans")
-    parser.add_argument("--no-fixtures", action="store_true", help="score the corpus alone")
+    parser.add_argument("--old", action="store_true", help="score tasks.ads as it is, unfitted")
     args = parser.parse_args(argv)
-    if args.corpus is not None and not args.corpus.is_dir():
-        print(f"corpus folder not found: {args.corpus}", file=sys.stderr)
-        return 2
-    if not args.no_fixtures:
-        print(f"Invented fixtures ({FIXTURES_DIR.relative_to(FIXTURES_DIR.parents[2])})")
-        print_table(run_fixtures(show_spans=args.spans))
-    if args.corpus is not None:
-        print(f"\nCorpus {args.corpus}")
-        print_table(run(args.corpus, show_spans=args.spans))
+    episodes = load_all(args.dev, None if args.no_written else args.written)
+    if args.old:
+        on = evaluate(episodes, old_predictor(True))
+        cpu = cpu_per_audio_hour(episodes, old_predictor(True))
+        off = evaluate(episodes, old_predictor(False))
+        label = "old detector (hand-set weights, no fitting)"
+    else:
+        from fit_ads import loso_predictor, predictor
+
+        on = evaluate(episodes, loso_predictor(episodes, use_advertisers=True))
+        off = evaluate(episodes, loso_predictor(episodes, use_advertisers=False))
+        cpu = cpu_per_audio_hour(episodes, predictor(episodes, use_advertisers=True))
+        label = "leave-one-show-out (fitted on the other shows)"
+    if args.spans:
+        print_spans(on)
+    print_report(label, on, off)
+    hours = sum(ep.duration_s for ep in episodes) / 3600
+    print(f"\nCPU {cpu:.2f} s per audio hour over {hours:.1f} h of audio")
     return 0
 
 

@@ -1,0 +1,170 @@
+"""Labelled episodes for the ad benchmarks: the dev corpus, the written corpus and the fixtures.
+
+Shared by `bench/ads.py` (scoring) and `bench/fit_ads.py` (fitting). Every episode carries its
+source and its show, so figures can be kept apart per source and fitted leave-one-show-out.
+
+- dev: the ads-dev layout (`segments.json`, `truth.txt`, `metadata.toml` per folder), real
+  episodes, third-party text read in place (never copied into the repo).
+- written: `bench/corpus/written/<show>/<ep>.txt`, built into the same layout in a temp folder.
+- spoken: some of those scripts spoken by espeak-ng and transcribed by podsift's tiny.en
+  pipeline (`bench/corpus/spoken/`): the same shows with real ASR errors. A spoken episode is
+  the same show as its script, so leave-one-show-out holds both out together.
+- fixtures: `tests/data/ads/*.json` beside `*.expected.json`, grouped into shows by the show
+  their welcome line names (its `context` files are other episodes of it); and the scripts
+  under `tests/data/ads/classes/<show>/` written for issue 11's failure classes.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import re
+import sys
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from tasks.records import Segment, load_transcript_file
+
+REPO = Path(__file__).resolve().parents[1]
+DEV_DIR = Path("/work/shared/corpus/ads-dev")
+WRITTEN_DIR = REPO / "bench" / "corpus" / "written"
+SPOKEN_DIR = REPO / "bench" / "corpus" / "spoken"
+FIXTURES_DIR = REPO / "tests" / "data" / "ads"
+# Scripts (the written corpus' format) for each failure class of issue 11, one show each.
+CLASS_SCRIPTS_DIR = FIXTURES_DIR / "classes"
+SOURCES = ("dev", "written", "spoken", "fixtures")
+
+
+@dataclass(frozen=True, slots=True)
+class LabelledEpisode:
+    """One episode with its true ad breaks."""
+
+    source: str  # one of SOURCES
+    show: str
+    name: str
+    duration_s: float
+    description: str | None
+    segments: list[Segment]
+    truth: list[tuple[float, float]]
+    context: list[list[Segment]]
+
+
+def parse_time(text: str) -> float:
+    """Seconds from `m:ss`, `mm:ss` or `h:mm:ss`, decimals allowed."""
+    seconds = 0.0
+    for part in text.strip().split(":"):
+        seconds = seconds * 60 + float(part)
+    return seconds
+
+
+def parse_truth(text: str) -> list[tuple[float, float]]:
+    """True spans from a truth.txt: `start:`/`end:` blocks split by `---`, `#` comments."""
+    spans = []
+    for block in re.split(r"^---\s*$", text, flags=re.MULTILINE):
+        fields: dict[str, str] = {}
+        for line in block.splitlines():
+            if line.lstrip().startswith("#") or ":" not in line:
+                continue
+            key, _, value = line.strip().partition(":")
+            fields.setdefault(key.strip().lower(), value.strip())
+        if "start" in fields and "end" in fields:
+            spans.append((parse_time(fields["start"]), parse_time(fields["end"])))
+    return sorted(spans)
+
+
+def load_layout(corpus: Path, source: str) -> list[LabelledEpisode]:
+    """Every episode folder under `corpus` (ads-dev layout); same-show episodes are context."""
+    raw = []
+    for folder in sorted(p for p in corpus.iterdir() if (p / "segments.json").is_file()):
+        meta = tomllib.loads((folder / "metadata.toml").read_text(encoding="utf-8"))
+        segments = load_transcript_file(folder / "segments.json")
+        duration = float(meta.get("duration") or (segments[-1].end if segments else 0.0))
+        truth = parse_truth((folder / "truth.txt").read_text(encoding="utf-8"))
+        show = str(meta.get("podcast_slug", folder.name))
+        raw.append((folder.name, show, duration, meta.get("description"), segments, truth))
+    return [
+        LabelledEpisode(
+            source,
+            show,
+            name,
+            duration,
+            description,
+            segments,
+            truth,
+            [r[4] for r in raw if r[1] == show and r[0] != name],
+        )
+        for name, show, duration, description, segments, truth in raw
+    ]
+
+
+def load_written(
+    written: Path = WRITTEN_DIR, spoken: Path | None = SPOKEN_DIR, source: str = "written"
+) -> list[LabelledEpisode]:
+    """Build the written scripts (and the spoken episodes) into a temp folder and load them.
+
+    The written episodes get `source`; the spoken ones (the same scripts through espeak-ng and
+    podsift's tiny.en transcription) get "spoken".
+    """
+    spec = importlib.util.spec_from_file_location("corpus_build", REPO / "bench/corpus/build.py")
+    if spec is None or spec.loader is None or not written.is_dir():
+        return []
+    build = importlib.util.module_from_spec(spec)
+    sys.modules["corpus_build"] = build  # dataclasses look their module up there
+    spec.loader.exec_module(build)
+    with tempfile.TemporaryDirectory() as out:
+        build.build_all(Path(out), written, spoken or Path(out) / "none")
+        episodes = load_layout(Path(out) / "written", source)
+        if (Path(out) / "spoken").is_dir():
+            episodes += load_layout(Path(out) / "spoken", "spoken")
+        return episodes
+
+
+def fixture_show(segments: list[Segment]) -> str | None:
+    """The show a fixture belongs to, from its welcome line: fixtures of one show are one fold."""
+    text = " ".join(s.text for s in segments)
+    match = re.search(
+        r"(?:[Ww]elcome (?:back )?to|[Tt]his is) (?:[Tt]he )?((?:[A-Z][\w']+ ?)+)", text
+    )
+    return match.group(1).strip().lower() if match else None
+
+
+def load_fixtures(directory: Path = FIXTURES_DIR) -> list[LabelledEpisode]:
+    """The invented fixtures as labelled episodes, each with its context episodes."""
+    episodes = []
+    for expected_file in sorted(directory.glob("*.expected.json")):
+        name = expected_file.name.removesuffix(".expected.json")
+        expected = json.loads(expected_file.read_text(encoding="utf-8"))
+        segments = load_transcript_file(directory / f"{name}.json")
+        context = [load_transcript_file(directory / f"{c}.json") for c in expected["context"]]
+        episodes.append(
+            LabelledEpisode(
+                "fixtures",
+                fixture_show(segments) or name,
+                name,
+                segments[-1].end if segments else 0.0,
+                expected["description"],
+                segments,
+                [(float(a), float(b)) for a, b in expected["spans"]],
+                context,
+            )
+        )
+    return episodes
+
+
+def load_all(
+    dev: Path | None = DEV_DIR,
+    written: Path | None = WRITTEN_DIR,
+    fixtures: Path | None = FIXTURES_DIR,
+) -> list[LabelledEpisode]:
+    """Every labelled episode of the sources given (None leaves a source out)."""
+    episodes: list[LabelledEpisode] = []
+    if dev is not None and dev.is_dir():
+        episodes += load_layout(dev, "dev")
+    if written is not None:
+        episodes += load_written(written)
+    if fixtures is not None:
+        episodes += load_fixtures(fixtures)
+        episodes += load_written(fixtures / "classes", None, "fixtures")
+    return episodes

@@ -1,0 +1,176 @@
+"""Stage 3: cut the episode into topic blocks, so each ad read is judged whole.
+
+An ad read is a block about one product: its body, with no address or price in it, rides with
+its lead-in and call to action because it is the same block. Blocks are cut where podcasts
+change topic, by signals that hold on any show:
+
+- hand-overs: a sponsor lead-in or credit, the show's welcome, "welcome back" start a block;
+  "after the break" or a sign-off end one;
+- splices: a silence longer than a breath (inserted spots are cut in at pauses);
+- the end of a call to action: after "go to x dot com slash show", the first sentence that
+  neither names the product nor sells anything starts a new block;
+- lexical cohesion (TextTiling): the words on each side of a point stop overlapping;
+- but never inside a read: between two mentions of a name that a lead-in, address or code
+  names, said in one stretch and nowhere else (the product), only a hand-over cuts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+
+from tasks.ads.evidence import Cue, SentenceEvidence
+from tasks.ads.params import BlockOptions
+from tasks.ads.sentences import Sentence
+
+Block = tuple[int, int]  # first and last sentence index, inclusive
+
+_OPENS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WELCOME, Cue.RETURN})
+_CLOSES = frozenset({Cue.HAND_OVER, Cue.SIGN_OFF})
+_CALL_TO_ACTION = frozenset(
+    {Cue.WEB_ADDRESS, Cue.PROMO_CODE, Cue.SLASH, Cue.PHONE, Cue.SMALL_PRINT, Cue.CALL_TO_ACTION}
+)
+_SELLING = _CALL_TO_ACTION | {Cue.PRICE, Cue.OFFER, Cue.FREE_TRIAL, Cue.LEAD_IN, Cue.SPONSOR_CREDIT}
+_FRAMING = frozenset({Cue.WELCOME, Cue.SIGN_OFF, Cue.OWN_SHOW})
+_FRAMING = frozenset({Cue.WELCOME, Cue.SIGN_OFF, Cue.OWN_SHOW})
+# Sentences that show a name is an advertiser's: its lead-in, its address, its code.
+_ANCHORS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.PROMO_CODE, Cue.SLASH})
+
+
+def topic_blocks(
+    sentences: Sequence[Sentence], evidence: Sequence[SentenceEvidence], options: BlockOptions
+) -> list[Block]:
+    """Sentence ranges, in order, covering the episode, one per topic."""
+    n = len(sentences)
+    if n == 0:
+        return []
+    handovers = {i for i in range(1, n) if _hand_over(i, evidence)}
+    reads = _read_chains(sentences, evidence, options)
+    inside_read = {i for lo, hi in reads for i in range(lo + 1, hi + 1)}
+    read_ends = {hi + 1 for _, hi in reads if hi + 1 < n}
+    soft = {i for i in range(1, n) if _splice_or_cta_end(i, sentences, evidence, options)}
+    soft |= set(_cohesion_cuts(evidence, options))
+    cuts = sorted(handovers | read_ends | (soft - inside_read))
+    blocks = [(a, b - 1) for a, b in zip([0, *cuts], [*cuts, n], strict=True)]
+    splices = {i for i in cuts if sentences[i].gap_before >= options.splice_gap_s}
+    return _join_short(blocks, sentences, handovers | read_ends | splices, options)
+
+
+def _hand_over(i: int, evidence: Sequence[SentenceEvidence]) -> bool:
+    """Whether the show hands over (or takes back) between sentences i-1 and i."""
+    return bool(evidence[i].cues & _OPENS or evidence[i - 1].cues & _CLOSES)
+
+
+def _splice_or_cta_end(
+    i: int,
+    sentences: Sequence[Sentence],
+    evidence: Sequence[SentenceEvidence],
+    options: BlockOptions,
+) -> bool:
+    """A splice silence before sentence i, or a call to action just ended."""
+    if sentences[i].gap_before >= options.splice_gap_s:
+        return True
+    if not evidence[i - 1].cues & _CALL_TO_ACTION or evidence[i].cues & _SELLING:
+        return False
+    recent = range(max(0, i - 1 - options.cta_tail), i)
+    read_names = {n for j in recent for n in evidence[j].names}
+    return not read_names & set(evidence[i].names)
+
+
+def _read_chains(
+    sentences: Sequence[Sentence], evidence: Sequence[SentenceEvidence], options: BlockOptions
+) -> list[Block]:
+    """Stretches tied together by a product name that a lead-in or call to action names.
+
+    The name is said at least twice, all within `name_chain_s`, and nowhere else in the
+    episode; the stretch runs from its first mention to its last, plus a tag line or two
+    ("Quillmark. Notebooks worth finishing.").
+    """
+    chains = []
+    # The show's own name recurs at its welcome and in its own lead-ins ("Old Roads is
+    # supported by ..."): it never ties a read together.
+    framing = {n for ev in evidence if ev.cues & _FRAMING for n in ev.names}
+    for name, positions in _mentions(evidence).items():
+        if len(positions) < 2 or name in framing:
+            continue
+        first, last = positions[0], positions[-1]
+        if sentences[last].end - sentences[first].start > options.name_chain_s:
+            continue
+        if not any(evidence[j].cues & _ANCHORS for j in positions):
+            continue
+        end = last
+        while (
+            end + 1 < len(sentences)
+            and end - last < options.cta_tail
+            and not _hand_over(end + 1, evidence)
+            and (evidence[end + 1].cues & _SELLING or len(sentences[end + 1].tokens) <= 4)
+        ):
+            end += 1
+        chains.append((first, end))
+    return chains
+
+
+def _mentions(evidence: Sequence[SentenceEvidence]) -> dict[str, list[int]]:
+    where: defaultdict[str, list[int]] = defaultdict(list)
+    for i, ev in enumerate(evidence):
+        for name in set(ev.names):
+            where[name].append(i)
+    return where
+
+
+def _cohesion_cuts(evidence: Sequence[SentenceEvidence], options: BlockOptions) -> list[int]:
+    """TextTiling over sentences: cut at deep minima of word overlap across a point."""
+    n = len(evidence)
+    w = options.cohesion_window
+    if n < 2 * w:
+        return []
+    bags = [Counter(ev.content) + Counter(ev.names) for ev in evidence]
+    sims = [0.0] * n
+    for i in range(1, n):
+        left: Counter[str] = sum((bags[j] for j in range(max(0, i - w), i)), Counter())
+        right: Counter[str] = sum((bags[j] for j in range(i, min(n, i + w))), Counter())
+        sims[i] = _cosine(left, right)
+    cuts = []
+    for i in range(w, n - w + 1):
+        if i >= n:
+            break
+        if not (sims[i] <= sims[i - 1] and (i + 1 >= n or sims[i] <= sims[i + 1])):
+            continue
+        left_peak = max(sims[max(1, i - w) : i + 1])
+        right_peak = max(sims[i : min(n, i + w + 1)])
+        if (left_peak - sims[i]) + (right_peak - sims[i]) >= options.cohesion_depth:
+            cuts.append(i)
+    return cuts
+
+
+def _cosine(a: Counter[str], b: Counter[str]) -> float:
+    dot = sum(v * b[k] for k, v in a.items() if k in b)
+    if not dot:
+        return 0.0
+    return dot / math.sqrt(sum(v * v for v in a.values()) * sum(v * v for v in b.values()))
+
+
+def _join_short(
+    blocks: list[Block], sentences: Sequence[Sentence], hard: set[int], options: BlockOptions
+) -> list[Block]:
+    """Join blocks shorter than `min_block_s` to a neighbour across a soft cut."""
+    out: list[Block] = []
+    for lo, hi in blocks:
+        short = sentences[hi].end - sentences[lo].start < options.min_block_s
+        if (
+            out
+            and short
+            and lo not in hard
+            or out
+            and lo not in hard
+            and _short(out[-1], sentences, options)
+        ):
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _short(block: Block, sentences: Sequence[Sentence], options: BlockOptions) -> bool:
+    return sentences[block[1]].end - sentences[block[0]].start < options.min_block_s

@@ -1,0 +1,213 @@
+"""Stage 6: turn ad blocks into ad breaks with boundaries at the show's own transitions.
+
+Ad blocks next to each other are one break (back-to-back spots are one span in the truth). A
+break's edges are then moved to where the show hands over: sentences at its edges that are the
+show's (its welcome, "welcome back", its sign-off, the hand-over "after the break") are given
+back, so a post-roll never takes the sign-off and a pre-roll ends where the welcome starts.
+Blocks are whole sentences, so every span ends on a sentence end.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tasks.ads.blocks import Block
+from tasks.ads.evidence import Cue, Feature, SentenceEvidence
+from tasks.ads.params import BreakOptions
+from tasks.ads.sentences import Sentence
+
+# Sentences that belong to the show even when they sit at the edge of an ad block.
+_SHOWS_OWN = frozenset({Cue.WELCOME, Cue.RETURN, Cue.SIGN_OFF, Cue.HAND_OVER, Cue.OWN_SHOW})
+
+
+@dataclass(frozen=True, slots=True)
+class AdBreak:
+    """Sentences lo..hi judged an ad break, with the blocks' evidence."""
+
+    lo: int
+    hi: int
+    probability: float  # the most confident block's
+    contributions: dict[Feature, float]  # summed over its blocks
+
+
+def ad_breaks(
+    blocks: Sequence[Block],
+    probabilities: Sequence[float],
+    contributions: Sequence[dict[Feature, float]],
+    sentences: Sequence[Sentence],
+    evidence: Sequence[SentenceEvidence],
+    options: BreakOptions,
+) -> list[AdBreak]:
+    """Label blocks (ad breaks are contiguous), merge ad blocks into breaks, trim, drop slivers."""
+    groups: list[list[int]] = []
+    labels = _whole_reads(
+        break_labels(probabilities, options), blocks, sentences, evidence, options
+    )
+    for k, is_ad in enumerate(labels):
+        if not is_ad:
+            continue
+        lo = blocks[k][0]
+        if (
+            groups
+            and sentences[lo].start - sentences[blocks[groups[-1][-1]][1]].end
+            <= options.merge_gap_s
+        ):
+            groups[-1].append(k)
+        else:
+            groups.append([k])
+    breaks = []
+    for group in groups:
+        lo, hi = _trim(blocks[group[0]][0], blocks[group[-1]][1], evidence)
+        lo, hi = _give_back_show_talk(lo, hi, evidence, options)
+        if lo > hi or sentences[hi].end - sentences[lo].start < options.min_break_s:
+            continue
+        summed: dict[Feature, float] = {}
+        for k in group:
+            for f, v in contributions[k].items():
+                summed[f] = summed.get(f, 0.0) + v
+        breaks.append(AdBreak(lo, hi, max(probabilities[k] for k in group), summed))
+    return breaks
+
+
+def _whole_reads(
+    labels: list[bool],
+    blocks: Sequence[Block],
+    sentences: Sequence[Sentence],
+    evidence: Sequence[SentenceEvidence],
+    options: BreakOptions,
+) -> list[bool]:
+    """A read runs from its lead-in to its call to action: the blocks between are the read.
+
+    Where Whisper mishears the product's name differently each time, nothing ties a read's
+    body to its ends but this structure: an ad block with a sponsor lead-in, a later ad block
+    with an address or code within `max_read_s`, and between them no sign that the show took
+    back over (a welcome, "welcome back", a sign-off, a hand-over).
+    """
+    out = list(labels)
+
+    def has(k: int, cues: frozenset[Cue]) -> bool:
+        return any(evidence[i].cues & cues for i in range(blocks[k][0], blocks[k][1] + 1))
+
+    for k, is_ad in enumerate(labels):
+        if not is_ad or not has(k, _LEAD_INS):
+            continue
+        for m in range(k + 1, len(blocks)):
+            if sentences[blocks[m][0]].start - sentences[blocks[k][1]].end > options.max_read_s:
+                break
+            if has(m, _SHOW_TAKES_OVER):
+                break
+            if labels[m] and has(m, _CLOSES_A_READ):
+                out[k : m + 1] = [True] * (m + 1 - k)
+                break
+    return out
+
+
+_LEAD_INS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT})
+_CLOSES_A_READ = frozenset({Cue.WEB_ADDRESS, Cue.PROMO_CODE, Cue.SLASH, Cue.PHONE})
+_SHOW_TAKES_OVER = frozenset({Cue.WELCOME, Cue.RETURN, Cue.SIGN_OFF, Cue.HAND_OVER})
+
+
+def break_labels(probabilities: Sequence[float], options: BreakOptions) -> list[bool]:
+    """The best ad/content labelling of blocks: the blocks' log-odds minus a cost per switch.
+
+    Ads come in breaks, so a weak block between two strong ad blocks is part of the break, and
+    a lone weak ad block inside the show is not an ad. Two states, Viterbi; the episode
+    starts and ends in the show, so every break pays to enter and to leave, a pre-roll or
+    post-roll included (were the end free, a weak block after a post-roll would ride along).
+    """
+    bias = math.log(options.threshold / (1 - options.threshold))
+    scores = [math.log(max(p, 1e-9) / max(1 - p, 1e-9)) - bias for p in probabilities]
+    cost = options.switch_cost
+    best = [0.0, -cost]  # content, ad: best total so far ending in that state
+    back: list[tuple[int, int]] = []
+    for score in scores:
+        to_content = (best[0], 0) if best[0] >= best[1] - cost else (best[1] - cost, 1)
+        to_ad = (best[1], 1) if best[1] >= best[0] - cost else (best[0] - cost, 0)
+        back.append((to_content[1], to_ad[1]))
+        best = [to_content[0], to_ad[0] + score]
+    state = 0 if best[0] >= best[1] - cost else 1
+    labels = [False] * len(scores)
+    for k in range(len(scores) - 1, -1, -1):
+        labels[k] = state == 1
+        state = back[k][state]
+    return labels
+
+
+def _trim(lo: int, hi: int, evidence: Sequence[SentenceEvidence]) -> tuple[int, int]:
+    """Give the show back its own sentences at the break's edges."""
+    while lo <= hi and _shows_own(evidence[lo]):
+        lo += 1
+    while hi >= lo and _shows_own(evidence[hi]):
+        hi -= 1
+    # A sign-off inside the last part of a post-roll: everything up to it is the show's.
+    for i in range(hi, lo - 1, -1):
+        if Cue.SIGN_OFF in evidence[i].cues and not evidence[i].cues & _SELLS:
+            lo = i + 1
+            break
+    return lo, hi
+
+
+def _give_back_show_talk(
+    lo: int, hi: int, evidence: Sequence[SentenceEvidence], options: BreakOptions
+) -> tuple[int, int]:
+    """Give the show back edge sentences that continue its talk rather than the ad's.
+
+    An edge sentence with no ad language and none of the break's product names, whose topic
+    words overlap the show's sentences beside the break more than the rest of the break, was
+    cut into the wrong block (a block boundary one or two sentences off).
+    """
+
+    def continues_show(i: int, inside: range, outside: range) -> bool:
+        ev = evidence[i]
+        if ev.cues & _AD_LANGUAGE or not ev.content:
+            return False
+        break_names = {n for j in inside for n in evidence[j].names if j != i}
+        if break_names & set(ev.names):
+            return False
+        show_words = set().union(*(evidence[j].content for j in outside))
+        ad_words = set().union(*(evidence[j].content for j in inside if j != i))
+        return len(ev.content & show_words) > len(ev.content & ad_words)
+
+    window = options.edge_window
+    for _ in range(options.max_give_back):
+        if lo < hi and continues_show(lo, range(lo, hi + 1), range(max(0, lo - window), lo)):
+            lo += 1
+    for _ in range(options.max_give_back):
+        after = range(hi + 1, min(len(evidence), hi + 1 + window))
+        if hi > lo and continues_show(hi, range(lo, hi + 1), after):
+            hi -= 1
+    return lo, hi
+
+
+_AD_LANGUAGE = frozenset(
+    {
+        Cue.LEAD_IN,
+        Cue.SPONSOR_CREDIT,
+        Cue.WEB_ADDRESS,
+        Cue.SLASH,
+        Cue.PROMO_CODE,
+        Cue.PRICE,
+        Cue.OFFER,
+        Cue.FREE_TRIAL,
+        Cue.SMALL_PRINT,
+        Cue.CALL_TO_ACTION,
+        Cue.PHONE,
+        Cue.SHOW_PROMO,
+        Cue.ADVERTISER,
+    }
+)
+_SELLS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.PROMO_CODE})
+
+
+def _shows_own(ev: SentenceEvidence) -> bool:
+    return bool(ev.cues & _SHOWS_OWN) and not ev.cues & _SELLS
+
+
+def reason(brk: AdBreak, options: BreakOptions) -> str:
+    """The break's evidence for it, most telling first, position last."""
+    positive = sorted(((v, f) for f, v in brk.contributions.items() if v > 0), key=lambda x: -x[0])
+    position = [f for _, f in positive if f in (Feature.PRE_ROLL, Feature.POST_ROLL)]
+    telling = [f for _, f in positive if f not in position][: options.max_reasons - len(position)]
+    return "; ".join(f.label for f in [*telling, *position]) or "ad language"

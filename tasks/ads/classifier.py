@@ -1,0 +1,26 @@
+"""Stage 5: judge each block from its evidence with a fitted logistic regression.
+
+The weights come from `bench/fit_ads.py` (scikit-learn, at fitting time only) and are applied
+here in pure Python: p = 1 / (1 + exp(-(intercept + sum(weight * feature)))).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+from tasks.ads.evidence import Feature
+from tasks.ads.params import Weights
+
+
+def ad_probability(features: Mapping[Feature, float], weights: Weights) -> float:
+    """The probability that a block with these features is an ad."""
+    coefficients = weights.as_dict()
+    z = weights.intercept + sum(coefficients.get(f.name, 0.0) * v for f, v in features.items())
+    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+
+
+def contributions(features: Mapping[Feature, float], weights: Weights) -> dict[Feature, float]:
+    """Each feature's share of the block's log-odds (weight times value)."""
+    coefficients = weights.as_dict()
+    return {f: coefficients.get(f.name, 0.0) * v for f, v in features.items() if v}

@@ -1,0 +1,595 @@
+"""Stage 2 and 4: the language of ads in each sentence, and each block's evidence as features.
+
+Sentence cues (`Cue`) are the stock phrases of podcast advertising, written to survive Whisper's
+errors: a web address as "x dot com slash show" or a garbled "a pudata pudu slash military" (the
+"slash" alone counts), an offer code however it is introduced, a price only with what makes it
+an offer ("per month", "off your first"). Cues against an ad are just as generic: the show's own
+site and feed, a guest's plug, a review, a recommendation said to be unpaid. Brands are not
+needed: the advertiser list is one optional cue (`AdOptions.use_advertisers`).
+
+Block features (`Feature`) turn a block's cues, structure and position into numbers in 0..1 that
+the classifier weighs (`tasks/ads/params.py` holds the fitted weights). Nothing here branches on
+a reason's wording: reasons are rendered from `Feature.label` at the end.
+"""
+
+from __future__ import annotations
+
+import enum
+import html
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tasks.ads.advertisers import advertisers_named
+from tasks.ads.params import EvidenceOptions
+from tasks.ads.sentences import Sentence, tokenize
+from tasks.words import DISFLUENCIES, STOPWORDS
+
+
+class Cue(enum.Enum):
+    """What one sentence says that bears on it being an ad (or the show)."""
+
+    LEAD_IN = "sponsor lead-in"
+    SPONSOR_CREDIT = "sponsor credit"
+    WEB_ADDRESS = "web address"
+    SLASH = "'slash' path"
+    PROMO_CODE = "promo code"
+    PRICE = "price offer"
+    OFFER = "offer"
+    FREE_TRIAL = "free trial"
+    SMALL_PRINT = "small print"
+    CALL_TO_ACTION = "call to action"
+    PHONE = "phone number"
+    SHOW_PROMO = "promo for a show"
+    ADVERTISER = "known advertiser"
+    # Structure: where the show hands over or takes back.
+    HAND_OVER = "hand-over to a break"
+    RETURN = "back to the show"
+    WELCOME = "show welcome"
+    SIGN_OFF = "show sign-off"
+    # Against.
+    OWN_SHOW = "the show's own site or feed"
+    GUEST_PLUG = "a guest's plug"
+    REVIEW = "a review"
+    UNPAID = "said to be unpaid"
+    HELPLINE = "a helpline or tip line"
+
+
+_NUM = (
+    r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
+    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)"
+)
+_TLD = r"(?:com|net|org|io|co|ai|app|fm|tv|us|ca|uk|me|shop|store|health|info|biz)"
+# The name before a spoken or written top-level domain, with up to three words before it
+# ("second coffee show dot com"): the show's own address is often spoken in words.
+_WEB_ADDRESS = re.compile(
+    rf"\b((?:[a-z0-9'\-]+ ){{0,3}})([a-z0-9][a-z0-9'\-]*)(?:\.| dot ){_TLD}\b", re.I
+)
+_DOLLARS = rf"(?:\$ ?\d[\d,.]*|\b\d[\d,.]* dollars|\b{_NUM}(?:[ -]{_NUM})* dollars)"
+
+_PATTERNS: dict[Cue, str] = {
+    Cue.LEAD_IN: (
+        r"\b(brought to you by|sponsored by|(is|are|was|were) (also )?(made possible|presented|"
+        r"powered|supported|sponsored|underwritten) by|today'?s sponsor|our sponsors?\b|"
+        r"thanks? to (our|this week'?s|today'?s) sponsors?|word from (our|this|today'?s) "
+        r"sponsors?|message from (our )?sponsors?|(this|what follows) is an? paid (promotion|ad)|"
+        r"(this|the) (episode|show|podcast) is (also )?(brought|sponsored))"
+    ),
+    Cue.SPONSOR_CREDIT: (
+        r"\b(support for (?:[\w'\-]+ ){1,5}(comes|is provided) from|support (also )?comes from|"
+        r"(this|the) (message|podcast|episode|program) comes (to you )?from|funding for "
+        r"(?:[\w'\-]+ ){1,4}(comes|is provided) )"
+    ),
+    # "dot com slash show", ".com/show", or a garbled address: "learn more at a pudata pudu
+    # slash military". Not "body doubling slash accountability" (slash as "and/or").
+    Cue.SLASH: (
+        rf"\.{_TLD}/\w|\b(dot|\.) ?[a-z]{{2,5}} slash\b|"
+        r"\b(at|to|visit) (?:[\w'\-]+ ){1,4}slash [\w\-]+\W*$"
+    ),
+    Cue.PROMO_CODE: (
+        # "used a discount code" is talk about codes; an ad gives its code ("use code SHED").
+        r"\b((?<!\ba )(promo|offer|discount|coupon|checkout|referral|bonus) code|"
+        r"use (the |my )?code|enter (the )?code|code [a-z]*\d[a-z0-9]*\b)"
+    ),
+    Cue.PRICE: (
+        rf"{_DOLLARS}\W+(?:\w+\W+){{0,3}}(a|per|each|every) (month|year|week|day|meal|box|"
+        r"serving)\b|\b\d+ ?(%|percent) off\b|\b\w+ percent off\b|\boff your first\b|"
+        rf"\bhalf off\b|\b(just|only|starting at|as low as|from) {_DOLLARS}"
+    ),
+    Cue.OFFER: (
+        r"\b(your first (order|purchase|box|month|year|delivery)|free shipping|risk[- ]free|"
+        r"money[- ]back|limited time|new (customers|members|subscribers)|exclusive (offer|deal|"
+        r"discount)|special (offer|deal)|save up to|no (commitment|contracts?)|"
+        r"cancel (at )?any ?time|for a limited|offer ends|today only|free (gift|month|week)s?)\b"
+    ),
+    Cue.FREE_TRIAL: (
+        r"\b(free trial|try (it |them )?(for )?free|\d+[- ]days? free|(\w+[- ])?day free trial|"
+        r"free for (\d+|\w+) (days|weeks|months))\b"
+    ),
+    Cue.SMALL_PRINT: (
+        r"\b(terms (and conditions )?apply|conditions apply|restrictions apply|see (\S+ )?"
+        r"(site|store|website|terms|\S+ dot com|\S+\.com) for (full )?details|for full details|"
+        r"member fdic|nmls|not available in all states|void where prohibited|subject to "
+        r"(credit )?approval|results (may )?vary|must be (18|21|eighteen|twenty[- ]one)|equal "
+        r"housing|annual percentage|apr\b|offer (valid|expires)|while supplies last|"
+        r"terms and conditions)"
+    ),
+    Cue.CALL_TO_ACTION: (
+        r"\b(visit (?:[\w'\-]+ ){0,3}(dot|website|site|store|online)|visit [\w\-]+\.\w|go to|"
+        r"head (over )?to|sign up (at|today|now|for)|learn more at|find out more "
+        r"at|more (information )?at|download (the|it|our)|get (it|yours|started) (at|today|now)|"
+        r"shop (now|at|today)|order (now|today|at)|text [a-z0-9]+ to|call (now|today|us)|"
+        r"available (now )?(at|on|in) |find (a|your) [\w ]{1,20} at|check (them|it) out at|"
+        r"try (it|them) (today|now|at))"
+    ),
+    Cue.PHONE: (
+        rf"\b1?[ .(-]*8\d\d[ .)-]*\d{{3}}[ .-]*\d{{4}}\b|\b\d{{3}}[ .-]\d{{3}}[ .-]\d{{4}}\b|"
+        rf"\b(?:{_NUM}[ ,-]+){{6,}}{_NUM}\b|\b(one[ ,-]+)?eight hundred\b"
+    ),
+    Cue.SHOW_PROMO: (
+        r"\b(wherever you (get|listen to|find) (your )?podcasts|new episodes (every|drop|are out)|"
+        r"listen (now )?(on|to) [\w ]{1,30} on (apple|spotify|the)|(search|look) for [\w ]{1,30}"
+        r" (wherever|on apple|on spotify)|available on (apple podcasts|spotify))"
+    ),
+    Cue.HAND_OVER: (
+        r"\b(take a (quick |short )?break|be right back|stay with us|right after (this|these)|"
+        r"back (right )?after (this|these|the break)|after the break|stick around|"
+        r"don'?t go anywhere|when we come back|after a (quick|short) break|"
+        r"a (quick )?word from|pay the bills|"
+        r"(first|now),? (a|some) (quick )?(word|message)s?)"
+    ),
+    Cue.RETURN: (
+        r"^\W*(and |okay,? |alright,? |so,? )?(we'?re back|welcome back|back to (the|our) "
+        r"(show|episode|story|conversation|interview)|now,? back to|anyway,? back to)"
+    ),
+    Cue.WELCOME: (
+        r"^\W*(from [\w ,']+,? )?this is (the )?(?-i:[A-Z])|"
+        r"\b(welcome (back )?to (the )?\w|you'?re listening to|and this is [\w ]{1,40}\W*$|hello,? "
+        r"and welcome|i'?m [\w ]{2,30}(,| and) (this is|welcome|you'?re))"
+    ),
+    Cue.SIGN_OFF: (
+        r"\b(thanks? (you )?(so much )?for (listening|tuning in|joining us)|until then|"
+        r"thanks? (you )?(so much )?for \w+ing [\w ]{0,30}with (us|me)|that'?s (it|all) "
+        r"for (this|today|the show|this week|now)|see you next (time|week)|we'?ll see you "
+        r"(next|tomorrow|then|soon)|until next time|catch you next|talk to you (next|tomorrow|"
+        r"soon)|see you tomorrow|that'?s our show|this has been [\w ]{1,40}$)"
+    ),
+    Cue.OWN_SHOW: (
+        r"\b(rate (and|&) review|leave (us )?a (rating|review)|(subscribe|follow) (to )?(the|this|"
+        r"our) (show|podcast|feed|channel)|our (patreon|website|newsletter|discord|merch|"
+        r"substack|show notes|youtube|live show|tour)|patreon|support the show|become a "
+        r"(member|patron|supporter)|listeners like you|share (this|the) (episode|show)|email "
+        r"us at|write to us|in the show notes|link in the (show notes|description)|tell a "
+        r"friend about (the|this) (show|podcast))"
+    ),
+    Cue.GUEST_PLUG: (
+        r"\b(where can (people|listeners|folks|we|they) (find|follow|read|buy|get)|(your|his|"
+        r"her|their|my) (new )?(book|album|film|documentary|startup|newsletter|tour) (is|comes|"
+        r"called|out)|thanks for (coming on|joining us|being here|having me)|pre-?order (my|"
+        r"the|his|her|your) book|my new book|find me (at|on))"
+    ),
+    Cue.REVIEW: (
+        r"\b(i (tested|reviewed)|we (tested|reviewed)|our review|in (my|our) (testing|review)|"
+        r"the verdict|pros and cons|downsides?|battery life|i'?d (give|rate) it|out of (five|"
+        r"ten|5|10)\b|review unit|compared (it |them )?(to|with))"
+    ),
+    Cue.UNPAID: (
+        r"\b(not (a )?(sponsor(ed)?|an ad|paid)|(nobody|no one|nobody'?s) (is )?pay(ing|s)? "
+        r"(us|me)|(this|it) is(n'?t| not) an? (ad|sponsor|advertisement)|no affiliat|we don'?t "
+        r"get (anything|paid|a cut)|(not|isn'?t|aren'?t) (sponsoring|paying)|unsponsored|"
+        r"not affiliated|no ads\b|ad[- ]free|(the|our) (ad|sponsor) slot)"
+    ),
+    Cue.HELPLINE: (
+        r"\b(help ?line|hotline|tip ?line|crime ?stoppers|crisis|free and confidential|"
+        r"if you (or someone you know|have (any )?information)|suicide|samaritans|"
+        r"(call|text) (nine one one|911|988)|anonymous(ly)?)\b"
+    ),
+}
+_COMPILED = {cue: re.compile(p, re.IGNORECASE) for cue, p in _PATTERNS.items()}
+WELCOME = _COMPILED[Cue.WELCOME]
+# Where a sponsor's read or credit starts: a new sentence there even without a full stop. Only
+# phrases that begin a clause ("brought to you by"); "a word from our sponsor" would leave
+# its "a" behind.
+OPENER = re.compile(
+    r"\b(brought to you by|sponsored by|support for (?:[\w'\-]+ ){1,5}(comes|is provided) from|"
+    r"(this|the) (message|podcast|episode|show|program) (comes|is brought|is sponsored|is "
+    r"supported|is presented))",
+    re.IGNORECASE,
+)
+# An offer code read out in capitals ("use code LEDGER"), matched with case.
+_CAPS_CODE = re.compile(r"\bcode [A-Z0-9]{3,}\b")
+# What "brought to you by" names when it is no sponsor: the audience or nobody in particular.
+_NO_BACKER = re.compile(
+    r"\b(by|from) (listeners?|you|our (listeners|members|patrons|supporters)|people like you|"
+    r"members like you|a (company|brand)|anyone|nobody)\b",
+    re.IGNORECASE,
+)
+# An e-mail address, written or spoken ("a note at hello at fernwood dot com").
+_EMAIL = re.compile(
+    r"@|\be-?mail\b|\bwrite (to )?(us|me)\b|\b(at|to)\s+[a-z0-9._\-]+\s+at\s+[a-z0-9\-]+"
+    r"( [a-z0-9\-]+){0,3}\s+dot\s",
+    re.IGNORECASE,
+)
+_WORD = re.compile(r"[A-Za-z][A-Za-z0-9'&\-]+")
+_SECOND_PERSON = frozenset({"you", "your", "you're", "yours", "yourself", "you'll", "you've"})
+# Spoken-conversation markers: fillers, back-channels, hedges. Ad copy is scripted.
+_CHAT = DISFLUENCIES | frozenset({"yeah", "oh", "okay", "wow", "totally", "yep", "right"})
+_CHAT_PAIRS = frozenset({("you", "know"), ("i", "mean"), ("kind", "of"), ("sort", "of")})
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceEvidence:
+    """The cues in one sentence and the words later stages compare."""
+
+    cues: frozenset[Cue]
+    names: tuple[str, ...]  # lower-case brand-like names: capitalised words, web-address roots
+    content: frozenset[str]  # topic words: not stop words, four letters or more
+    web_roots: tuple[str, ...]
+
+
+def show_names(sentences: Sequence[Sentence], title: str | None = None) -> set[str]:
+    """Words naming the show itself, from its welcome lines ("welcome to Shed Talk")."""
+    names: set[str] = set()
+    for s in sentences:
+        m = re.search(
+            r"(?:welcome (?:back )?to|listening to|this is) (?:the )?([\w' ]{2,40})", s.text, re.I
+        )
+        if m:
+            names |= {t for t in tokenize(m.group(1)) if t not in STOPWORDS and len(t) > 2}
+    return names
+
+
+def sentence_evidence(
+    sentences: Sequence[Sentence], options: EvidenceOptions, *, use_advertisers: bool
+) -> list[SentenceEvidence]:
+    """Each sentence's cues; a web address that is the show's own counts for the show."""
+    own = show_names(sentences)
+    mid_sentence_names = {
+        _name_key(w) for s in sentences for w in _WORD.findall(s.text)[1:] if _name_like(w)
+    }
+    out = []
+    for s in sentences:
+        text = s.text
+        cues = {cue for cue, pattern in _COMPILED.items() if pattern.search(text)}
+        if _CAPS_CODE.search(text):
+            cues.add(Cue.PROMO_CODE)
+        if Cue.WELCOME in cues:
+            # "Welcome to X, a podcast brought to you by Y": the show names its producer.
+            cues -= {Cue.LEAD_IN, Cue.SPONSOR_CREDIT}
+        if Cue.UNPAID in cues:
+            # "this segment is not sponsored by anyone", "no ads this week, our sponsor ..."
+            cues -= {Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.PROMO_CODE}
+        if cues & {Cue.LEAD_IN, Cue.SPONSOR_CREDIT}:
+            cues.discard(Cue.HAND_OVER)  # "a quick word from our sponsor, X": the read starts
+        if Cue.LEAD_IN in cues and _NO_BACKER.search(text):
+            cues.discard(Cue.LEAD_IN)
+            cues.add(Cue.OWN_SHOW)
+        if Cue.SPONSOR_CREDIT in cues and _NO_BACKER.search(text):
+            cues.discard(Cue.SPONSOR_CREDIT)
+            cues.add(Cue.OWN_SHOW)
+        addresses = [(m.group(1).lower(), m.group(2).lower()) for m in _WEB_ADDRESS.finditer(text)]
+        if _EMAIL.search(text):  # "write to us at mail at show dot com" is no call to action
+            addresses = []
+        roots = tuple(re.sub(r"['\-]", "", root) for _, root in addresses)
+        own_roots = [root for before, root in addresses if _is_own(before + root, own)]
+        if own_roots:
+            cues.add(Cue.OWN_SHOW)
+        if len(own_roots) < len(roots):
+            cues.add(Cue.WEB_ADDRESS)
+        if use_advertisers and advertisers_named(text):
+            cues.add(Cue.ADVERTISER)
+        words = _WORD.findall(text)
+        names = [_name_key(w) for w in words[1:] if _name_like(w)]
+        # A sentence's first word is capitalised anyway: it is a name when the episode
+        # capitalises it mid-sentence too ("Quillmark makes notebooks").
+        if words and _name_like(words[0]) and _name_key(words[0]) in mid_sentence_names:
+            names.insert(0, _name_key(words[0]))
+        names += [r for r in roots if r not in ("www",)]
+        content = frozenset(
+            t for t in s.tokens if len(t) >= options.content_word_len and t not in STOPWORDS
+        )
+        out.append(SentenceEvidence(frozenset(cues), tuple(names), content, roots))
+    return out
+
+
+def _name_like(word: str) -> bool:
+    return word[:1].isupper() and word != "I" and word.lower() not in STOPWORDS
+
+
+def _name_key(word: str) -> str:
+    """A name as compared: lower case, no hyphen or apostrophe ("Page-Wise" = "pagewise")."""
+    return re.sub(r"['\-]", "", word.lower())
+
+
+def _is_own(address: str, own: set[str]) -> bool:
+    squashed = re.sub(r"[\s'\-]", "", address)
+    return any(len(n) > 3 and n in squashed for n in own)
+
+
+class Feature(enum.Enum):
+    """A block's evidence as one number in 0..1; `label` is how a reason names it."""
+
+    LEAD_IN = "sponsor lead-in"
+    WEB_ADDRESS = "web address"
+    SLASH = "'slash' path"
+    PROMO_CODE = "promo code"
+    OFFER = "price or offer"
+    SMALL_PRINT = "small print"
+    CALL_TO_ACTION = "call to action"
+    PHONE = "phone number"
+    SHOW_PROMO = "promo for a show"
+    ADVERTISER = "known advertiser"
+    SHOW_NOTES = "sponsor named in the show notes"
+    REPEATED = "repeated in other episodes"
+    REPEATED_WITHIN = "repeated within the episode"
+    ONE_NAME = "one name throughout"
+    NAME_FROM_CUE = "names the product of a read next to it"
+    OFF_TOPIC = "off the episode's topic"
+    SECOND_PERSON = "addresses the listener"
+    SPLICED = "spliced in"
+    PRE_ROLL = "pre-roll"
+    POST_ROLL = "post-roll"
+    CONVERSATION = "conversation"
+    SHOW_FRAMING = "the show's welcome or sign-off"
+    OWN_SHOW = "the show's own site or feed"
+    GUEST_PLUG = "a guest's plug"
+    REVIEW = "a review"
+    UNPAID = "said to be unpaid"
+    HELPLINE = "a helpline or tip line"
+    LENGTH = "length"
+
+    @property
+    def label(self) -> str:
+        return self.value
+
+
+FEATURES: tuple[Feature, ...] = tuple(Feature)
+
+# Which sentence cues feed which feature, and how many occurrences make the feature 1.0.
+_CUE_FEATURES: dict[Feature, tuple[frozenset[Cue], int]] = {
+    Feature.LEAD_IN: (frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT}), 1),
+    Feature.WEB_ADDRESS: (frozenset({Cue.WEB_ADDRESS}), 2),
+    Feature.SLASH: (frozenset({Cue.SLASH}), 1),
+    Feature.PROMO_CODE: (frozenset({Cue.PROMO_CODE}), 1),
+    Feature.OFFER: (frozenset({Cue.PRICE, Cue.OFFER, Cue.FREE_TRIAL}), 2),
+    Feature.SMALL_PRINT: (frozenset({Cue.SMALL_PRINT}), 1),
+    Feature.CALL_TO_ACTION: (frozenset({Cue.CALL_TO_ACTION}), 2),
+    Feature.PHONE: (frozenset({Cue.PHONE}), 1),
+    Feature.SHOW_PROMO: (frozenset({Cue.SHOW_PROMO}), 1),
+    Feature.ADVERTISER: (frozenset({Cue.ADVERTISER}), 1),
+    Feature.SHOW_FRAMING: (frozenset({Cue.WELCOME, Cue.SIGN_OFF, Cue.RETURN}), 1),
+    Feature.OWN_SHOW: (frozenset({Cue.OWN_SHOW}), 1),
+    Feature.GUEST_PLUG: (frozenset({Cue.GUEST_PLUG}), 1),
+    Feature.REVIEW: (frozenset({Cue.REVIEW}), 1),
+    Feature.UNPAID: (frozenset({Cue.UNPAID}), 1),
+    Feature.HELPLINE: (frozenset({Cue.HELPLINE}), 1),
+}
+# Cues a read's lead-in or call to action carries; a block naming the same product rides along.
+_ANCHOR_CUES = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.PROMO_CODE})
+
+
+_REPEAT_SELLING = frozenset(
+    {Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.SLASH, Cue.PROMO_CODE, Cue.PRICE}
+    | {Cue.OFFER, Cue.FREE_TRIAL, Cue.SMALL_PRINT, Cue.PHONE, Cue.SHOW_PROMO}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EpisodeContext:
+    """What block features compare a block with: the rest of the episode and the show."""
+
+    sentences: Sequence[Sentence]
+    evidence: Sequence[SentenceEvidence]
+    duration_s: float
+    name_counts: Counter[str]
+    context_shingles: frozenset[tuple[str, ...]]
+    notes_sponsors: frozenset[str]
+    first_welcome_s: float | None
+    last_sign_off_s: float | None
+
+
+def episode_context(
+    sentences: Sequence[Sentence],
+    evidence: Sequence[SentenceEvidence],
+    context: Sequence[Sequence[Sentence]],
+    description: str | None,
+    options: EvidenceOptions,
+) -> EpisodeContext:
+    duration = sentences[-1].end if sentences else 0.0
+    welcomes = [
+        s.start
+        for s, ev in zip(sentences, evidence, strict=True)
+        if Cue.WELCOME in ev.cues and s.start <= options.welcome_within_s
+    ]
+    sign_offs = [
+        s.start
+        for s, ev in zip(sentences, evidence, strict=True)
+        if Cue.SIGN_OFF in ev.cues and s.start >= duration - options.sign_off_within_s
+    ]
+    shingles = frozenset(
+        sh
+        for episode in context
+        for sh in _shingles([t for s in episode for t in s.tokens], options)
+    )
+    return EpisodeContext(
+        sentences,
+        evidence,
+        duration,
+        Counter(n for ev in evidence for n in ev.names),
+        shingles,
+        frozenset(notes_sponsors(description)),
+        welcomes[0] if welcomes else None,
+        sign_offs[-1] if sign_offs else None,
+    )
+
+
+_NOTE_SPONSOR_LINE = re.compile(
+    r"sponsor|support|brought to you|thanks to|promo code|offer code|use code|\bsave\b|% off",
+    re.IGNORECASE,
+)
+_NOT_SPONSOR = frozenset(
+    "apple spotify patreon youtube instagram twitter facebook tiktok discord substack acast "
+    "podcast podcasts episode show listeners support sponsors sponsor".split()
+)
+
+
+def notes_sponsors(description: str | None) -> set[str]:
+    """Names the show notes give as sponsors: capitalised words on a sponsor line."""
+    if not description:
+        return set()
+    text = html.unescape(re.sub(r"<[^>]+>", "\n", description))
+    found: set[str] = set()
+    for line in re.split(r"[\n.;]|(?<=\w)[!?]", text):
+        if not _NOTE_SPONSOR_LINE.search(line):
+            continue
+        for k, word in enumerate(_WORD.findall(line)):
+            low = word.lower()
+            if word[:1].isupper() and k > 0 and low not in STOPWORDS and low not in _NOT_SPONSOR:
+                found.add(low)
+        found |= {m.group(1).lower() for m in _WEB_ADDRESS.finditer(line)} - _NOT_SPONSOR
+    return found
+
+
+def _shingles(tokens: Sequence[str], options: EvidenceOptions) -> list[tuple[str, ...]]:
+    n = options.shingle_words
+    return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
+
+
+def block_features(
+    lo: int,
+    hi: int,
+    episode: EpisodeContext,
+    options: EvidenceOptions,
+    neighbours: Sequence[tuple[int, int]],
+) -> dict[Feature, float]:
+    """The evidence of sentences lo..hi (inclusive) as features in 0..1.
+
+    Args:
+        lo: first sentence of the block.
+        hi: last sentence of the block.
+        episode: the whole episode, for comparisons and position.
+        options: evidence options.
+        neighbours: the blocks right before and after, as (lo, hi) sentence ranges.
+    """
+    sentences = episode.sentences[lo : hi + 1]
+    evidence = episode.evidence[lo : hi + 1]
+    start, end = sentences[0].start, sentences[-1].end
+    features = dict.fromkeys(FEATURES, 0.0)
+    cue_counts = Counter(c for ev in evidence for c in ev.cues)
+    for feature, (cues, full) in _CUE_FEATURES.items():
+        features[feature] = min(sum(cue_counts[c] for c in cues), full) / full
+
+    names = Counter(n for ev in evidence for n in ev.names)
+    block_names = {n for n, k in names.items() if k >= 2}
+    if names:
+        features[Feature.ONE_NAME] = max(
+            (k / episode.name_counts[n] for n, k in names.items() if k >= 2), default=0.0
+        )
+    features[Feature.SHOW_NOTES] = float(bool(set(names) & episode.notes_sponsors))
+    features[Feature.NAME_FROM_CUE] = float(
+        any(_anchor_names(episode, a, b) & block_names for a, b in neighbours)
+    )
+    tokens = [t for s in sentences for t in s.tokens]
+    if tokens:
+        features[Feature.SECOND_PERSON] = min(
+            sum(t in _SECOND_PERSON for t in tokens) / len(tokens) / options.second_person_full, 1.0
+        )
+        features[Feature.CONVERSATION] = min(
+            (
+                sum(t in _CHAT for t in tokens)
+                + sum(p in _CHAT_PAIRS for p in zip(tokens, tokens[1:], strict=False))
+            )
+            / len(tokens)
+            / options.conversation_full,
+            1.0,
+        )
+        shingles = _shingles(tokens, options)
+        if shingles and episode.context_shingles:
+            features[Feature.REPEATED] = sum(
+                sh in episode.context_shingles for sh in shingles
+            ) / len(shingles)
+        features[Feature.REPEATED_WITHIN] = _repeated_within(lo, hi, episode, options)
+    before = sentences[0].gap_before >= options.splice_gap_s or start <= options.edge_s
+    after = (
+        sentences[-1].gap_after >= options.splice_gap_s
+        or end >= episode.duration_s - options.edge_s
+    )
+    features[Feature.SPLICED] = float(before and after)
+    welcome = episode.first_welcome_s
+    features[Feature.PRE_ROLL] = float(
+        start <= options.edge_s and welcome is not None and end <= welcome + options.edge_s
+    )
+    sign_off = episode.last_sign_off_s
+    features[Feature.POST_ROLL] = float(
+        end >= episode.duration_s - options.edge_s
+        and sign_off is not None
+        and start >= sign_off - options.edge_s
+        and lo > 0
+    )
+    features[Feature.LENGTH] = min(
+        math.log1p(max(end - start, 0.0)) / math.log1p(options.long_block_s), 1.0
+    )
+    return features
+
+
+def _anchor_names(episode: EpisodeContext, lo: int, hi: int) -> set[str]:
+    """Names said in the lead-in or call-to-action sentences of block lo..hi."""
+    return {n for ev in episode.evidence[lo : hi + 1] if ev.cues & _ANCHOR_CUES for n in ev.names}
+
+
+def relative_off_topic(
+    blocks: Sequence[tuple[int, int]],
+    features: Sequence[dict[Feature, float]],
+    episode: EpisodeContext,
+    options: EvidenceOptions,
+) -> None:
+    """Set OFF_TOPIC: how much more of a block's vocabulary is its own than is usual here.
+
+    Every block has words of its own, more so in a short episode; an ad has far more than the
+    episode's typical block, so the feature is the excess over the median block, doubled
+    (an excess of half its words is 1.0).
+    """
+    raw = [_off_topic(lo, hi, episode, options) for lo, hi in blocks]
+    if not raw:
+        return
+    median = sorted(raw)[len(raw) // 2]
+    for f, value in zip(features, raw, strict=True):
+        f[Feature.OFF_TOPIC] = min(max(value - median, 0.0) * 2, 1.0)
+
+
+def _off_topic(lo: int, hi: int, episode: EpisodeContext, options: EvidenceOptions) -> float:
+    """Share of the block's topic words the rest of the episode never uses (away from it)."""
+    words = set().union(*(ev.content for ev in episode.evidence[lo : hi + 1]))
+    if not words:
+        return 0.0
+    start = episode.sentences[lo].start - options.topic_margin_s
+    end = episode.sentences[hi].end + options.topic_margin_s
+    elsewhere: set[str] = set()
+    for s, ev in zip(episode.sentences, episode.evidence, strict=True):
+        if s.end < start or s.start > end:
+            elsewhere |= ev.content
+    if not elsewhere:
+        return 0.0
+    return len(words - elsewhere) / len(words)
+
+
+def _repeated_within(lo: int, hi: int, episode: EpisodeContext, options: EvidenceOptions) -> float:
+    """Share of the block's word shingles said again far from it in the same episode."""
+    inside = _shingles([t for s in episode.sentences[lo : hi + 1] for t in s.tokens], options)
+    if not inside:
+        return 0.0
+    start = episode.sentences[lo].start - options.repeat_distance_s
+    end = episode.sentences[hi].end + options.repeat_distance_s
+    # Only a repeat beside ad language counts: an ad read twice is ad copy both times, while a
+    # cold open repeats the show's own talk from later in the episode.
+    selling = [i for i, ev in enumerate(episode.evidence) if ev.cues & _REPEAT_SELLING]
+    near_ad = {j for i in selling for j in range(i - 6, i + 7)}
+    far = [
+        s
+        for i, s in enumerate(episode.sentences)
+        if (s.end < start or s.start > end) and i in near_ad
+    ]
+    far_shingles = set(_shingles([t for s in far for t in s.tokens], options))
+    return sum(sh in far_shingles for sh in inside) / len(inside)

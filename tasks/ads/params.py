@@ -1,0 +1,195 @@
+"""Every number the ad detector uses, in one place, each with how it was chosen (issue 11, 16).
+
+Two kinds of numbers:
+- Structural options (`BlockOptions`, `EvidenceOptions`, `BreakOptions`), set from how podcasts
+  are made and Whisper writes them, not fitted; the reason is beside each.
+- The classifier's weights (`FITTED_WEIGHTS`, `FITTED_WEIGHTS_NO_ADVERTISERS`): a logistic
+  regression over block features, fitted by `bench/fit_ads.py`, which rewrites the block between
+  the BEGIN/END FITTED markers below with the date and the data it was fitted on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True, slots=True)
+class BlockOptions:
+    """Where the transcript is cut into topic blocks (`tasks/ads/blocks.py`)."""
+
+    # Silence that marks a splice: inserted spots sit between pauses of 0.7-2 s, a speaker's
+    # breath between sentences is under about 0.6 s.
+    splice_gap_s: float = 1.0
+    # Sentences on each side whose words are compared for a topic change (TextTiling's window,
+    # about 20-40 s of speech: shorter than a read, longer than one exchange).
+    cohesion_window: int = 4
+    # A topic cut needs the word overlap across it this far below its neighbours' (0..1).
+    cohesion_depth: float = 0.12
+    # A name that recurs within this long (and is said at least twice) ties its sentences into
+    # one block: an ad read names its product throughout, 15 s to 4 minutes.
+    name_chain_s: float = 240.0
+    # At most this many sentences after a call to action still belong to the read (a repeat of
+    # the address, the small print); the next sentence without the product's name starts anew.
+    cta_tail: int = 2
+    # Blocks shorter than this are joined to a neighbour unless a hand-over or splice cuts them
+    # off: too short for a topic, about one sentence.
+    min_block_s: float = 6.0
+
+
+@dataclass(frozen=True, slots=True)
+class EvidenceOptions:
+    """How block features are measured (`tasks/ads/evidence.py`)."""
+
+    splice_gap_s: float = 1.0  # as BlockOptions.splice_gap_s
+    edge_s: float = 3.0  # this close to the episode's start or end counts as at it
+    welcome_within_s: float = 240.0  # a show welcomes its listeners in its first 4 minutes
+    sign_off_within_s: float = 240.0  # and signs off in its last 4
+    content_word_len: int = 4  # topic words: four letters or more, not stop words
+    topic_margin_s: float = 45.0  # "elsewhere in the episode": this far from the block
+    repeat_distance_s: float = 45.0  # a phrase said again this much later is a repeat
+    shingle_words: int = 5  # words per shingle: long enough that chat rarely repeats one
+    # Rates that make a feature 1.0: one "you" in ten words is ad copy's register; one filler
+    # or question in ten words is conversation's.
+    second_person_full: float = 0.10
+    conversation_full: float = 0.10
+    long_block_s: float = 240.0  # LENGTH is log-scaled and 1.0 at four minutes
+
+
+@dataclass(frozen=True, slots=True)
+class BreakOptions:
+    """How ad blocks become ad breaks (`tasks/ads/boundaries.py`)."""
+
+    # A block is an ad when the classifier's probability reaches this: 0.5, the point the
+    # logistic regression is fitted to, not tuned.
+    threshold: float = 0.5
+    # Log-odds paid to enter or leave a break, so breaks are contiguous (boundaries.py):
+    # chosen with the classifier's C and class weight over the grid in
+    # `bench/fit_ads.py --choose` (0, 1, 2; the rule is at fit_ads.C): 0 with unweighted
+    # classes, whose probabilities already come in runs; 1 suits balanced classes.
+    switch_cost: float = 0.0
+    # Ad blocks this close together are one break (truth marks back-to-back spots as one): a
+    # show rarely takes back over for less than 15 s between two reads. Leave-one-show-out F1
+    # 0.79 with 4 s, 0.81 with 15 s (the old detector's number).
+    merge_gap_s: float = 15.0
+    # A lead-in and a call to action this close are one read with its body between them: host
+    # reads run 1-4 minutes, so the body between its ends is under about three.
+    max_read_s: float = 180.0
+    # A break shorter than this is a name-check, not a read: the shortest sponsor credit
+    # ("Support for this podcast comes from X.") takes about 4 s.
+    min_break_s: float = 4.0
+    # Edge sentences compared with this many show sentences beside the break, and at most
+    # this many given back per edge (a block boundary is rarely more than two sentences off).
+    edge_window: int = 4
+    max_give_back: int = 2
+    max_reasons: int = 5  # evidence named in a span's reason, most telling first
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """A fitted logistic regression over `tasks.ads.evidence.Feature`s, by feature name."""
+
+    intercept: float
+    coefficients: tuple[tuple[str, float], ...]
+    fitted_on: str  # date and data
+
+    def as_dict(self) -> dict[str, float]:
+        return dict(self.coefficients)
+
+
+# BEGIN FITTED (written by bench/fit_ads.py; do not edit by hand)
+FITTED_WEIGHTS = Weights(
+    -3.2746,
+    (
+        ("LEAD_IN", 5.1188),
+        ("WEB_ADDRESS", 2.0843),
+        ("SLASH", 2.5757),
+        ("PROMO_CODE", 3.8338),
+        ("OFFER", 1.6892),
+        ("SMALL_PRINT", 4.5551),
+        ("CALL_TO_ACTION", 2.4187),
+        ("PHONE", 2.1141),
+        ("SHOW_PROMO", 4.4939),
+        ("ADVERTISER", 3.9317),
+        ("SHOW_NOTES", 1.7593),
+        ("REPEATED", 1.6207),
+        ("REPEATED_WITHIN", 3.2222),
+        ("ONE_NAME", 1.7709),
+        ("NAME_FROM_CUE", 0.2849),
+        ("OFF_TOPIC", 1.5653),
+        ("SECOND_PERSON", 1.2187),
+        ("SPLICED", -0.6687),
+        ("PRE_ROLL", 3.0464),
+        ("POST_ROLL", 2.3449),
+        ("CONVERSATION", -0.7384),
+        ("SHOW_FRAMING", -2.6396),
+        ("OWN_SHOW", -3.5704),
+        ("GUEST_PLUG", -2.0344),
+        ("REVIEW", -1.4671),
+        ("UNPAID", 0.1641),
+        ("HELPLINE", -2.0296),
+        ("LENGTH", -2.1192),
+    ),
+    (
+        "2026-12-03: 2866 blocks (224 ads) from dev 5 episodes of 5 shows, written 30 "
+        "episodes of 12 shows, spoken 15 episodes of 12 shows, fixtures 25 episodes of 14"
+        " shows"
+    ),
+)
+FITTED_WEIGHTS_NO_ADVERTISERS = Weights(
+    -3.2991,
+    (
+        ("LEAD_IN", 5.0524),
+        ("WEB_ADDRESS", 1.6699),
+        ("SLASH", 2.6546),
+        ("PROMO_CODE", 3.8688),
+        ("OFFER", 2.0239),
+        ("SMALL_PRINT", 4.658),
+        ("CALL_TO_ACTION", 2.2381),
+        ("PHONE", 2.0288),
+        ("SHOW_PROMO", 4.4077),
+        ("ADVERTISER", 0.0),
+        ("SHOW_NOTES", 1.7073),
+        ("REPEATED", 1.6129),
+        ("REPEATED_WITHIN", 4.4528),
+        ("ONE_NAME", 1.8333),
+        ("NAME_FROM_CUE", -0.0494),
+        ("OFF_TOPIC", 1.6865),
+        ("SECOND_PERSON", 1.1743),
+        ("SPLICED", -0.7838),
+        ("PRE_ROLL", 2.9486),
+        ("POST_ROLL", 2.3455),
+        ("CONVERSATION", -0.7413),
+        ("SHOW_FRAMING", -2.6209),
+        ("OWN_SHOW", -3.6193),
+        ("GUEST_PLUG", -2.048),
+        ("REVIEW", -1.5394),
+        ("UNPAID", 0.1131),
+        ("HELPLINE", -2.0693),
+        ("LENGTH", -1.8316),
+    ),
+    (
+        "2026-12-03: 2866 blocks (224 ads) from dev 5 episodes of 5 shows, written 30 "
+        "episodes of 12 shows, spoken 15 episodes of 12 shows, fixtures 25 episodes of 14"
+        " shows"
+    ),
+)
+# END FITTED
+
+
+@dataclass(frozen=True, slots=True)
+class AdOptions:
+    """Everything `detect_ads` can be told, like faster-whisper's `VadOptions`."""
+
+    # The list of known advertisers is one optional cue; with it off the detector relies on
+    # generic ad language, structure and position alone (figures for both in docs/ads.md).
+    use_advertisers: bool = True
+    blocks: BlockOptions = field(default_factory=BlockOptions)
+    evidence: EvidenceOptions = field(default_factory=EvidenceOptions)
+    breaks: BreakOptions = field(default_factory=BreakOptions)
+    # None: the fitted weights for `use_advertisers`. The benchmark passes each fold's own.
+    weights: Weights | None = None
+
+    def resolved_weights(self) -> Weights:
+        if self.weights is not None:
+            return self.weights
+        return FITTED_WEIGHTS if self.use_advertisers else FITTED_WEIGHTS_NO_ADVERTISERS
