@@ -40,13 +40,13 @@ import jiwer  # noqa: E402
 
 from bench.make_long_episode import REFERENCE, ensure_long_episode  # noqa: E402
 from tasks.config import WhisperConfig  # noqa: E402
+from tasks.sentences import split_segments  # noqa: E402
 from tasks.transcribe import (  # noqa: E402
     SAMPLE_RATE,
     decode,
     load_model,
     resolve_model,
     run_whisper,
-    split_sentences,
     transcribe_audio,
     whisper_options,
 )
@@ -173,7 +173,7 @@ def variant_runner(cfg: WhisperConfig, audio: Path, **overrides: Any) -> Callabl
         samples = decode(path)
         raw = run_whisper(load_model(cfg), samples, cfg, **overrides)
         segments = collect_segments(raw, samples.size / SAMPLE_RATE, 1e9, None)
-        return " ".join(s.text for s in split_sentences(segments))
+        return " ".join(s.text for s in split_segments(segments))
 
     run_on(WARMUP)
     return lambda: run_on(audio)
@@ -245,7 +245,7 @@ def profile(audio: Path, bare_wall_s: float | None) -> None:
     with stage_timers(model, times):
         raw = run_whisper(model, samples, cfg, clip_timestamps=windows)
         segments = collect_segments(raw, samples.size / SAMPLE_RATE, 1e9, None)
-    split_sentences(segments)
+    split_segments(segments)
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
     cores = os.cpu_count() or 1
     print(

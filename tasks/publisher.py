@@ -33,7 +33,7 @@ from tasks.http import (
 )
 from tasks.http import with_retries as _with_retries
 from tasks.records import EpisodeItem, Segment, Transcript, Word, segments_from_json
-from tasks.transcribe import split_sentences
+from tasks.sentences import split_segments
 
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
 
@@ -178,7 +178,7 @@ def parse_json_transcript(data: Any) -> list[Segment]:
         raise TranscriptFetchError(f"JSON transcript: {exc}") from exc
     if not segments:
         raise TranscriptFetchError("JSON transcript holds no segments")
-    return split_sentences([_with_words(s) for s in segments])
+    return split_segments([_with_words(s) for s in segments])
 
 
 def _with_words(segment: Segment) -> Segment:
@@ -217,7 +217,7 @@ def _sentences_from_cues(cues: list[tuple[float, float, str]], kind: str) -> lis
     if not words:
         raise TranscriptFetchError(f"{kind} transcript holds no words")
     text = "".join(w.word for w in words).strip()
-    return split_sentences([Segment(words[0].start, words[-1].end, text, tuple(words))])
+    return split_segments([Segment(words[0].start, words[-1].end, text, tuple(words))])
 
 
 def parse_transcript(content: bytes, fmt: str) -> list[Segment]:

@@ -8,7 +8,7 @@ The path for one episode: decode the file once to 16 kHz float32 (`decode`); fin
 Silero VAD and cut it into contiguous windows of up to 30 s at pauses (`speech_windows`);
 decode the windows in batches, one batch per CTranslate2 worker at a time (`run_whisper`);
 drop windows Whisper decoded from noise; re-cut the result into sentences on word times
-(`split_sentences`). bench/transcribe.py measures it against bare faster-whisper and
+(`tasks.sentences.split_segments`). bench/transcribe.py measures it against bare faster-whisper and
 docs/benchmarks.md explains the defaults.
 """
 
@@ -21,7 +21,7 @@ import math
 import os
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 from tasks.config import WhisperConfig
 from tasks.errors import AudioError, TranscriptionError
 from tasks.records import Segment, Transcript, Word
+from tasks.sentences import TRANSCRIPT_ROWS, split_segments
 
 if TYPE_CHECKING:
     import numpy as np
@@ -40,11 +41,6 @@ BUNDLED_MODEL = "tiny.en"
 # A decoded file much shorter than the feed says is truncated: faster-whisper decodes what it
 # can and raises nothing, so compare durations.
 TRUNCATION_TOLERANCE = 0.85
-_ABBREVIATIONS = {
-    *("mr. mrs. ms. dr. st. vs. etc. inc. jr. sr. no. a.m. p.m. e.g. i.e.".split()),
-}
-MAX_SENTENCE_WORDS = 60
-SENTENCE_PAUSE_S = 1.5
 VAD_PIECE_S = 600.0  # voice activity detection runs on pieces this long
 MISSED_TAIL_S = 2.0  # speech left undecoded at a window's end for longer is decoded again
 MAX_TAIL_PASSES = 3
@@ -445,7 +441,7 @@ def transcribe_audio(
     except Exception as exc:
         raise TranscriptionError(f"whisper failed: {exc.__class__.__name__}: {exc}") from exc
     return Transcript(
-        segments=tuple(split_sentences(segments)),
+        segments=tuple(split_segments(segments, TRANSCRIPT_ROWS)),
         language=cfg.language or "en",
         duration_s=round(duration, 3),
         source=f"whisper:{cfg.model}",
@@ -483,43 +479,3 @@ def _collect(
     if progress is not None:
         progress(duration, duration)
     return out
-
-
-def _ends_sentence(word: str) -> bool:
-    token = word.strip()
-    if not token.endswith((".", "?", "!")):
-        return False
-    return token.lower() not in _ABBREVIATIONS
-
-
-def split_sentences(segments: Sequence[Segment]) -> list[Segment]:
-    """Re-cut segments at sentence ends and long pauses, using word timestamps.
-
-    Whisper's segments (the batched pipeline's especially, ~25 s) span several sentences; the
-    warehouse wants sentence-sized rows so `is_ad` and search hits point at the right moment.
-    Segments without word timestamps are kept as they are.
-    """
-    out: list[Segment] = []
-    for seg in segments:
-        if not seg.words:
-            out.append(seg)
-            continue
-        current: list[Word] = []
-        for i, word in enumerate(seg.words):
-            current.append(word)
-            nxt = seg.words[i + 1] if i + 1 < len(seg.words) else None
-            pause = nxt is not None and nxt.start - word.end >= SENTENCE_PAUSE_S
-            if (
-                nxt is None
-                or _ends_sentence(word.word)
-                or pause
-                or (len(current) >= MAX_SENTENCE_WORDS and word.word.strip().endswith(","))
-            ):
-                out.append(_segment_of(current))
-                current = []
-    return [s for s in out if s.text]
-
-
-def _segment_of(words: list[Word]) -> Segment:
-    text = "".join(w.word for w in words).strip()
-    return Segment(words[0].start, words[-1].end, text, tuple(words))

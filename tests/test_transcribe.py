@@ -9,13 +9,10 @@ import pytest
 
 from tasks.config import WhisperConfig
 from tasks.errors import AudioError, TranscriptionError
-from tasks.records import Segment, Word
 from tasks.transcribe import (
-    MAX_SENTENCE_WORDS,
     check_duration,
     decode,
     resolve_model,
-    split_sentences,
     transcribe_audio,
 )
 from tests.conftest import AUDIO
@@ -139,37 +136,3 @@ def test_decode_is_16k_mono_float() -> None:
 def test_bundled_model_resolves_to_a_folder() -> None:
     assert Path(resolve_model("tiny.en"), "model.bin").exists()
     assert resolve_model("small.en") == "small.en"
-
-
-def _seg(*tokens: tuple[float, float, str]) -> Segment:
-    words = tuple(Word(s, e, w) for s, e, w in tokens)
-    return Segment(words[0].start, words[-1].end, "".join(w.word for w in words).strip(), words)
-
-
-def test_split_sentences_on_ends_pauses_and_abbreviations() -> None:
-    seg = _seg(
-        (0.0, 0.4, " Dr."),
-        (0.4, 0.8, " Lee"),
-        (0.8, 1.2, " spoke."),
-        (1.3, 1.6, " Then"),
-        (1.6, 2.0, " silence"),
-        (4.0, 4.4, " and"),  # 2 s pause: a new segment
-        (4.4, 4.8, " more?"),
-        (4.9, 5.2, " Yes"),
-    )
-    out = split_sentences([seg, Segment(9.0, 10.0, "No words here.")])
-    assert [(s.start, s.end, s.text) for s in out] == [
-        (0.0, 1.2, "Dr. Lee spoke."),
-        (1.3, 2.0, "Then silence"),
-        (4.0, 4.8, "and more?"),
-        (4.9, 5.2, "Yes"),
-        (9.0, 10.0, "No words here."),
-    ]
-
-
-def test_split_sentences_cuts_run_on_speech_at_a_comma() -> None:
-    tokens = [(i * 0.3, i * 0.3 + 0.25, " word" + ("," if i % 10 == 9 else "")) for i in range(150)]
-    out = split_sentences([_seg(*tokens)])
-    assert len(out) > 1
-    assert all(len(s.words) <= MAX_SENTENCE_WORDS + 10 for s in out)
-    assert sum(len(s.words) for s in out) == 150

@@ -26,9 +26,10 @@ Script format:
     A host-read ad: said in the flow of the show, no splice silence.
 
 Each `ad` or `read` block is a true ad span; blocks back to back (no `show` block between) are
-one span, an ad break, as the ads-dev labels mark them. Write text the way Whisper renders speech (numbers
-as digits or words, web addresses as "example dot com slash show" or "example.com/show", some
-lower-case run-ons if the style calls for it): the builder keeps the words exactly as written.
+one span, an ad break, as the ads-dev labels mark them. Write text the way Whisper renders
+speech (numbers as digits or words, web addresses as "example dot com slash show" or
+"example.com/show", some lower-case run-ons if the style calls for it): the builder keeps the
+words exactly as written.
 
 Timing, chosen to resemble faster-whisper's word timestamps on conversational speech: a speaking
 rate drawn per episode from 2.3-3.1 words a second, each word's length proportional to its
