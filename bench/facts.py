@@ -67,10 +67,11 @@ from tasks.records import AdSpan, Fact, Segment, load_transcript_file, spans_fro
 SCRIPTED_DIR = ROOT / "tests" / "data" / "facts"
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "ads-dev"
 GRID = {
-    "w_information": (0.2, 0.4, 0.6),
-    "w_centrality": (0.4, 0.7, 1.0),
-    "w_title": (0.0, 0.3, 0.6),
-    "w_cover": (0.2, 0.4),
+    "w_information": (0.4, 0.8, 1.2),
+    "w_centrality": (0.2, 0.5, 0.8),
+    "w_title": (0.0, 0.3),
+    "w_cover": (0.4, 0.8),
+    "w_position": (0.0, 0.2),
 }
 
 # Show-notes lines that describe the hosting platform, not the episode.

@@ -97,9 +97,8 @@ class Fact:
             "start": round(self.start, 2),
             "end": round(self.end, 2),
             "score": round(self.score, 4),
+            "entities": list(self.entities),
         }
-        if self.entities:
-            out["entities"] = list(self.entities)
         return out
 
 

@@ -82,7 +82,9 @@ class PreparedEpisode:
         count = fact_count(self.speech_seconds) if k is None else max(0, k)
         if not self.ranked or count == 0:
             return []
-        score(self.ranked, self.profile, self.idf, self.title_terms, options)
+        first = self.sentences[0].start if self.sentences else 0.0
+        speech = (first, self.speech_seconds)
+        score(self.ranked, self.profile, self.idf, self.title_terms, options, speech=speech)
         chosen: list[Ranked] = select(self.ranked, count, self.profile, options)
         facts = [
             Fact(

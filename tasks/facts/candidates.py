@@ -72,6 +72,7 @@ _GREETING_LEMMAS = frozenset({"welcome", "hello", "hi", "hey", "morning", "eveni
 _SIGN_OFF_LEMMAS = frozenset({"thank", "thanks", "bye", "goodbye", "cheer"})
 _JOIN_LEMMAS = frozenset({"be", "join", "welcome", "introduce"})
 _ROLE_NOUNS = frozenset({"guest", "guests", "host", "co-host", "cohost", "name", "panel"})
+_FIRST_PERSON = frozenset({"i", "we", "me", "us", "my", "our", "i'm", "we're"})
 _SHOW_NOUNS = frozenset({"episode", "show", "podcast", "today", "conversation", "segment"})
 # Verbs of talking, looking and hearing: with "I"/"we" as subject, the show's own plan.
 _PLAN_VERBS = frozenset(
@@ -88,7 +89,8 @@ _HEDGE_WORDS = re.compile(
 _HOUSEKEEPING_RE = re.compile(
     r"\bsubscribe\b|\brate (and|&) review\b|\bleave (us )?a review\b|\bpatreon\b|\bnewsletter\b"
     r"|\bshow ?notes\b|\blink (is )?in the\b|\bdescription below\b|\bfollow (us|me) on\b"
-    r"|\b(next|last) (episode|week'?s (episode|show))\b|\bthat'?s (it|all) for\b",
+    r"|\b(next|last) (episode|week'?s (episode|show))\b|\bthat'?s (it|all) for\b"
+    r"|^next (week|time|episode)\b",
     re.IGNORECASE,
 )
 # Ad copy: web addresses, codes and offers, sponsor lead-ins, phone numbers, prices on offer.
@@ -153,8 +155,10 @@ def _is_question(sent: Span) -> bool:
     return (
         (first.pos_ == "AUX" or first.tag_ == "MD")
         and subject is not None
+        and subject.head == sent.root
         and first.i < subject.i
         and first.head == sent.root
+        and first.nbor(1).lower_ not in ("n't", "not")  # "Don't forget": an imperative
     )
 
 
@@ -174,11 +178,41 @@ def _counts(doc: Doc) -> tuple[int, int, int]:
     return numbers, dates, names
 
 
-def judge(doc: Doc, options: FactOptions = DEFAULT) -> NotAFact | None:
-    """Why this parsed sentence is not a fact, or None when it is one (pronoun aside)."""
+def _subject_of(token: Token) -> Token | None:
+    """The subject of a verb, looking up through "going to talk" and "want to look"."""
+    for _ in range(3):
+        subject = next((c for c in token.children if c.dep_ in _SUBJECTS), None)
+        if subject is not None:
+            return subject
+        if token.dep_ not in ("xcomp", "conj", "advcl") or token.head is token:
+            return None
+        token = token.head
+    return None
+
+
+def _is_plan(sent: Span) -> bool:
+    """The show's own plan: "we're going to talk about", "today I look at", "let's dig in"."""
+    for token in sent:
+        if token.lemma_.lower() not in _PLAN_VERBS or token.tag_ in ("VBD", "VBN"):
+            continue
+        if any(c.lemma_.lower() == "have" and c.dep_ == "aux" for c in token.children):
+            continue
+        subject = _subject_of(token)
+        if subject is not None and subject.lower_ in ("i", "we", "'s"):
+            return True
+    return False
+
+
+def judge(
+    doc: Doc, options: FactOptions = DEFAULT, *, check_length: bool = True
+) -> NotAFact | None:
+    """Why this parsed sentence is not a fact, or None when it is one (pronoun aside).
+
+    `check_length=False` judges structure alone, for a short sentence read with another.
+    """
     text = doc.text
     words = text.split()
-    if not (options.min_words <= len(words) <= options.max_words):
+    if check_length and not (options.min_words <= len(words) <= options.max_words):
         return NotAFact.LENGTH
     if reads_as_ad_copy(text):
         return NotAFact.AD_COPY
@@ -190,30 +224,49 @@ def judge(doc: Doc, options: FactOptions = DEFAULT) -> NotAFact | None:
     lemmas = {t.lemma_.lower() for t in sent}
     subject = main_subject(sent)
     root = sent.root
+    if {t.lemma_.lower() for t in sent[:6]} & _GREETING_LEMMAS:
+        return NotAFact.GREETING
+    if _HOUSEKEEPING_RE.search(text):
+        return NotAFact.HOUSEKEEPING
+    # An imperative opening ("Fix leaks, ...", "Go listen"): advice or a call to act.
+    opening = sent[0]
+    if opening.lower_ == "let":
+        return NotAFact.EPISODE_PLAN
+    if opening.tag_ == "VB" and not any(c.dep_ in _SUBJECTS for c in opening.children):
+        return NotAFact.FRAGMENT
     if subject is None:
-        if lemmas & _GREETING_LEMMAS:
-            return NotAFact.GREETING
         if lemmas & _SIGN_OFF_LEMMAS:
             return NotAFact.SIGN_OFF
-        if sent[0].lower_ == "let":
-            return NotAFact.EPISODE_PLAN
         return NotAFact.FRAGMENT
     if not _first_clause_has_verb(sent):
         return NotAFact.FRAGMENT
     if root.lemma_.lower() in _SIGN_OFF_LEMMAS:
         return NotAFact.SIGN_OFF
-    if _HOUSEKEEPING_RE.search(text):
-        return NotAFact.HOUSEKEEPING
     numbers, dates, names = _counts(doc)
     subj = subject.lower_
     subj_lemma = subject.lemma_.lower()
-    if subj == "you" or root.lemma_.lower() == "welcome":
+    if root.lemma_.lower() == "welcome" or any(
+        t.lower_ == "you" and t.dep_ in _SUBJECTS for t in sent
+    ):
         return NotAFact.GREETING
     heads = {root.lemma_.lower()} | {
         c.lemma_.lower() for c in root.children if c.dep_ in ("xcomp", "ccomp")
     }
-    if (subj in ("i", "we") or subj_lemma in _SHOW_NOUNS) and heads & _PLAN_VERBS:
+    first_person = any(t.lower_ in _FIRST_PERSON for t in sent)
+    if ((subj in ("i", "we") or subj_lemma in _SHOW_NOUNS) and heads & _PLAN_VERBS) or _is_plan(
+        sent
+    ):
         return NotAFact.EPISODE_PLAN
+    if first_person and any(
+        t.pos_ == "NOUN" and t.lemma_.lower() in _SHOW_NOUNS - {"today"} for t in sent
+    ):
+        return NotAFact.EPISODE_PLAN
+    joined_by = any(
+        t.lemma_.lower() == "join" and any(c.lower_ in ("me", "us", "i", "we") for c in t.children)
+        for t in sent
+    )
+    if joined_by and not numbers:
+        return NotAFact.INTRODUCTION
     if root.lemma_.lower() in _JOIN_LEMMAS and not numbers and not dates:
         with_us = any(t.lower_ in ("me", "us") and t.dep_ in ("pobj", "dobj") for t in sent)
         person = any(e.label_ == "PERSON" for e in sent.ents)
@@ -230,18 +283,20 @@ def judge(doc: Doc, options: FactOptions = DEFAULT) -> NotAFact | None:
         return NotAFact.HEDGE
     if subj == "i" and not (numbers or dates or names):
         return NotAFact.PERSONAL
-    if len(content_terms(text)) < 3:
+    if check_length and len(content_terms(text)) < 3:
         return NotAFact.FRAGMENT
     return None
 
 
 def needs_antecedent(doc: Doc) -> bool:
-    """The main clause's subject is a pronoun standing for something said before."""
+    """The sentence leans on the one before: it opens with a pronoun ("It", "Their phones")
+    or its main clause's subject is one ("In 1921 he was sent ...")."""
+    if not len(doc):
+        return False
     subject = main_subject(_first_sent(doc))
-    first = doc[0].lower_ if len(doc) else ""
-    return first in PRONOUN_SUBJECTS or (
-        subject is not None and subject.lower_ in PRONOUN_SUBJECTS and subject.i <= 2
-    )
+    first = doc[0]
+    opens = first.lower_ in PRONOUN_SUBJECTS and first.dep_ != "det"
+    return opens or (subject is not None and subject.lower_ in PRONOUN_SUBJECTS)
 
 
 @dataclass(slots=True)
@@ -272,7 +327,10 @@ def find_candidates(
         reason = verdict
         if sentence is None:
             continue
-        if reason in (None, NotAFact.LENGTH) and needs_antecedent(doc):
+        if needs_antecedent(doc) and (
+            reason is None
+            or (reason == NotAFact.LENGTH and judge(doc, options, check_length=False) is None)
+        ):
             # "It will cost $310 million." after "The extension is six kilometres long.":
             # read the two together when the one before is a statement that does not itself
             # lean on a pronoun.
@@ -280,18 +338,24 @@ def find_candidates(
             joined = None
             if (
                 before is not None
-                and verdicts[i - 1] in (None, NotAFact.LENGTH)
+                and judge(docs[i - 1], options, check_length=False) is None
                 and not needs_antecedent(docs[i - 1])
                 and main_subject(_first_sent(docs[i - 1])) is not None
             ):
                 joined = with_antecedent(before, sentence, options)
-            if joined is not None and judge_words(joined, options):
+            if (
+                joined is not None
+                and judge_words(joined, options)
+                and standalone_declarative(joined.text, docs[i - 1])
+            ):
                 # The pair says all the previous sentence says, and more: it replaces it.
                 if out and out[-1].index == i - 1:
                     out.pop()
                 out.append(Candidate(i, joined, (docs[i - 1], doc)))
                 continue
             reason = NotAFact.DANGLING
+        if reason is None and not standalone_declarative(sentence.text, doc):
+            reason = NotAFact.FRAGMENT
         if reason is None:
             out.append(Candidate(i, sentence, (doc,)))
         else:
@@ -305,7 +369,7 @@ def judge_words(sentence: Sentence, options: FactOptions = DEFAULT) -> bool:
     return options.min_words <= n <= options.join_max_words and not reads_as_ad_copy(sentence.text)
 
 
-def standalone_declarative(text: str) -> bool:
+def standalone_declarative(text: str, first: Doc | None = None) -> bool:
     """The documented rule every fact must pass, checked by the benchmark and the tests.
 
     A fact is a standalone declarative when: it starts with a capital letter or a figure and
@@ -320,9 +384,8 @@ def standalone_declarative(text: str) -> bool:
     words = [SpokenWord(w, 0.0, 0.0) for w in text.split()]
     if len(strip_leading(list(words))) != len(words):
         return False
-    doc = parse([text])[0]
+    doc = first if first is not None else parse([text])[0]
     sent = _first_sent(doc)
-    subject = main_subject(sent)
-    if subject is None or _is_question(sent):
+    if main_subject(sent) is None or _is_question(sent):
         return False
-    return subject.lower_ not in PRONOUN_SUBJECTS and doc[0].lower_ not in PRONOUN_SUBJECTS
+    return not needs_antecedent(doc)

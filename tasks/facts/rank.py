@@ -6,7 +6,8 @@ leave-one-show-out, see `params.py`):
 - **information**: numbers, dates and names (spaCy's entities, and digits) a reader keeps, with
   the share of content words; minus chatter (first and second person, interjections, hedges)
   and length past `long_words`;
-- **centrality**: TF-IDF cosine to the episode's own term profile (terms said more than once);
+- **centrality**: cosine to the episode's topic profile (terms weighted by how many sentences
+  say them);
 - **title**: the share of the episode title's and show notes' content words it says, when the
   caller has them.
 
@@ -119,7 +120,13 @@ def prepare(candidates: Sequence[Candidate], options: FactOptions = DEFAULT) -> 
 
 
 def topic_profile(sentences: Sequence[Sentence]) -> tuple[dict[str, float], dict[str, float]]:
-    """The episode's TF-IDF term profile (terms said more than once) and each term's IDF."""
+    """The episode's topic profile and each term's IDF.
+
+    The profile weighs a term by how many sentences say it (terms in one sentence only are
+    left out): an episode's topic is what it keeps coming back to. A TF-IDF profile, which
+    discounts exactly those terms, did worse on every source of the benchmark (overall notes
+    ratio 1.08 against 1.16 at the same weights).
+    """
     df: Counter[str] = Counter()
     tf: Counter[str] = Counter()
     for sentence in sentences:
@@ -128,7 +135,7 @@ def topic_profile(sentences: Sequence[Sentence]) -> tuple[dict[str, float], dict
         tf.update(terms)
     n_docs = max(len(sentences), 1)
     idf = {t: math.log((n_docs + 1) / (d + 0.5)) for t, d in df.items()}
-    profile = {t: (1 + math.log(c)) * idf[t] for t, c in tf.items() if c > 1}
+    profile = {t: float(d) for t, d in df.items() if d > 1}
     return profile, idf
 
 
@@ -138,8 +145,13 @@ def score(
     idf: dict[str, float],
     title_terms: frozenset[str],
     options: FactOptions = DEFAULT,
+    *,
+    speech: tuple[float, float] = (0.0, 0.0),
 ) -> None:
-    """Set each candidate's score from information, centrality and the title's terms."""
+    """Set each candidate's score from information, centrality, the title's terms and the
+    position prior (`speech` is the first word's time and the non-ad speech seconds)."""
+    first, seconds = speech
+    window = max(1.0, min(options.lead_max_s, options.lead_share * seconds))
     profile_norm = math.sqrt(sum(v * v for v in profile.values())) or 1.0
     centrality: list[float] = []
     for r in ranked:
@@ -154,6 +166,7 @@ def score(
             options.w_information * r.information
             + options.w_centrality * cent / top
             + options.w_title * min(1.0, title)
+            + options.w_position * max(0.0, 1.0 - (r.sentence.start - first) / window)
         )
 
 

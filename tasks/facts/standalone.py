@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from tasks.facts.params import DEFAULT, FactOptions
@@ -86,6 +87,8 @@ _TAGS: tuple[tuple[str, ...], ...] = (
     ("eh",),
 )
 _QUOTES = "\"“”‘’'"
+_OPENING_QUOTES = re.compile(r"^[\"“”‘’']+")
+_CLOSING_QUOTES = re.compile(r"[\"“”‘’']+(?=[.,!?;:]*$)")
 # Subjects that stand for something said before: the sentence needs its antecedent.
 PRONOUN_SUBJECTS = frozenset(
     "it they he she this that these those them him her its their which".split()
@@ -166,11 +169,8 @@ def _strip_tag_question(words: list[SpokenWord]) -> list[SpokenWord]:
 
 
 def _unquote(word: SpokenWord) -> SpokenWord:
-    """The word without quote marks around it ("'We" -> "We"); an apostrophe inside stays."""
-    text = word.text.strip(_QUOTES) or word.text
-    trail = word.text.rstrip(_QUOTES)
-    if trail != word.text and trail[-1:] in ".,!?;:" and not text.endswith(trail[-1]):
-        text += trail[-1]
+    """The word without quote marks around it ('"We' -> 'We', 'May",' -> 'May,')."""
+    text = _CLOSING_QUOTES.sub("", _OPENING_QUOTES.sub("", word.text)) or word.text
     return SpokenWord(text, word.start, word.end)
 
 

@@ -14,11 +14,28 @@ def normalize_word(word: str) -> str:
     return bare_word(word)
 
 
+# Number words as figures, so "twelve hours" and "12 hours" are the same terms (Whisper writes
+# either). Compounds ("forty-two") stay words: matching them would need a parser of numerals.
+_NUMBER_WORDS = {
+    word: str(value)
+    for value, word in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+        "fifteen sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {
+    w: str(10 * (i + 3))
+    for i, w in enumerate("thirty forty fifty sixty seventy eighty ninety".split())
+}
+
+
 @lru_cache(maxsize=65536)
 def stem(word: str) -> str:
     """A light suffix stripper (possessives, plurals, -ed, -ing), enough to match "bleached" and
-    "bleaching" or "fares" and "fare"; both sides of any comparison go through it."""
+    "bleaching" or "fares" and "fare", with number words as figures; both sides of any
+    comparison go through it."""
     word = normalize_word(word)
+    if word in _NUMBER_WORDS:
+        return _NUMBER_WORDS[word]
     if word.endswith("'s"):
         word = word[:-2]
     if not word.isalpha():
