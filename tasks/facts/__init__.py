@@ -17,6 +17,8 @@ Every number is in `params.FactOptions`, with how it was chosen.
 
 from __future__ import annotations
 
+import html
+import re
 from collections.abc import Sequence
 
 from tasks.facts.candidates import NotAFact, find_candidates, reads_as_ad_copy
@@ -33,6 +35,8 @@ from tasks.facts.sentences import (
 from tasks.facts.standalone import clean_sentence
 from tasks.facts.terms import content_terms, normalize_word, stem
 from tasks.records import AdSpan, Fact, Segment
+
+_TAG_RE = re.compile(r"<[^>]+>")
 
 __all__ = [
     "DEFAULT",
@@ -75,7 +79,8 @@ class PreparedEpisode:
         candidates, self.rejected = find_candidates(self.sentences, options)
         self.ranked = prepare(candidates, options)
         self.profile, self.idf = topic_profile(self.sentences)
-        self.title_terms = frozenset(content_terms(f"{title} {notes}"))
+        plain = html.unescape(_TAG_RE.sub(" ", notes))
+        self.title_terms = frozenset(content_terms(f"{title} {plain}"))
 
     def facts(self, k: int | None = None, options: FactOptions = DEFAULT) -> list[Fact]:
         """The best `k` facts (default `fact_count` of the speech time), in the order said."""
