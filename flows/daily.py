@@ -50,6 +50,7 @@ class FeedOutcome:
 
     feed: str
     error: str | None = None
+    warning: str | None = None  # what the feed's document needed repaired, or lost
     unchanged: bool = False
     episodes_new: int = 0
     done: int = 0
@@ -122,6 +123,7 @@ class RunSummary:
         if failures:
             lines.append("  failures:")
             lines.extend(f"    - {msg}" for msg in failures)
+        lines.extend(f"  warning: {o.warning}" for o in self.feeds if o.warning)
         return "\n".join(lines)
 
 
@@ -339,6 +341,7 @@ def ingest_feed(feed: FeedConfig, cfg: Config) -> FeedOutcome:
             )
         return outcome
     outcome.unchanged = poll.not_modified
+    outcome.warning = poll.warning
     jobs, outcome.episodes_new = plan_jobs(feed_id, poll.episodes, known, retryable, cfg)
     progress.say(
         f"feed {outcome.feed}: "
@@ -377,6 +380,8 @@ def ingest_feed(feed: FeedConfig, cfg: Config) -> FeedOutcome:
             etag=None if held else poll.etag,
             last_modified=None if held else poll.last_modified,
             error=None,
+            warning=poll.warning,
+            unchanged=poll.not_modified,
         )
     return outcome
 

@@ -1,12 +1,12 @@
 """Poll a podcast feed: a conditional GET, then feedparser.
 
-`fetch_feed` talks to the network (or reads a local file), `parse_feed` is pure, and
-`poll_feed` combines them into a `FeedPoll`.
+`fetch_feed` talks to the network (or reads a local file), `read_feed` (and `parse_feed`, its
+short form) is pure, and `poll_feed` combines them into a `FeedPoll`. Blemishes podcast apps
+read past are mended first (`tasks.feed_xml`) and noted in the poll's warning.
 """
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import re
 import time
@@ -23,6 +23,7 @@ import httpx
 from defusedxml import ElementTree as SafeET
 
 from tasks.errors import FeedError
+from tasks.feed_xml import MalformedFeedXml, repair_feed_xml
 from tasks.http import (
     RetryableHTTPError,
     client_for,
@@ -38,6 +39,9 @@ MAX_FEED_BYTES = 50 * 1024 * 1024
 # a byte at a time would otherwise hold a poll open for ever.
 MAX_FEED_SECONDS = 120.0
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+# The URI the Podcast Index's own examples used before the namespace got its permanent one.
+PODCAST_NS_OLD = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
 AUDIO_EXTENSIONS = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp4")
 PERMANENT_REDIRECTS = (301, 308)
 MAX_PLAUSIBLE_DURATION_S = 24 * 3600.0  # a longer itunes:duration is milliseconds, or junk
@@ -59,6 +63,18 @@ _TRACKING_PARAM = re.compile(
 )
 # An XML entity declaration anywhere in the document (see parse_feed).
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# An RFC 822 date with a two- or three-digit year ("Thu, 01 Jan 70 00:00:00 GMT").
+_SHORT_YEAR_DATE = re.compile(r"^\s*(?:[A-Za-z]+,?\s*)?\d{1,2}[\s-]+[A-Za-z]+\.?[\s-]+(\d{2,3})\b")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedDocument:
+    """A parsed feed: its title, its audio episodes, and what podsift had to forgive."""
+
+    title: str
+    episodes: list[EpisodeItem]
+    warning: str | None = None  # "feed URL: ..." when the document needed repairs or lost items
+    partial: bool = False  # the document ended early: later items are missing
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,9 +235,23 @@ def _read_local_feed(path: Path, last_modified: str | None) -> FeedFetch:
 def parse_feed(
     content: bytes, base_url: str, content_type: str = ""
 ) -> tuple[str, list[EpisodeItem]]:
-    """Parse feed bytes into the feed title and its audio episodes.
+    """The feed's title and audio episodes; `read_feed` without the warning.
 
-    Items without an audio enclosure are left out; a repeated GUID keeps its first item.
+    Raises:
+        FeedError: as `read_feed`.
+    """
+    document = read_feed(content, base_url, content_type)
+    return document.title, document.episodes
+
+
+def read_feed(content: bytes, base_url: str, content_type: str = "") -> FeedDocument:
+    """Parse feed bytes into the feed title, its audio episodes and a warning.
+
+    Items without audio (an enclosure, or else a `media:content`) are left out; a repeated
+    GUID keeps its first item. Blemishes that leave the items intact (blank space before the
+    XML declaration, undeclared `itunes:`/`podcast:` prefixes, an unknown entity, a bare `&`)
+    are repaired and named in `warning`; a document cut short keeps its complete items and is
+    marked `partial`.
 
     Args:
         content: the feed document.
@@ -229,7 +259,7 @@ def parse_feed(
         content_type: the HTTP Content-Type, used only to explain failures.
 
     Raises:
-        FeedError: HTML instead of a feed, malformed XML, entity declarations.
+        FeedError: HTML instead of a feed, XML no repair can mend, entity declarations.
     """
     head = content[:4096].lstrip().lower()
     if not content.strip():
@@ -249,6 +279,11 @@ def parse_feed(
     if other:
         raise FeedError(f"feed {base_url}: got {other}, not an RSS or Atom feed")
     try:
+        repaired = repair_feed_xml(content)
+    except MalformedFeedXml as malformed:
+        raise FeedError(f"feed {base_url}: {malformed}") from None
+    content = repaired.content
+    try:
         parsed = feedparser.parse(content, sanitize_html=True, resolve_relative_uris=False)
     except Exception as crash:  # noqa: BLE001
         # feedparser falls back to its loose parser when the XML is not well-formed, and that
@@ -258,6 +293,8 @@ def parse_feed(
     if parsed.get("bozo"):
         exc = parsed.get("bozo_exception")
         if not isinstance(exc, feedparser.CharacterEncodingOverride):
+            if repaired.problem:  # the same fault, with lines counted in the document as sent
+                raise FeedError(f"feed {base_url}: {repaired.problem}")
             line = getattr(exc, "getLineNumber", lambda: None)()
             where = f" at line {line}" if line else ""
             msg = getattr(exc, "getMessage", lambda: str(exc))()
@@ -275,7 +312,13 @@ def parse_feed(
             continue
         seen.add(item.guid)
         episodes.append(item)
-    return title, episodes
+    notes = list(repaired.notes)
+    if isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+        notes.append(
+            str(parsed["bozo_exception"])
+        )  # "document declared as utf-8, but parsed as ..."
+    warning = f"feed {base_url}: " + "; ".join(notes) if notes else None
+    return FeedDocument(title, episodes, warning, repaired.partial)
 
 
 def _not_a_feed(content: bytes) -> str | None:
@@ -325,16 +368,36 @@ def _resolve_url(href: str, base_url: str) -> str:
 
 
 def _audio_enclosure(entry: Any, base_url: str) -> dict[str, Any] | None:
-    """The item's first audio enclosure that podsift may fetch.
+    """The item's first audio enclosure that podsift may fetch, else its first audio
+    `media:content` (some hosts put the audio only there), as a dict with `href`, `type`,
+    `length` and, from `media:content`, `duration`.
 
     From a feed fetched over HTTP only http(s) enclosures count: a remote feed must never make
     podsift read a local file (`file:///...`, `C:/...`) or speak another protocol.
     """
-    for enclosure in entry.get("enclosures") or ():
-        href = (enclosure.get("href") or enclosure.get("url") or "").strip()
+    candidates = [
+        {
+            "href": e.get("href") or e.get("url") or "",
+            "type": e.get("type"),
+            "length": e.get("length"),
+        }
+        for e in entry.get("enclosures") or ()
+    ]
+    candidates += [
+        {
+            "href": m.get("url") or "",
+            "type": m.get("type") or ("audio/*" if m.get("medium") == "audio" else None),
+            "length": m.get("filesize"),
+            "duration": m.get("duration"),
+            "declared_type": m.get("type"),
+        }
+        for m in entry.get("media_content") or ()
+    ]
+    for candidate in candidates:
+        href = str(candidate["href"]).strip()
         if not href:
             continue
-        mime = (enclosure.get("type") or "").lower()
+        mime = str(candidate.get("type") or "").lower()
         path = urlsplit(href).path.lower()
         if mime.startswith("audio/") or (
             not mime.startswith(("video/", "image/", "text/", "application/pdf"))
@@ -342,7 +405,9 @@ def _audio_enclosure(entry: Any, base_url: str) -> dict[str, Any] | None:
         ):
             if not _is_local(base_url) and not is_http_url(_resolve_url(href, base_url)):
                 continue
-            return dict(enclosure, href=href)
+            if "declared_type" in candidate:
+                candidate["type"] = candidate.pop("declared_type")
+            return dict(candidate, href=href)
     return None
 
 
@@ -382,21 +447,23 @@ def _episode_from_entry(
     if enclosure is None:
         return None
     audio_url = _resolve_url(enclosure["href"], base_url)
+    # Without a GUID the audio URL is the identity (docs/warehouse.md says why not the link).
     guid = str(entry.get("id") or "").strip() or audio_url
-    published = entry.get("published_parsed") or entry.get("updated_parsed")
-    published_at = datetime.fromtimestamp(calendar.timegm(published), tz=UTC) if published else None
     try:
         declared = int(enclosure.get("length") or 0)
     except (TypeError, ValueError):
         declared = 0
     length = declared if declared > 0 else None  # junk lengths ("lots", 0, -5) are unknown
     raw_transcripts = transcripts.get(guid) or transcripts.get(enclosure["href"].strip()) or []
+    duration = parse_duration(entry.get("itunes_duration"))
+    if duration is None:
+        duration = parse_duration(enclosure.get("duration"))
     return EpisodeItem(
         guid=guid,
         title=str(entry.get("title") or "(untitled)").strip(),
         audio_url=audio_url,
-        published_at=published_at,
-        duration_s=parse_duration(entry.get("itunes_duration")),
+        published_at=_published_at(entry),
+        duration_s=duration,
         description=str(entry.get("summary") or entry.get("description") or ""),
         audio_length=length,
         audio_type=(enclosure.get("type") or None),
@@ -404,12 +471,52 @@ def _episode_from_entry(
     )
 
 
+def _published_at(entry: Any) -> datetime | None:
+    """The item's date in UTC, with two-digit years read as RFC 2822 says.
+
+    RFC 2822 (section 4.3) reads a two-digit year below 50 as 20xx and the rest as 19xx, and a
+    three-digit year as 1900 plus it. feedparser reads two digits below 90 as 20xx (so
+    `01 Jan 70` is 2070) and keeps three digits as they are (year 70 AD).
+    """
+    parsed, raw = entry.get("published_parsed"), entry.get("published")
+    if not parsed:
+        parsed, raw = entry.get("updated_parsed"), entry.get("updated")
+    if not parsed:
+        return None
+    year = parsed.tm_year
+    short = _SHORT_YEAR_DATE.match(str(raw or ""))
+    if short:
+        digits = short.group(1)
+        written = int(digits)
+        feedparser_year = (
+            written if len(digits) == 3 else written + (2000 if written < 90 else 1900)
+        )
+        rfc_year = written + (2000 if len(digits) == 2 and written < 50 else 1900)
+        # Only when feedparser read those digits (a time zone can move the UTC date a year).
+        if abs(parsed.tm_year - feedparser_year) <= 1:
+            year = parsed.tm_year + rfc_year - feedparser_year
+    try:
+        stamp = datetime(
+            year,
+            parsed.tm_mon,
+            parsed.tm_mday,
+            parsed.tm_hour,
+            parsed.tm_min,
+            min(parsed.tm_sec, 59),  # a leap second
+            tzinfo=UTC,
+        )
+    except ValueError:  # 29 February of a year that has none after the century moved
+        return None
+    return stamp
+
+
 def _publisher_transcripts(content: bytes) -> dict[str, list[tuple[str, str]]]:
     """Every podcast:transcript of every item, keyed by GUID and by enclosure URL.
 
     feedparser keeps only the last podcast:transcript of an item, so read the raw XML.
     """
-    if PODCAST_NS.encode() not in content:
+    namespaces = [ns for ns in (PODCAST_NS, PODCAST_NS_OLD) if ns.encode() in content]
+    if not namespaces:
         return {}
     try:
         root = SafeET.fromstring(content)
@@ -419,7 +526,8 @@ def _publisher_transcripts(content: bytes) -> dict[str, list[tuple[str, str]]]:
     for item in root.iter("item"):
         links = [
             (el.get("url", ""), el.get("type", ""))
-            for el in item.iter(f"{{{PODCAST_NS}}}transcript")
+            for ns in namespaces
+            for el in item.iter(f"{{{ns}}}transcript")
             if el.get("url")
         ]
         if not links:
@@ -434,9 +542,9 @@ def _item_keys(item: Element) -> list[str]:
     guid = item.findtext("guid")
     if guid and guid.strip():
         keys.append(guid.strip())
-    enclosure = item.find("enclosure")
-    if enclosure is not None and enclosure.get("url"):
-        keys.append(enclosure.get("url", "").strip())
+    for audio in (*item.iter("enclosure"), *item.iter(f"{{{MEDIA_NS}}}content")):
+        if audio.get("url"):
+            keys.append(audio.get("url", "").strip())
     return keys
 
 
@@ -451,6 +559,8 @@ def poll_feed(
     max_seconds: float = MAX_FEED_SECONDS,
 ) -> FeedPoll:
     """Fetch and parse one feed; a 304 (or an unchanged local file) costs nothing further.
+
+    The poll's `warning` says what had to be repaired or was missing (see `read_feed`).
 
     Raises:
         FeedError: naming the feed and what went wrong.
@@ -472,12 +582,15 @@ def poll_feed(
             last_modified=fetched.last_modified,
             new_url=fetched.new_url,
         )
-    title, episodes = parse_feed(fetched.content, fetched.final_url or url, fetched.content_type)
+    document = read_feed(fetched.content, fetched.final_url or url, fetched.content_type)
+    # A partial document keeps no validators: the next poll must fetch it in full, not get a
+    # 304 for the copy that lost its later items.
     return FeedPoll(
         url=url,
-        title=title,
-        etag=fetched.etag,
-        last_modified=fetched.last_modified,
+        title=document.title,
+        etag=None if document.partial else fetched.etag,
+        last_modified=None if document.partial else fetched.last_modified,
         new_url=fetched.new_url,
-        episodes=episodes,
+        episodes=document.episodes,
+        warning=document.warning,
     )

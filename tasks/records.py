@@ -128,6 +128,7 @@ class FeedPoll:
     last_modified: str | None = None
     new_url: str | None = None  # set when the feed moved permanently
     episodes: list[EpisodeItem] = field(default_factory=list)
+    warning: str | None = None  # what the document needed repaired, or lost (feeds.last_warning)
 
 
 def segments_from_json(data: Any) -> list[Segment]:

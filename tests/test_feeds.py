@@ -20,24 +20,27 @@ import tasks.feeds
 from flows.daily import plan_jobs
 from tasks.config import Config
 from tasks.errors import FeedError
-from tasks.feeds import audio_key, parse_feed, poll_feed
+from tasks.feeds import audio_key, parse_feed, poll_feed, read_feed
 from tasks.records import EpisodeItem
 from tests.conftest import DATA, FeedServer, Route, closed_port, rss
 from warehouse.store import KnownEpisode
 
 FEEDS = DATA / "feeds"
 GOLDEN_BASE = "https://feeds.example.org/show/feed.rss"
-GOLDEN = sorted(FEEDS.glob("*.rss"))
+GOLDEN = sorted([*FEEDS.glob("*.rss"), *FEEDS.glob("*.xml")])
 
 
 def _as_json(content: bytes) -> dict[str, object]:
-    """What the golden files record: the parsed feed, or the error with the URL as {base}."""
+    """What the golden files record: every field podsift keeps of the feed and its episodes,
+    or the error, with the feed's URL written as {base}."""
     try:
-        title, episodes = parse_feed(content, GOLDEN_BASE)
+        document = read_feed(content, GOLDEN_BASE)
     except FeedError as exc:
         return {"error": str(exc).replace(GOLDEN_BASE, "{base}")}
     return {
-        "title": title,
+        "title": document.title,
+        "warning": document.warning.replace(GOLDEN_BASE, "{base}") if document.warning else None,
+        "partial": document.partial,
         "episodes": [
             {
                 "guid": e.guid,
@@ -47,8 +50,10 @@ def _as_json(content: bytes) -> dict[str, object]:
                 "duration_s": e.duration_s,
                 "audio_length": e.audio_length,
                 "audio_type": e.audio_type,
+                "description": e.description,
+                "transcript_urls": [list(t) for t in e.transcript_urls],
             }
-            for e in episodes
+            for e in document.episodes
         ],
     }
 
@@ -63,7 +68,8 @@ def test_golden_feed(path: Path) -> None:
 def test_every_golden_feed_has_its_expectation() -> None:
     assert len(GOLDEN) >= 15
     for path in FEEDS.glob("*.expected.json"):
-        assert path.with_name(path.name.replace(".expected.json", ".rss")).exists(), path
+        stem = path.name.removesuffix(".expected.json")
+        assert any(path.with_name(stem + ext).exists() for ext in (".rss", ".xml")), path
 
 
 @pytest.mark.parametrize("name", ["entity_bomb", "entity_bomb_after_comment"])
@@ -101,6 +107,45 @@ def test_external_dtd_is_never_fetched(server: FeedServer) -> None:
     with pytest.raises(FeedError, match="malformed XML"):
         poll_feed(url2, retries=0)
     assert server.hits("/evil.dtd") == 0
+
+
+def test_a_partial_feed_keeps_no_validators_and_a_whole_one_does(server: FeedServer) -> None:
+    """A cut-short copy must not earn a 304 next time: its lost items would never be read."""
+    whole = (FEEDS / "basic.rss").read_bytes()
+    cut = (FEEDS / "truncated_after_items.rss").read_bytes()
+    url = server.add("/cut.xml", body=cut, headers={"Content-Type": "application/rss+xml"})
+    poll = poll_feed(url, retries=0)
+    assert [e.guid for e in poll.episodes] == ["cut-4", "cut-3"]
+    assert (poll.etag, poll.last_modified) == (None, None)
+    assert poll.warning is not None and poll.warning.startswith(f"feed {url}: the document ends")
+    server.routes["/cut.xml"].body = whole
+    poll = poll_feed(url, retries=0)
+    assert [e.guid for e in poll.episodes] == ["basic-3", "basic-2", "basic-1"]
+    assert poll.etag and poll.warning is None
+    assert poll_feed(url, etag=poll.etag, retries=0).not_modified
+
+
+def test_an_entity_only_an_external_dtd_defines_is_refused_by_name() -> None:
+    body = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss SYSTEM "https://dtd.example.org/show.dtd">\n'
+        b'<rss version="2.0"><channel><title>&showname;</title></channel></rss>'
+    )
+    with pytest.raises(FeedError) as err:
+        parse_feed(body, GOLDEN_BASE)
+    assert str(err.value) == (
+        f"feed {GOLDEN_BASE}: malformed XML at line 3 (undefined entity &showname;, which only "
+        "the external DTD could define, and podsift does not read external DTDs)"
+    )
+
+
+def test_the_xml_repairs_refuse_entity_declarations_on_their_own() -> None:
+    """parse_feed refuses `<!ENTITY` before any parser runs; the repair step's own parsers
+    refuse it too, should that first check ever be bypassed."""
+    from tasks.feed_xml import MalformedFeedXml, repair_feed_xml
+
+    content = (FEEDS / "entity_bomb.rss").read_bytes()
+    with pytest.raises(MalformedFeedXml, match="declares XML entities, refused for safety"):
+        repair_feed_xml(b"\n" + content)
 
 
 def test_unreachable_host() -> None:
@@ -430,3 +475,105 @@ def test_durations_that_would_call_good_audio_truncated_are_not_trusted(
     from tasks.feeds import parse_duration
 
     assert parse_duration(value) == seconds
+
+
+# --- a blemished feed through the daily flow: episodes, feeds.last_warning, the summary -------
+
+
+def _blemished_item(server: FeedServer, n: int, pub: str) -> str:
+    """An item that uses the itunes: and podcast: prefixes the document never declares, with
+    a transcript the loopback server holds (so no audio is fetched and Whisper never runs)."""
+    return (
+        f"<item><guid>blem-{n}</guid><title>Part {n} &gtgt; the rest</title>"
+        f"<description>Notes for part {n}</description><pubDate>{pub}</pubDate>"
+        "<itunes:duration>0:21</itunes:duration>"
+        f'<podcast:transcript url="{server.url(f"/t/{n}.vtt")}" type="text/vtt"/>'
+        f'<enclosure url="{server.url(f"/audio/{n}.mp3")}" length="1000" type="audio/mpeg"/>'
+        "</item>"
+    )
+
+
+def _blemished_feed(items: list[str], *, cut: bool = False) -> bytes:
+    head = '\n\n<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+    body = head + "<title>Blemished Show</title>\n" + "\n".join(items)
+    return (body if cut else body + "\n</channel></rss>\n").encode()
+
+
+@pytest.mark.slow
+def test_a_blemished_feed_loads_and_its_warning_is_kept_and_told_once(
+    tmp_path: Path, server: FeedServer, prefect_harness: None
+) -> None:
+    import duckdb
+
+    from flows.daily import daily
+    from tests.conftest import write_config
+
+    vtt = (DATA / "transcripts" / "interview.vtt").read_bytes()
+    for n in (1, 2, 3):
+        server.add(f"/t/{n}.vtt", body=vtt, headers={"Content-Type": "text/vtt"})
+    one = _blemished_item(server, 1, "Wed, 01 Jan 75 06:00:00 GMT")  # 1975, not 2075
+    two = _blemished_item(server, 2, "Thu, 02 Jan 75 06:00:00 GMT")
+    three = _blemished_item(server, 3, "Fri, 03 Jan 75 06:00:00 GMT")
+    xml = {"Content-Type": "application/rss+xml"}
+    url = server.add("/feed.xml", body=_blemished_feed([two, one]), headers=xml)
+    config = write_config(tmp_path, [url])
+    repaired = (
+        f"feed {url}: blank space before the XML declaration ignored; unknown entities kept as "
+        "text (&gtgt;); namespace prefix(es) itunes, podcast used without an xmlns declaration"
+    )
+
+    def feed_row() -> tuple[str | None, str | None, str | None]:
+        con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+        try:
+            row = con.execute("SELECT last_warning, last_error, etag FROM feeds").fetchone()
+        finally:
+            con.close()
+        assert row is not None
+        return row
+
+    def episodes() -> list[tuple[object, ...]]:
+        con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+        try:
+            return con.execute(
+                "SELECT guid, title, published_at::VARCHAR, duration_s, status, transcript_source,"
+                " description FROM episodes ORDER BY guid"
+            ).fetchall()
+        finally:
+            con.close()
+
+    first = daily(str(config))
+    assert first.exit_code == 0, first.render()
+    assert episodes() == [
+        (f"blem-{n}", f"Part {n} &gtgt; the rest", f"1975-01-0{n} 06:00:00", 21.0, "done",
+         "publisher:vtt", f"Notes for part {n}")
+        for n in (1, 2)
+    ]  # fmt: skip
+    assert server.hits("/audio/1.mp3") == server.hits("/audio/2.mp3") == 0
+    last_warning, last_error, etag = feed_row()
+    assert (last_warning, last_error) == (repaired, None) and etag
+    assert first.render().splitlines().count(f"  warning: {repaired}") == 1
+
+    # Unchanged (a 304): the warning stays on the feed, and the summary does not repeat it.
+    second = daily(str(config))
+    assert second.exit_code == 0 and "warning:" not in second.render()
+    assert feed_row()[0] == repaired
+
+    # Cut short after a new item: the complete items load, the feed is marked partial and its
+    # validators are dropped, so the next run reads it in full rather than getting a 304.
+    server.routes["/feed.xml"].body = _blemished_feed([three, two, one[:60]], cut=True)
+    third = daily(str(config))
+    assert third.exit_code == 0, third.render()
+    assert [g for g, *_ in episodes()] == ["blem-1", "blem-2", "blem-3"]
+    last_warning, _, etag = feed_row()
+    assert last_warning is not None and etag is None
+    assert last_warning.endswith(
+        "the document ends early (line 7: unclosed token); the 2 complete item(s) before the "
+        "cut are read, later ones are missing: the feed is partial"
+    )
+    assert f"  warning: {last_warning}" in third.render()
+
+    # Fixed by the publisher: read as it stands, the warning is cleared.
+    server.routes["/feed.xml"].body = rss([], title="Blemished Show")
+    fourth = daily(str(config))
+    assert fourth.exit_code == 0 and "warning:" not in fourth.render()
+    assert feed_row()[0] is None

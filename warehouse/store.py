@@ -93,17 +93,21 @@ def save_feed_poll(
     etag: str | None,
     last_modified: str | None,
     error: str | None,
+    warning: str | None = None,
+    unchanged: bool = False,
 ) -> None:
     """Record one poll of a feed: its validators on success, `last_error` on failure.
 
-    A failed poll keeps the validators and title of the last good one.
+    A failed poll keeps the validators and title of the last good one. `last_warning` is what
+    the document needed repaired, or lost (None: read as it stands); it changes only when the
+    document was read, so a failed poll or a 304 (`unchanged`) keeps the last one.
     """
     now = utcnow()
     con.execute(
         """
         INSERT INTO feeds (feed_id, url, current_url, name, title, etag, last_modified,
-                           last_checked_at, last_success_at, last_error)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN ?::TIMESTAMP END, ?)
+                           last_checked_at, last_success_at, last_error, last_warning)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN ?::TIMESTAMP END, ?, ?)
         ON CONFLICT (feed_id) DO UPDATE SET
             url = excluded.url,
             name = excluded.name,
@@ -114,7 +118,9 @@ def save_feed_poll(
                                  THEN excluded.last_modified ELSE feeds.last_modified END,
             last_checked_at = excluded.last_checked_at,
             last_success_at = COALESCE(excluded.last_success_at, feeds.last_success_at),
-            last_error = excluded.last_error
+            last_error = excluded.last_error,
+            last_warning = CASE WHEN excluded.last_error IS NULL AND NOT ?
+                                THEN excluded.last_warning ELSE feeds.last_warning END
         """,
         [
             feed_id,
@@ -128,6 +134,8 @@ def save_feed_poll(
             error,
             now,
             error,
+            warning if error is None and not unchanged else None,
+            unchanged,
         ],
     )
 

@@ -2,6 +2,9 @@
 
 Usage: python bench/corpus/build.py [OUT_DIR]   (default: bench/corpus/built, git-ignored)
 
+Writes `OUT_DIR/written/` (the scripts below) and `OUT_DIR/spoken/` (scripts spoken by espeak-ng
+and transcribed by podsift's tiny.en pipeline, made by `speak.py` and committed as JSON).
+
 Every script under `bench/corpus/written/<show-slug>/<episode-slug>.txt` is our own text, written
 for podsift's benchmarks (shows, hosts and advertisers are invented). The output has the layout of
 the ads-dev corpus (`segments.json`, `truth.txt`, `metadata.toml` in one folder per episode), so
@@ -45,12 +48,14 @@ import json
 import random
 import re
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 WRITTEN_DIR = HERE / "written"
+SPOKEN_DIR = HERE / "spoken"
 DEFAULT_OUT = HERE / "built"
 BLOCK_KINDS = ("show", "ad", "read")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*$")
@@ -196,16 +201,17 @@ def _toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
-def build_episode(path: Path, out_dir: Path) -> Path:
-    """Write one script's corpus folder; returns it."""
-    script = parse_script(path)
-    seed = int(hashlib.sha256(f"{script.slug}/{script.episode}".encode()).hexdigest()[:12], 16)
-    segments, truth = timed_transcript(script, random.Random(seed))
-    ep_id = f"ep-{script.slug}-{script.episode}"
-    folder = out_dir / ep_id
+def write_episode(
+    out_dir: Path,
+    meta: dict[str, Any],
+    segments: list[dict[str, Any]],
+    truth: list[tuple[float, float, str]],
+) -> Path:
+    """Write one episode folder in the ads-dev layout; returns it."""
+    folder = out_dir / meta["ep_id"]
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "segments.json").write_text(json.dumps(segments, indent=1), encoding="utf-8")
-    lines = ["# Written corpus: true ad spans from the script's ad and read blocks.", ""]
+    lines = [f"# {meta['source'].capitalize()} corpus: true ad spans from the script.", ""]
     if not truth:
         lines.append("# Verified: no ads in this episode.")
     for i, (start, end, text) in enumerate(truth):
@@ -213,30 +219,63 @@ def build_episode(path: Path, out_dir: Path) -> Path:
             lines.append("---")
         lines += [f"start: {_clock(start)}", f"end:   {_clock(end)}", f"text:  {text}"]
     (folder / "truth.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
-    meta = [
-        f"ep_id = {_toml_string(ep_id)}",
-        f"podcast_slug = {_toml_string(script.slug)}",
-        f"podcast_name = {_toml_string(script.show)}",
-        f"title = {_toml_string(script.title)}",
-        f"duration = {round(segments[-1]['end'] + 1.0, 2) if segments else 0.0}",
-        f"description = {_toml_string(script.description)}",
-        "reference_facts = [" + ", ".join(_toml_string(f) for f in script.facts) + "]",
-        'source = "written"',
-    ]
-    (folder / "metadata.toml").write_text("\n".join(meta) + "\n", encoding="utf-8")
+    toml = []
+    for key, value in meta.items():
+        if isinstance(value, list):
+            toml.append(f"{key} = [" + ", ".join(_toml_string(v) for v in value) + "]")
+        elif isinstance(value, str):
+            toml.append(f"{key} = {_toml_string(value)}")
+        else:
+            toml.append(f"{key} = {value}")
+    (folder / "metadata.toml").write_text("\n".join(toml) + "\n", encoding="utf-8")
     return folder
 
 
-def build_all(out_dir: Path = DEFAULT_OUT, written: Path = WRITTEN_DIR) -> list[Path]:
-    """Build every script under `written` into `out_dir`; returns the episode folders."""
-    return [build_episode(path, out_dir) for path in sorted(written.glob("*/*.txt"))]
+def build_episode(path: Path, out_dir: Path) -> Path:
+    """Write one script's corpus folder; returns it."""
+    script = parse_script(path)
+    seed = int(hashlib.sha256(f"{script.slug}/{script.episode}".encode()).hexdigest()[:12], 16)
+    segments, truth = timed_transcript(script, random.Random(seed))
+    meta = {
+        "ep_id": f"ep-{script.slug}-{script.episode}",
+        "podcast_slug": script.slug,
+        "podcast_name": script.show,
+        "title": script.title,
+        "duration": round(segments[-1]["end"] + 1.0, 2) if segments else 0.0,
+        "description": script.description,
+        "reference_facts": script.facts,
+        "source": "written",
+    }
+    return write_episode(out_dir, meta, segments, truth)
+
+
+def build_spoken(path: Path, out_dir: Path) -> Path:
+    """Lay out one spoken episode (`speak.py`'s JSON) as a corpus folder; returns it."""
+    record = json.loads(path.read_text(encoding="utf-8"))
+    truth = [(start, end, "(spoken ad)") for start, end in record["truth"]]
+    return write_episode(out_dir, record["metadata"], record["segments"], truth)
+
+
+def build_all(
+    out_dir: Path = DEFAULT_OUT, written: Path = WRITTEN_DIR, spoken: Path = SPOKEN_DIR
+) -> list[Path]:
+    """Build every written script and spoken episode into `out_dir/<source>/`.
+
+    Returns:
+        The episode folders.
+    """
+    folders = [build_episode(p, out_dir / "written") for p in sorted(written.glob("*/*.txt"))]
+    folders += [build_spoken(p, out_dir / "spoken") for p in sorted(spoken.glob("*.json"))]
+    return folders
 
 
 def main(argv: list[str]) -> int:
     out_dir = Path(argv[0]) if argv else DEFAULT_OUT
     folders = build_all(out_dir)
-    shows = {path.parent.name for path in WRITTEN_DIR.glob("*/*.txt")}
-    print(f"built {len(folders)} episodes of {len(shows)} shows into {out_dir}")
+    for source in ("written", "spoken"):
+        built = [f for f in folders if f.parent.name == source]
+        shows = {tomllib.loads((f / "metadata.toml").read_text())["podcast_slug"] for f in built}
+        print(f"{source}: {len(built)} episodes of {len(shows)} shows in {out_dir / source}")
     return 0
 
 
