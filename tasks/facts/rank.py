@@ -128,11 +128,8 @@ def topic_profile(sentences: Sequence[Sentence]) -> tuple[dict[str, float], dict
     ratio 1.08 against 1.16 at the same weights).
     """
     df: Counter[str] = Counter()
-    tf: Counter[str] = Counter()
     for sentence in sentences:
-        terms = Counter(content_terms(sentence.text))
-        df.update(terms.keys())
-        tf.update(terms)
+        df.update(set(content_terms(sentence.text)))
     n_docs = max(len(sentences), 1)
     idf = {t: math.log((n_docs + 1) / (d + 0.5)) for t, d in df.items()}
     profile = {t: float(d) for t, d in df.items() if d > 1}
