@@ -361,7 +361,9 @@ def test_facts_name_their_entities_and_json_always_has_the_list() -> None:
     segments, spans, _ = load("northline_report")
     facts = {f.text.split()[0]: f for f in extract_facts(segments, spans, max_facts=50)}
     assert "Northline Rail" in facts["Northline"].entities
-    assert "Helen Garrick" in facts["Transport"].entities
+    assert any("Helen Garrick" in e for e in facts["Transport"].entities)
+    demo = extract_facts(load_transcript_file(DEMO / "ep3.json"))
+    assert demo[0].entities == ("Northgate Library",)  # the small model alone misses it
     bare = Fact("The tram opens in May 2030.", 1.0, 2.0, 0.5)
     assert bare.to_json()["entities"] == []
 

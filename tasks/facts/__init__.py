@@ -21,6 +21,7 @@ import html
 import re
 from collections.abc import Sequence
 
+from tasks.entities import proper_vocabulary
 from tasks.facts.candidates import NotAFact, find_candidates, reads_as_ad_copy
 from tasks.facts.params import DEFAULT, FactOptions
 from tasks.facts.rank import Ranked, fact_count, prepare, score, select, topic_profile
@@ -77,7 +78,8 @@ class PreparedEpisode:
         self.sentences = speech_sentences(segments, ad_spans, options)
         self.speech_seconds = speech_duration(segments, ad_spans)
         candidates, self.rejected = find_candidates(self.sentences, options)
-        self.ranked = prepare(candidates, options)
+        proper = frozenset(proper_vocabulary(s.text for s in self.sentences))
+        self.ranked = prepare(candidates, options, proper)
         self.profile, self.idf = topic_profile(self.sentences)
         plain = html.unescape(_TAG_RE.sub(" ", notes))
         self.title_terms = frozenset(content_terms(f"{title} {plain}"))
