@@ -56,7 +56,6 @@ from tasks.facts import (  # noqa: E402
     DEFAULT,
     FactOptions,
     content_terms,
-    normalize_word,
     overlaps_ads,
     spoken_words,
 )
@@ -64,6 +63,7 @@ from tasks.facts import PreparedEpisode as Prepared  # noqa: E402
 from tasks.facts.candidates import standalone_declarative  # noqa: E402
 from tasks.facts.nlp import pipeline  # noqa: E402
 from tasks.facts.params import with_weights  # noqa: E402
+from tasks.facts.sentences import grounded  # noqa: E402
 from tasks.records import AdSpan, Fact, Segment, load_transcript_file, spans_from_json  # noqa: E402
 
 SCRIPTED_DIR = ROOT / "tests" / "data" / "facts"
@@ -179,23 +179,6 @@ def baseline_terms(segments: Sequence[Segment], spans: Sequence[AdSpan], budget:
     """Content words of the first `budget` non-ad words of the episode."""
     words = [w for w in spoken_words(segments) if not overlaps_ads(w.start, w.end, spans)]
     return set(content_terms(" ".join(w.text for w in words[:budget])))
-
-
-def grounded(fact: Fact, segments: Sequence[Segment]) -> bool:
-    """Every word of the fact was said, in order, between its start and end."""
-    said = [
-        normalize_word(w.text)
-        for w in spoken_words(segments)
-        if w.start >= fact.start - 0.01 and w.end <= fact.end + 0.01
-    ]
-    position = 0
-    for word in (normalize_word(w) for w in fact.text.split()):
-        while position < len(said) and said[position] != word:
-            position += 1
-        if position == len(said):
-            return False
-        position += 1
-    return True
 
 
 def found(reference: dict, facts: Sequence[Fact]) -> bool:

@@ -26,6 +26,7 @@ from tasks.facts import (
 )
 from tasks.facts.candidates import judge, standalone_declarative
 from tasks.facts.nlp import parse
+from tasks.facts.sentences import grounded
 from tasks.llm_facts import LLMError, extract_facts_llm, parse_facts_reply
 from tasks.records import AdSpan, Fact, Segment, Word, load_transcript_file, spans_from_json
 
@@ -41,23 +42,6 @@ def load(name: str) -> tuple[list[Segment], list[AdSpan], dict]:
     spans = spans_from_json(json.loads((DATA / f"{name}.ads.json").read_text()))
     reference = json.loads((DATA / f"{name}.reference.json").read_text())
     return segments, spans, reference
-
-
-def grounded(fact: Fact, segments: list[Segment]) -> bool:
-    """Every word of the fact was said, in order, within its time range."""
-    said = [
-        normalize_word(w.text)
-        for w in spoken_words(segments)
-        if w.start >= fact.start - 0.01 and w.end <= fact.end + 0.01
-    ]
-    position = 0
-    for word in (normalize_word(w) for w in fact.text.split()):
-        while position < len(said) and said[position] != word:
-            position += 1
-        if position == len(said):
-            return False
-        position += 1
-    return True
 
 
 def said_between(segments: list[Segment], start: float, end: float) -> list[str]:

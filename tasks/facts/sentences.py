@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tasks.facts.params import DEFAULT, FactOptions
-from tasks.records import AdSpan, Segment, Word
+from tasks.facts.terms import normalize_word
+from tasks.records import AdSpan, Fact, Segment, Word
 from tasks.sentences import split_words, word_stream
 
 
@@ -95,3 +96,21 @@ def speech_duration(segments: Sequence[Segment], ad_spans: Sequence[AdSpan] = ()
     last = max(s.end for s in segments)
     in_ads = sum(max(0.0, min(last, a.end) - max(first, a.start)) for a in ad_spans)
     return max(0.0, last - first - in_ads)
+
+
+def grounded(fact: Fact, segments: Sequence[Segment]) -> bool:
+    """Every word of the fact was said, in order, between its start and end (the contract the
+    benchmark and the tests check)."""
+    said = [
+        normalize_word(w.text)
+        for w in spoken_words(segments)
+        if w.start >= fact.start - 0.01 and w.end <= fact.end + 0.01
+    ]
+    position = 0
+    for word in (normalize_word(w) for w in fact.text.split()):
+        while position < len(said) and said[position] != word:
+            position += 1
+        if position == len(said):
+            return False
+        position += 1
+    return True
