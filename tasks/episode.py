@@ -191,7 +191,9 @@ def analyse_episode(
     segments = list(result.transcript.segments)
     spans = detect_ads(segments, context=context, description=result.item.description or None)
     try:
-        facts = find_facts(segments, spans, cfg)
+        facts = find_facts(
+            segments, spans, cfg, title=result.item.title, notes=result.item.description
+        )
     except PodsiftError as exc:
         result.mark_failed(str(exc))
         return result
@@ -199,8 +201,16 @@ def analyse_episode(
     return result
 
 
-def find_facts(segments: Sequence[Segment], spans: Sequence[AdSpan], cfg: Config) -> list[Fact]:
-    """Facts from the configured backend: the offline extractor, or an LLM endpoint."""
+def find_facts(
+    segments: Sequence[Segment],
+    spans: Sequence[AdSpan],
+    cfg: Config,
+    *,
+    title: str = "",
+    notes: str = "",
+) -> list[Fact]:
+    """Facts from the configured backend: the offline extractor (which ranks by the episode's
+    title and show notes too), or an LLM endpoint."""
     llm = cfg.facts.llm
     if cfg.facts.backend == "llm" and llm is not None:
         from tasks.llm_facts import extract_facts_llm
@@ -215,4 +225,4 @@ def find_facts(segments: Sequence[Segment], spans: Sequence[AdSpan], cfg: Config
             timeout_s=llm.timeout_s,
             max_facts=cfg.facts.max_facts,
         )
-    return extract_facts(segments, spans, max_facts=cfg.facts.max_facts)
+    return extract_facts(segments, spans, max_facts=cfg.facts.max_facts, title=title, notes=notes)

@@ -1,0 +1,391 @@
+"""Stage 3: what a fact is, judged by structure and parts of speech.
+
+A fact is a **declarative statement about the world**: its main clause has a finite verb and a
+subject, and that subject is named (a noun or a name; a pronoun only when the sentence before,
+read with it, names what it stands for). Sentences that fail are classed (`NotAFact`) so tests
+and the benchmark can say why:
+
+- `QUESTION`: ends in "?", or opens with a question word or an auxiliary before its subject
+  ("When does work begin", "Is the drought over"), as Whisper often drops the question mark.
+- `FRAGMENT`: no finite verb with a subject in its first clause: greetings ("Good morning and
+  welcome"), imperatives ("Fix leaks"), answers that lean on the question ("In January, 2026
+  and the council expect...", "Twelve million dollars and half came from...").
+- `GREETING`: a welcome or the show speaking to the listener ("You're listening to ...").
+- `INTRODUCTION`: who is speaking or joining ("I'm Sam Porter.", "My guest is ...", "The head
+  librarian, Tom Fisher, is with me.", "Maria Lopez is a hydrologist at ...") with no number or
+  date in it.
+- `SIGN_OFF`: thanks and goodbyes; `HOUSEKEEPING`: subscribe, reviews, the next episode.
+- `EPISODE_PLAN`: the show's plan ("Today we're focusing on ...", "Let's talk about ...").
+- `HEDGE`: an opinion or a hedge with nothing checkable in it ("I think it's kind of great").
+- `PERSONAL`: the speaker about themselves with no number, date or name in it.
+- `DANGLING`: opens with a pronoun the previous sentence does not name.
+- `AD_COPY`: reads as an ad whether or not the detector found it (`reads_as_ad_copy`).
+- `LENGTH`: too short to state anything, or too long to read as one fact.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+from spacy.tokens import Doc, Span, Token
+
+from tasks.facts.nlp import parse
+from tasks.facts.params import DEFAULT, FactOptions
+from tasks.facts.sentences import Sentence, SpokenWord
+from tasks.facts.standalone import (
+    PRONOUN_SUBJECTS,
+    clean_sentence,
+    strip_leading,
+    with_antecedent,
+)
+from tasks.facts.terms import content_terms
+
+
+class NotAFact(StrEnum):
+    """Why a sentence is not a fact."""
+
+    QUESTION = "question"
+    FRAGMENT = "fragment"
+    GREETING = "greeting"
+    INTRODUCTION = "introduction"
+    SIGN_OFF = "sign-off"
+    HOUSEKEEPING = "housekeeping"
+    EPISODE_PLAN = "episode plan"
+    HEDGE = "hedge"
+    PERSONAL = "personal"
+    DANGLING = "dangling pronoun"
+    AD_COPY = "ad copy"
+    LENGTH = "length"
+
+
+_SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"})
+_FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
+_WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
+NUMERIC_ENTS = frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"})
+DATE_ENTS = frozenset({"DATE", "TIME"})
+NAME_ENTS = frozenset(
+    {"PERSON", "ORG", "GPE", "LOC", "FAC", "NORP", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW"}
+)
+_GREETING_LEMMAS = frozenset({"welcome", "hello", "hi", "hey", "morning", "evening", "afternoon"})
+_SIGN_OFF_LEMMAS = frozenset({"thank", "thanks", "bye", "goodbye", "cheer"})
+_JOIN_LEMMAS = frozenset({"be", "join", "welcome", "introduce"})
+_ROLE_NOUNS = frozenset({"guest", "guests", "host", "co-host", "cohost", "name", "panel"})
+_FIRST_PERSON = frozenset({"i", "we", "me", "us", "my", "our", "i'm", "we're"})
+_SHOW_NOUNS = frozenset({"episode", "show", "podcast", "today", "conversation", "segment"})
+# Verbs of talking, looking and hearing: with "I"/"we" as subject, the show's own plan.
+_PLAN_VERBS = frozenset(
+    "talk discuss focus explore cover look dive chat start hear ask speak learn unpack tell "
+    "break dig walk get begin kick meet share answer".split()
+)
+_HEDGE_VERBS = frozenset(
+    "think guess feel suppose believe mean know wonder hope remember bet reckon imagine".split()
+)
+_HEDGE_WORDS = re.compile(
+    r"\b(maybe|probably|perhaps|kind of|sort of|i don'?t know|who knows|or something|i guess)\b",
+    re.IGNORECASE,
+)
+_HOUSEKEEPING_RE = re.compile(
+    r"\bsubscribe\b|\brate (and|&) review\b|\bleave (us )?a review\b|\bpatreon\b|\bnewsletter\b"
+    r"|\bshow ?notes\b|\blink (is )?in the\b|\bdescription below\b|\bfollow (us|me) on\b"
+    r"|\b(next|last) (episode|week'?s (episode|show))\b|\bthat'?s (it|all) for\b"
+    r"|^next (week|time|episode)\b",
+    re.IGNORECASE,
+)
+# Ad copy: web addresses, codes and offers, sponsor lead-ins, phone numbers, prices on offer.
+_AD_COPY_RE = re.compile(
+    r"|".join(
+        (
+            r"\w\.(com|org|net|app|io|co|fm|ly|tv)\b",
+            r"\bdot (com|org|net|app|io|co)\b",
+            r"\bslash \w+",
+            r"\b(promo|offer|discount|coupon) code\b|\buse code\b|\bcode [A-Z0-9]{3,}\b",
+            r"\b\d+ ?(%|percent) off\b|\bper ?cent off\b",
+            r"\bfree (trial|quote|shipping|for \w+ (days|weeks|months))\b|\btry (it )?free\b",
+            r"\bfirst (order|month|box)\b|\bsign up\b|\bsubscription\b",
+            r"\b(brought to you|sponsored|supported|presented) by\b|\bour sponsors?\b",
+            r"\b(from|for|only|just) (just |only )?\$\d",
+            r"\b1-?800\b|\bone eight hundred\b|\b\d{3}-\d{3,4}-?\d{0,4}\b",
+        )
+    ),
+    re.IGNORECASE,
+)
+
+
+def reads_as_ad_copy(text: str) -> bool:
+    """Whether a sentence reads as advertising: an address, a code, an offer, a sponsor."""
+    return bool(_AD_COPY_RE.search(text))
+
+
+def _finite(token: Token) -> bool:
+    return token.tag_ in _FINITE_TAGS
+
+
+def main_subject(sent: Span) -> Token | None:
+    """The subject of the sentence's main clause, if it has one with a finite verb."""
+    root = sent.root
+    subjects = [c for c in root.children if c.dep_ in _SUBJECTS]
+    finite = _finite(root) or any(_finite(c) for c in root.children if c.dep_ in ("aux", "auxpass"))
+    if not subjects or not finite:
+        return None
+    return subjects[0]
+
+
+def _first_sent(doc: Doc) -> Span:
+    return next(iter(doc.sents))
+
+
+def _is_question(sent: Span) -> bool:
+    if sent.text.rstrip("\"'”’)").endswith("?"):
+        return True
+    tokens = [t for t in sent if not t.is_punct]
+    # Skip a vocative ("Maria, is ...") or an interjection at the start.
+    i = 0
+    while i < len(tokens) and tokens[i].pos_ in ("INTJ",):
+        i += 1
+    if i + 1 < len(tokens) and tokens[i].pos_ == "PROPN" and tokens[i].nbor(1).text == ",":
+        i += 1
+    if i + 1 >= len(tokens):
+        return False
+    first, second = tokens[i], tokens[i + 1]
+    if first.tag_ in _WH_TAGS and (second.pos_ == "AUX" or second.tag_ == "MD"):
+        return True
+    subject = next((t for t in sent if t.dep_ in _SUBJECTS), None)
+    return (
+        (first.pos_ == "AUX" or first.tag_ == "MD")
+        and subject is not None
+        and subject.head == sent.root
+        and first.i < subject.i
+        and first.head == sent.root
+        and first.nbor(1).lower_ not in ("n't", "not")  # "Don't forget": an imperative
+    )
+
+
+def _first_clause_has_verb(sent: Span) -> bool:
+    """The words before the first ", and"/"and" joining two clauses hold a finite verb."""
+    for token in sent:
+        if token.lower_ in ("and", "but") and token.dep_ == "cc":
+            return any(_finite(t) for t in sent if t.i < token.i)
+    return True
+
+
+def _counts(doc: Doc) -> tuple[int, int, int]:
+    numbers = sum(1 for e in doc.ents if e.label_ in NUMERIC_ENTS)
+    numbers += len(re.findall(r"\d", doc.text)) and not numbers
+    dates = sum(1 for e in doc.ents if e.label_ in DATE_ENTS)
+    names = sum(1 for e in doc.ents if e.label_ in NAME_ENTS)
+    return numbers, dates, names
+
+
+def _subject_of(token: Token) -> Token | None:
+    """The subject of a verb, looking up through "going to talk" and "want to look"."""
+    for _ in range(3):
+        subject = next((c for c in token.children if c.dep_ in _SUBJECTS), None)
+        if subject is not None:
+            return subject
+        if token.dep_ not in ("xcomp", "conj", "advcl") or token.head is token:
+            return None
+        token = token.head
+    return None
+
+
+def _is_plan(sent: Span) -> bool:
+    """The show's own plan: "we're going to talk about", "today I look at", "let's dig in"."""
+    for token in sent:
+        if token.lemma_.lower() not in _PLAN_VERBS or token.tag_ in ("VBD", "VBN"):
+            continue
+        if any(c.lemma_.lower() == "have" and c.dep_ == "aux" for c in token.children):
+            continue
+        subject = _subject_of(token)
+        if subject is not None and subject.lower_ in ("i", "we", "'s"):
+            return True
+    return False
+
+
+def judge(
+    doc: Doc, options: FactOptions = DEFAULT, *, check_length: bool = True
+) -> NotAFact | None:
+    """Why this parsed sentence is not a fact, or None when it is one (pronoun aside).
+
+    `check_length=False` judges structure alone, for a short sentence read with another.
+    """
+    text = doc.text
+    words = text.split()
+    if check_length and not (options.min_words <= len(words) <= options.max_words):
+        return NotAFact.LENGTH
+    if reads_as_ad_copy(text):
+        return NotAFact.AD_COPY
+    if "?" in text:
+        return NotAFact.QUESTION
+    sent = _first_sent(doc)
+    if _is_question(sent):
+        return NotAFact.QUESTION
+    lemmas = {t.lemma_.lower() for t in sent}
+    subject = main_subject(sent)
+    root = sent.root
+    if {t.lemma_.lower() for t in sent[:6]} & _GREETING_LEMMAS:
+        return NotAFact.GREETING
+    if _HOUSEKEEPING_RE.search(text):
+        return NotAFact.HOUSEKEEPING
+    # An imperative opening ("Fix leaks, ...", "Go listen"): advice or a call to act.
+    opening = sent[0]
+    if opening.lower_ == "let":
+        return NotAFact.EPISODE_PLAN
+    if opening.tag_ == "VB" and not any(c.dep_ in _SUBJECTS for c in opening.children):
+        return NotAFact.FRAGMENT
+    if subject is None:
+        if lemmas & _SIGN_OFF_LEMMAS:
+            return NotAFact.SIGN_OFF
+        return NotAFact.FRAGMENT
+    if not _first_clause_has_verb(sent):
+        return NotAFact.FRAGMENT
+    if root.lemma_.lower() in _SIGN_OFF_LEMMAS:
+        return NotAFact.SIGN_OFF
+    numbers, dates, names = _counts(doc)
+    subj = subject.lower_
+    subj_lemma = subject.lemma_.lower()
+    if root.lemma_.lower() == "welcome" or any(
+        t.lower_ == "you" and t.dep_ in _SUBJECTS for t in sent
+    ):
+        return NotAFact.GREETING
+    heads = {root.lemma_.lower()} | {
+        c.lemma_.lower() for c in root.children if c.dep_ in ("xcomp", "ccomp")
+    }
+    first_person = any(t.lower_ in _FIRST_PERSON for t in sent)
+    if ((subj in ("i", "we") or subj_lemma in _SHOW_NOUNS) and heads & _PLAN_VERBS) or _is_plan(
+        sent
+    ):
+        return NotAFact.EPISODE_PLAN
+    if first_person and any(
+        t.pos_ == "NOUN" and t.lemma_.lower() in _SHOW_NOUNS - {"today"} for t in sent
+    ):
+        return NotAFact.EPISODE_PLAN
+    joined_by = any(
+        t.lemma_.lower() == "join" and any(c.lower_ in ("me", "us", "i", "we") for c in t.children)
+        for t in sent
+    )
+    if joined_by and not numbers:
+        return NotAFact.INTRODUCTION
+    if root.lemma_.lower() in _JOIN_LEMMAS and not numbers and not dates:
+        with_us = any(t.lower_ in ("me", "us") and t.dep_ in ("pobj", "dobj") for t in sent)
+        person = any(e.label_ == "PERSON" for e in sent.ents)
+        if (
+            with_us
+            or subj == "i"
+            or subj_lemma in _ROLE_NOUNS
+            or (person and subject.ent_type_ == "PERSON")
+        ):
+            return NotAFact.INTRODUCTION
+    if subj in ("i", "we") and root.lemma_.lower() in _HEDGE_VERBS and not (numbers or names):
+        return NotAFact.HEDGE
+    if _HEDGE_WORDS.search(text) and not (numbers or dates or names):
+        return NotAFact.HEDGE
+    if subj == "i" and not (numbers or dates or names):
+        return NotAFact.PERSONAL
+    if check_length and len(content_terms(text)) < 3:
+        return NotAFact.FRAGMENT
+    return None
+
+
+def needs_antecedent(doc: Doc) -> bool:
+    """The sentence leans on the one before: it opens with a pronoun ("It", "Their phones")
+    or its main clause's subject is one ("In 1921 he was sent ...")."""
+    if not len(doc):
+        return False
+    subject = main_subject(_first_sent(doc))
+    first = doc[0]
+    opens = first.lower_ in PRONOUN_SUBJECTS and first.dep_ != "det"
+    return opens or (subject is not None and subject.lower_ in PRONOUN_SUBJECTS)
+
+
+@dataclass(slots=True)
+class Candidate:
+    """A sentence (or two read together) that states a fact, with its parse."""
+
+    index: int  # of its last sentence in the episode's speech
+    sentence: Sentence
+    docs: tuple[Doc, ...]  # one per sentence it holds
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text
+
+
+def find_candidates(
+    sentences: list[Sentence], options: FactOptions = DEFAULT
+) -> tuple[list[Candidate], dict[NotAFact, int]]:
+    """The sentences that state facts, and how many were turned down for each reason."""
+    cleaned = [clean_sentence(s) for s in sentences]
+    docs = parse([c.text if c else "" for c in cleaned])
+    verdicts = [
+        judge(d, options) if c else NotAFact.LENGTH for c, d in zip(cleaned, docs, strict=True)
+    ]
+    rejected: dict[NotAFact, int] = {}
+    out: list[Candidate] = []
+    for i, (sentence, doc, verdict) in enumerate(zip(cleaned, docs, verdicts, strict=True)):
+        reason = verdict
+        if sentence is None:
+            continue
+        if needs_antecedent(doc) and (
+            reason is None
+            or (reason == NotAFact.LENGTH and judge(doc, options, check_length=False) is None)
+        ):
+            # "It will cost $310 million." after "The extension is six kilometres long.":
+            # read the two together when the one before is a statement that does not itself
+            # lean on a pronoun.
+            before = cleaned[i - 1] if i > 0 else None
+            joined = None
+            if (
+                before is not None
+                and judge(docs[i - 1], options, check_length=False) is None
+                and not needs_antecedent(docs[i - 1])
+                and main_subject(_first_sent(docs[i - 1])) is not None
+            ):
+                joined = with_antecedent(before, sentence, options)
+            if (
+                joined is not None
+                and judge_words(joined, options)
+                and standalone_declarative(joined.text, docs[i - 1])
+            ):
+                # The pair says all the previous sentence says, and more: it replaces it.
+                if out and out[-1].index == i - 1:
+                    out.pop()
+                out.append(Candidate(i, joined, (docs[i - 1], doc)))
+                continue
+            reason = NotAFact.DANGLING
+        if reason is None and not standalone_declarative(sentence.text, doc):
+            reason = NotAFact.FRAGMENT
+        if reason is None:
+            out.append(Candidate(i, sentence, (doc,)))
+        else:
+            rejected[reason] = rejected.get(reason, 0) + 1
+    return out, rejected
+
+
+def judge_words(sentence: Sentence, options: FactOptions = DEFAULT) -> bool:
+    """A joined pair is short enough and does not read as ad copy."""
+    n = len(sentence.words)
+    return options.min_words <= n <= options.join_max_words and not reads_as_ad_copy(sentence.text)
+
+
+def standalone_declarative(text: str, first: Doc | None = None) -> bool:
+    """The documented rule every fact must pass, checked by the benchmark and the tests.
+
+    A fact is a standalone declarative when: it starts with a capital letter or a figure and
+    ends with "." or "!"; it holds no question; it does not open with a discourse opener or
+    filler ("So,", "Well,", "And", "I mean"); its first sentence has a finite verb with a
+    subject that is not a bare pronoun; and it does not read as ad copy.
+    """
+    if not text or not (text[0].isupper() or text[0].isdigit() or text[0] in "$£€"):
+        return False
+    if not text.endswith((".", "!")) or "?" in text or reads_as_ad_copy(text):
+        return False
+    words = [SpokenWord(w, 0.0, 0.0) for w in text.split()]
+    if len(strip_leading(list(words))) != len(words):
+        return False
+    doc = first if first is not None else parse([text])[0]
+    sent = _first_sent(doc)
+    if main_subject(sent) is None or _is_question(sent):
+        return False
+    return not needs_antecedent(doc)

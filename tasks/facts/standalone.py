@@ -1,0 +1,220 @@
+"""Stage 2: make a sentence readable on its own, keeping the words as said.
+
+- Disfluencies ("um") go, and so do discourse openers ("So,", "Well,", "I mean", "And"), quote
+  markers around words, mid-sentence ", you know," and tag questions (", right?"). The time
+  range shrinks to the words kept, so every word of a fact is found in its time range.
+- A sentence whose subject is a pronoun ("It will cost $310 million.") is read with the sentence
+  before it when that one names what the pronoun stands for and was said just before
+  (`with_antecedent`); words are never substituted, so the fact stays grounded.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from tasks.facts.params import DEFAULT, FactOptions
+from tasks.facts.sentences import Sentence, SpokenWord
+from tasks.facts.terms import normalize_word
+from tasks.words import DISFLUENCIES
+
+# Openers stripped whatever follows, longest first.
+_LEADING_ALWAYS: tuple[tuple[str, ...], ...] = (
+    ("and", "so", "yeah"),
+    ("so", "yeah"),
+    ("but", "yeah"),
+    ("and", "yeah"),
+    ("and", "so"),
+    ("and", "also"),
+    ("and", "then"),
+    ("so", "basically"),
+    ("i", "mean"),
+    ("and",),
+    ("so",),
+    ("but",),
+    ("yeah",),
+    ("yep",),
+    ("plus",),
+)
+# Openers stripped only when the speaker set them off with a comma ("Well, fares rise" loses
+# "Well,"; "Well over half" keeps it).
+_LEADING_WITH_COMMA: tuple[tuple[str, ...], ...] = (
+    ("you", "know"),
+    ("you", "see"),
+    ("i", "guess"),
+    ("all", "right"),
+    ("mind", "you"),
+    ("not", "yet"),
+    ("of", "course"),
+    ("well",),
+    ("now",),
+    ("look",),
+    ("listen",),
+    ("okay",),
+    ("ok",),
+    ("alright",),
+    ("right",),
+    ("yes",),
+    ("no",),
+    ("oh",),
+    ("wow",),
+    ("actually",),
+    ("basically",),
+    ("honestly",),
+    ("anyway",),
+    ("anyways",),
+    ("like",),
+    ("see",),
+    ("also",),
+    ("again",),
+    ("because",),
+    ("then",),
+    ("sure",),
+    ("exactly",),
+    ("absolutely",),
+)
+# "So many", "so far": here "so" is not a connective.
+_SO_KEEPS = frozenset({"many", "much", "far", "long", "few", "little", "called", "that"})
+_MID_FILLERS: tuple[tuple[str, ...], ...] = (("you", "know"), ("i", "mean"), ("like",))
+_TAGS: tuple[tuple[str, ...], ...] = (
+    ("you", "know"),
+    ("right",),
+    ("yeah",),
+    ("no",),
+    ("huh",),
+    ("okay",),
+    ("correct",),
+    ("eh",),
+)
+_QUOTES = "\"“”‘’'"
+_OPENING_QUOTES = re.compile(r"^[\"“”‘’']+")
+_CLOSING_QUOTES = re.compile(r"[\"“”‘’']+(?=[.,!?;:]*$)")
+# Subjects that stand for something said before: the sentence needs its antecedent.
+PRONOUN_SUBJECTS = frozenset(
+    "it they he she this that these those them him her its their which".split()
+)
+
+
+def _norms(words: Sequence[SpokenWord]) -> list[str]:
+    return [normalize_word(w.text) for w in words]
+
+
+def strip_leading(words: list[SpokenWord]) -> list[SpokenWord]:
+    """The words without the discourse openers and fillers they start with."""
+    changed = True
+    while changed and words:
+        changed = False
+        norms = _norms(words[:4])
+        for phrase in _LEADING_ALWAYS + _LEADING_WITH_COMMA:
+            n = len(phrase)
+            if len(words) <= n or tuple(norms[:n]) != phrase:
+                continue
+            if phrase in _LEADING_WITH_COMMA and not words[n - 1].text.endswith((",", "...")):
+                continue
+            if phrase == ("so",) and norms[1] in _SO_KEEPS:
+                continue
+            words = words[n:]
+            changed = True
+            break
+    return words
+
+
+def _strip_fillers(words: list[SpokenWord]) -> list[SpokenWord]:
+    kept: list[SpokenWord] = []
+    i = 0
+    while i < len(words):
+        norm = normalize_word(words[i].text)
+        if norm in DISFLUENCIES:
+            if kept and words[i].text.endswith((".", "?", "!")):
+                last = kept[-1]
+                kept[-1] = SpokenWord(
+                    last.text.rstrip(",") + words[i].text[-1], last.start, last.end
+                )
+            i += 1
+            continue
+        # ", you know," / ", I mean," / ", like," in mid-sentence.
+        removed = False
+        if kept and kept[-1].text.endswith(","):
+            for phrase in _MID_FILLERS:
+                n = len(phrase)
+                window = words[i : i + n]
+                if (
+                    len(window) == n
+                    and i + n < len(words)
+                    and tuple(_norms(window)) == phrase
+                    and window[-1].text.endswith(",")
+                ):
+                    i += n
+                    removed = True
+                    break
+        if not removed:
+            kept.append(words[i])
+            i += 1
+    return kept
+
+
+def _strip_tag_question(words: list[SpokenWord]) -> list[SpokenWord]:
+    if not words or not words[-1].text.endswith("?"):
+        return words
+    for tag in _TAGS:
+        n = len(tag)
+        if len(words) > n + 1 and tuple(_norms(words[-n:])) == tag:
+            before = words[-n - 1]
+            if before.text.endswith(","):
+                return [
+                    *words[: -n - 1],
+                    SpokenWord(before.text[:-1] + ".", before.start, before.end),
+                ]
+    return words
+
+
+def _unquote(word: SpokenWord) -> SpokenWord:
+    """The word without quote marks around it ('"We' -> 'We', 'May",' -> 'May,')."""
+    text = _CLOSING_QUOTES.sub("", _OPENING_QUOTES.sub("", word.text)) or word.text
+    return SpokenWord(text, word.start, word.end)
+
+
+def clean_sentence(sentence: Sentence) -> Sentence | None:
+    """Light cleanup that keeps the words as said; None when nothing is left.
+
+    Drops disfluencies, quote marks, leading fillers and connectives, mid-sentence ", you
+    know," and tag questions; the first kept word is capitalised and the sentence ends with a
+    full stop.
+    """
+    words = [_unquote(w) for w in sentence.words]
+    words = _strip_fillers(words)
+    words = strip_leading(words)
+    words = _strip_tag_question(words)
+    if not words:
+        return None
+    first = words[0]
+    if first.text[:1].islower():
+        words[0] = SpokenWord(first.text[:1].upper() + first.text[1:], first.start, first.end)
+    last = words[-1]
+    if not last.text.endswith((".", "?", "!")):
+        words[-1] = SpokenWord(last.text.rstrip(",;:-—") + ".", last.start, last.end)
+    return Sentence(tuple(words))
+
+
+def opens_with_pronoun(sentence: Sentence) -> bool:
+    """The sentence's first word is a pronoun standing for something said before."""
+    return normalize_word(sentence.words[0].text) in PRONOUN_SUBJECTS
+
+
+def with_antecedent(
+    previous: Sentence | None, sentence: Sentence, options: FactOptions = DEFAULT
+) -> Sentence | None:
+    """`previous` and `sentence` read together, or None when they cannot be.
+
+    They can when the previous sentence was said just before (`options.join_gap_s`), is a
+    statement (not a question) and together they stay short enough to read as one fact.
+    Whether the previous sentence names the pronoun's antecedent is the candidate stage's call
+    (it has the parse).
+    """
+    if previous is None or previous.text.rstrip(_QUOTES + ")").endswith("?"):
+        return None
+    if sentence.start - previous.end > options.join_gap_s:
+        return None
+    if len(previous.words) + len(sentence.words) > options.join_max_words:
+        return None
+    return Sentence(previous.words + sentence.words)
