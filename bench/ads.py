@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent))  # after the repo root
 
 from ad_corpus import DEV_DIR, SOURCES, WRITTEN_DIR, LabelledEpisode, load_all  # noqa: E402
 

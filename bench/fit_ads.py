@@ -25,7 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parent))  # after the repo root
 
 from ad_corpus import DEV_DIR, WRITTEN_DIR, LabelledEpisode, load_all  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402

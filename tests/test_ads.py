@@ -49,7 +49,9 @@ def _module(name: str, path: Path) -> Any:
     return module
 
 
-sys.path.insert(0, str(ROOT / "bench"))
+sys.path.append(
+    str(ROOT / "bench")
+)  # after the repo: bench/warehouse.py must not shadow warehouse/
 bench = _module("bench_ads", ROOT / "bench" / "ads.py")
 corpus = _module("bench_ad_corpus", ROOT / "bench" / "ad_corpus.py")
 build = _module("bench_corpus_build", ROOT / "bench" / "corpus" / "build.py")
