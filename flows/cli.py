@@ -43,7 +43,8 @@ EXAMPLES = (
     ("podsift ads ep1.json --context ep2.json > ads.json", "ad spans, by another episode"),
     ("podsift facts ep1.json --ads ads.json", "facts, leaving the ads out"),
     ("podsift export out/", "every table as out/<table>.parquet"),
-    ("podsift serve", "run daily on schedule.cron"),
+    ("podsift publish", "ad-free feeds in publish.dir (data/publish)"),
+    ("podsift serve", "run daily on schedule.cron; serve the ad-free feeds"),
 )
 EPILOG = (
     "examples:\n"
@@ -162,6 +163,24 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("dir", metavar="DIR", help="folder to write into (created if missing)")
     export.add_argument("--views", action="store_true", help="also export the views")
     _add_config(export)
+
+    publish = sub.add_parser(
+        "publish",
+        help="one ad-free feed per source feed, with audio, VTT transcripts and chapters",
+        description="Write DIR/<feed-slug>/feed.xml for every feed, beside each episode's "
+        "ad-free audio (cut by `podsift run`), its ad-free transcript (.vtt) and its chapters "
+        "(.chapters.json). Links are --base-url joined with each file's path. Files that would "
+        "not change are not rewritten. `podsift serve` serves publish.dir over HTTP.",
+    )
+    publish.add_argument(
+        "dir", metavar="DIR", nargs="?", help="folder to write into (default: publish.dir)"
+    )
+    publish.add_argument(
+        "--base-url",
+        metavar="URL",
+        help="where DIR is served (default: publish.base_url, else http://publish.host:port/)",
+    )
+    _add_config(publish)
     return parser
 
 
@@ -605,6 +624,18 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    cfg = _config(args)
+    from flows.publish import publish_all
+
+    base_url = args.base_url or cfg.publish.base_url
+    if base_url is not None and not base_url.startswith(("http://", "https://")):
+        return fail(f"--base-url {base_url!r} is not an http(s) URL", EXIT_USAGE)
+    out_dir = Path(args.dir) if args.dir else cfg.publish.dir
+    print(publish_all(cfg, out_dir, base_url).render())
+    return EXIT_OK
+
+
 COMMANDS = {
     "run": cmd_run,
     "serve": cmd_serve,
@@ -614,6 +645,7 @@ COMMANDS = {
     "facts": cmd_facts,
     "search": cmd_search,
     "export": cmd_export,
+    "publish": cmd_publish,
 }
 
 

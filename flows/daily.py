@@ -36,7 +36,7 @@ from tasks.episode import (
     failed_result,
     transcribe_episode,
 )
-from tasks.errors import FeedError, TryLaterError
+from tasks.errors import FeedError, PodsiftError, TryLaterError
 from tasks.feeds import feed_id_for, poll_feed
 from tasks.plan import (
     PlanInputs,
@@ -46,6 +46,7 @@ from tasks.plan import (
     save_plan_snapshot,
 )
 from tasks.records import EpisodeResult, FeedPoll
+from tasks.timefmt import format_clock
 from warehouse import store
 from warehouse.gate import WarehouseGate, run_record
 from warehouse.lock import run_lock
@@ -63,6 +64,9 @@ class FeedOutcome:
     not_polled: bool = False  # the warehouse was held and podsift had no snapshot to plan from
     counts: store.RunCounts = field(default_factory=store.RunCounts)
     failures: list[str] = field(default_factory=list)
+    adfree_cut: int = 0  # episodes given an ad-free copy of their audio
+    adfree_removed_s: float = 0.0
+    adfree_kept: list[str] = field(default_factory=list)  # why an episode's original is kept
 
 
 @dataclass(slots=True)
@@ -124,8 +128,16 @@ class RunSummary:
             f"  transcribed       {c.minutes_transcribed:.1f} min of audio",
             f"  ads found         {c.ads_found}",
             f"  facts extracted   {c.facts_extracted}",
-            f"  warehouse         {self.warehouse}",
         ]
+        cut = sum(o.adfree_cut for o in self.feeds)
+        kept = [why for o in self.feeds for why in o.adfree_kept]
+        if cut or kept:
+            removed = sum(o.adfree_removed_s for o in self.feeds)
+            lines.append(
+                f"  ad-free audio     {cut} cut ({format_clock(removed)} of ads removed)"
+                + (f", {len(kept)} kept the original" if kept else "")
+            )
+        lines.append(f"  warehouse         {self.warehouse}")
         if c.episodes_deferred:
             lines.append(
                 f"  waiting           {c.episodes_deferred} episode(s) wait for the warehouse "
@@ -143,6 +155,7 @@ class RunSummary:
             lines.append("  failures:")
             lines.extend(f"    - {msg}" for msg in failures)
         lines.extend(f"  warning: {o.warning}" for o in self.feeds if o.warning)
+        lines.extend(f"  original audio kept: {why}" for why in kept)
         return "\n".join(lines)
 
 
@@ -338,6 +351,7 @@ def ingest_feed(
         etag=poll.etag if complete else None,
         last_modified=poll.last_modified if complete else None,
         warning=poll.warning,
+        channel=poll.channel,
         unchanged=poll.not_modified,
         wait=True,
     )
@@ -385,6 +399,7 @@ def _finish_feed(
     last_modified: str | None = None,
     error: str | None = None,
     warning: str | None = None,
+    channel: dict[str, Any] | None = None,
     unchanged: bool = False,
 ) -> None:
     """Record the poll and keep the feed's planning snapshot; skipped while the warehouse is
@@ -403,6 +418,7 @@ def _finish_feed(
             last_modified=last_modified,
             error=error,
             warning=warning,
+            channel=channel,
             unchanged=unchanged,
         )
         inputs = _read_plan_inputs(con, feed_id, cfg.max_attempts)
@@ -459,6 +475,12 @@ def _count(outcome: FeedOutcome, result: EpisodeResult) -> None:
         progress.say(
             f"  episode {title}: done ({len(result.ad_spans)} ads, {len(result.facts)} facts)"
         )
+        adfree = result.adfree
+        if adfree is not None and adfree.status == "cut":
+            outcome.adfree_cut += 1
+            outcome.adfree_removed_s += adfree.removed_s
+        elif adfree is not None and adfree.cuts:  # ads found, but the copy was not made
+            outcome.adfree_kept.append(f"episode {title} ({outcome.feed}): {adfree.reason}")
     elif result.status == "skipped":
         c.episodes_skipped += 1
         progress.say(f"  episode {title}: skipped: {result.error}")
@@ -565,9 +587,23 @@ def _say_waiting(message: str) -> None:
 
 
 @flow(name="daily")
-def daily(config_path: str | None = None) -> RunSummary:
-    """Poll every feed in config.yaml and load what is new into the warehouse."""
-    return run_daily(load_config(config_path))
+def daily(config_path: str | None = None, publish: bool = False) -> RunSummary:
+    """Poll every feed in config.yaml and load what is new into the warehouse.
+
+    With `publish` (as `podsift serve` runs it), the ad-free feeds in publish.dir are
+    rewritten afterwards.
+    """
+    cfg = load_config(config_path)
+    summary = run_daily(cfg)
+    if publish:
+        from flows.publish import publish_all
+
+        try:
+            published = publish_all(cfg, cfg.publish.dir, cfg.publish.base_url)
+            get_run_logger().info("published: %s", published.render())
+        except (PodsiftError, OSError) as exc:  # the run is loaded; the feeds wait a day
+            get_run_logger().warning("ad-free feeds not published: %s", exc)
+    return summary
 
 
 if __name__ == "__main__":

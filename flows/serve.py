@@ -22,10 +22,12 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from datetime import datetime
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
 
+from flows.feedserver import start_feed_server
 from tasks.config import Config
 from tasks.errors import PodsiftError
 
@@ -152,7 +154,7 @@ def serve_deployment(config_path: Path, cfg: Config, api_url: str) -> None:
         daily.serve(
             name=DEPLOYMENT_NAME,
             schedules=[Cron(cfg.schedule.cron, timezone=cfg.schedule.timezone)],
-            parameters={"config_path": str(config_path)},
+            parameters={"config_path": str(config_path), "publish": True},
             description="podsift: poll feeds, transcribe, strip ads, extract facts, load DuckDB",
             pause_on_shutdown=False,
             print_starting_message=False,
@@ -160,11 +162,39 @@ def serve_deployment(config_path: Path, cfg: Config, api_url: str) -> None:
 
 
 def serve(config_path: Path, cfg: Config, *, port: int = 4200) -> int:
-    """The `podsift serve` command.
+    """The `podsift serve` command: the schedule, and the ad-free feeds over HTTP.
 
     Returns:
         The exit code: 0 after a clean Ctrl-C.
+
+    Raises:
+        ServeError: the feeds' address cannot be bound.
     """
+    feeds = _serve_feeds(cfg)
+    try:
+        return _serve_schedule(config_path, cfg, port)
+    finally:
+        feeds.shutdown()
+
+
+def _serve_feeds(cfg: Config) -> ThreadingHTTPServer:
+    from flows.publish import default_base_url
+
+    try:
+        server = start_feed_server(cfg.publish.dir, cfg.publish.host, cfg.publish.port)
+    except OSError as exc:
+        raise ServeError(
+            f"cannot serve the ad-free feeds on {cfg.publish.host}:{cfg.publish.port}: "
+            f"{exc.strerror or exc} (set publish.port in config.yaml)"
+        ) from None
+    _say(
+        f"ad-free feeds from {cfg.publish.dir} at {cfg.publish.base_url or default_base_url(cfg)}"
+        "<feed>/feed.xml (rewritten after each run)"
+    )
+    return server
+
+
+def _serve_schedule(config_path: Path, cfg: Config, port: int) -> int:
     if os.environ.get("PREFECT_API_URL"):
         with suppress(KeyboardInterrupt):
             serve_deployment(config_path, cfg, os.environ["PREFECT_API_URL"])

@@ -142,6 +142,30 @@ class RunnerConfig(_Strict):
     dask_address: str | None = None
 
 
+class PublishConfig(_Strict):
+    """The ad-free copy of each episode and the feeds `podsift publish` writes."""
+
+    ad_free_audio: bool = Field(
+        True, description="write an ad-free copy of each episode's audio under data_dir"
+    )
+    dir: Path = Field(Path("data/publish"), description="where `podsift publish` writes")
+    base_url: str | None = Field(
+        None, description="the URL `dir` is served at; None: http://host:port/ of `serve`"
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=0, le=65535)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
 class Config(_Strict):
     feeds: list[FeedConfig] = Field(default_factory=list)
     warehouse: Path = Path("data/warehouse.duckdb")
@@ -151,6 +175,7 @@ class Config(_Strict):
     download: DownloadConfig = DownloadConfig()
     facts: FactsConfig = FactsConfig()
     runner: RunnerConfig = RunnerConfig()
+    publish: PublishConfig = PublishConfig()
     max_episodes_per_feed: int | None = Field(
         None, ge=1, description="newest N items per feed; None takes all"
     )
@@ -293,9 +318,11 @@ def parse_config(data: object, base_dir: Path, *, origin: str = "config") -> Con
     whisper = cfg.whisper.model_copy(
         update={"model": _resolve_model(cfg.whisper.model, base_dir, origin)}
     )
+    publish = cfg.publish.model_copy(update={"dir": _resolve(base_dir, cfg.publish.dir)})
     return cfg.model_copy(
         update={
             "whisper": whisper,
+            "publish": publish,
             "feeds": feeds,
             "warehouse": _resolve(base_dir, cfg.warehouse),
             "data_dir": _resolve(base_dir, cfg.data_dir),

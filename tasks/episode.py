@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tasks.adfree import AdFreeAudio, adfree_path_for, make_adfree_audio, plan_cuts, probe_duration
 from tasks.ads import detect_ads, mark_ad_segments
 from tasks.config import Config
 from tasks.download import audio_path_for, download_audio
-from tasks.errors import PodsiftError
+from tasks.errors import PodsiftError, TryLaterError
 from tasks.facts import extract_facts
 from tasks.publisher import fetch_publisher_transcript
 from tasks.records import (
@@ -122,7 +123,9 @@ def obtain_transcript(
         )
         stage_transcript(staged_path, transcript)
     finally:
-        if not cfg.keep_audio:
+        # The ad-free copy is cut from this file after the ads are found (analyse_episode),
+        # which deletes it then.
+        if not cfg.keep_audio and not cfg.publish.ad_free_audio:
             audio.path.unlink(missing_ok=True)
     return transcript, audio.size, audio.sha256
 
@@ -198,7 +201,67 @@ def analyse_episode(
         result.mark_failed(str(exc))
         return result
     result.mark_done(list(spans), mark_ad_segments(segments, spans), list(facts))
+    if cfg.publish.ad_free_audio:
+        result.adfree = adfree_for_episode(result, cfg)
     return result
+
+
+def adfree_for_episode(result: EpisodeResult, cfg: Config) -> AdFreeAudio:
+    """The ad-free copy of a `done` episode's audio, or why its feed keeps the original.
+
+    The original is the staged download; when the transcript came from the feed's publisher or
+    an earlier run (and the audio was not kept), it is downloaded again for the cut. The
+    original is deleted afterwards unless `keep_audio`. Never raises for the episode's own
+    problems: an episode whose copy fails is still loaded, with the reason.
+    """
+    assert result.transcript is not None  # a done result has its transcript
+    segments = result.transcript.segments
+    audio = audio_path_for(cfg.data_dir, result.episode_id)
+    try:
+        if result.ad_spans and not audio.exists():
+            # The copy may exist already (a run whose load waited for the warehouse).
+            plan = plan_cuts(result.ad_spans, segments, _duration(result, None))
+            dest = adfree_path_for(cfg.data_dir, result.episode_id, plan)
+            if dest.exists() or not plan.cuts:
+                return make_adfree_audio(None, plan, dest)
+            download_audio(
+                result.item.audio_url,
+                audio,
+                max_bytes=cfg.download.max_bytes,
+                timeout_s=cfg.download.timeout_s,
+                retries=cfg.download.retries,
+                expected_bytes=result.item.audio_length,
+            )
+        plan = plan_cuts(result.ad_spans, segments, _duration(result, audio))
+        dest = adfree_path_for(cfg.data_dir, result.episode_id, plan)
+        made = make_adfree_audio(audio, plan, dest)
+        if made.status == "cut":
+            for stale in dest.parent.glob(f"{result.episode_id}-*.mp3"):
+                if stale != dest:  # a copy cut by earlier, different spans
+                    stale.unlink(missing_ok=True)
+        return made
+    except (PodsiftError, TryLaterError) as exc:
+        return AdFreeAudio(
+            "original", None, None, 0.0, None, f"the audio could not be fetched to cut: {exc}"
+        )
+    finally:
+        if not cfg.keep_audio:
+            audio.unlink(missing_ok=True)
+
+
+def _duration(result: EpisodeResult, audio: Path | None) -> float:
+    """The original's duration: the file's own when it is here, else the transcript's."""
+    if audio is not None and audio.exists():
+        try:
+            return probe_duration(audio)
+        except Exception:  # noqa: BLE001 (a file PyAV cannot open: the cut reports it)
+            pass
+    transcript = result.transcript
+    if transcript is not None and transcript.duration_s:
+        return float(transcript.duration_s)
+    if result.item.duration_s:
+        return float(result.item.duration_s)
+    return max((s.end for s in transcript.segments), default=0.0) if transcript else 0.0
 
 
 def find_facts(

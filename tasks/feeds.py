@@ -593,4 +593,20 @@ def poll_feed(
         new_url=fetched.new_url,
         episodes=document.episodes,
         warning=document.warning,
+        channel=_channel(fetched.content),
     )
+
+
+def _channel(content: bytes) -> dict[str, Any] | None:
+    """The channel's title, image and iTunes tags, for the ad-free feed (`podsift publish`).
+
+    The document was read already; a channel that cannot be read again costs the ad-free feed
+    its image and tags, not the poll.
+    """
+    from tasks.adfree_feed import parse_channel
+
+    try:
+        channel = parse_channel(content)
+    except Exception:  # noqa: BLE001 (feedparser on a document read_feed accepted)
+        return None
+    return channel.to_json() if channel else None

@@ -12,7 +12,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
+
+if TYPE_CHECKING:
+    from tasks.adfree import AdFreeAudio
 
 # Half of a UTF-16 surrogate pair: JSON allows "\ud83d" on its own (a transcript cut in the
 # middle of an emoji), Python keeps it, and neither UTF-8 nor DuckDB can store it.
@@ -129,6 +132,7 @@ class FeedPoll:
     new_url: str | None = None  # set when the feed moved permanently
     episodes: list[EpisodeItem] = field(default_factory=list)
     warning: str | None = None  # what the document needed repaired, or lost (feeds.last_warning)
+    channel: dict[str, Any] | None = None  # the channel for the ad-free feed (feeds.channel_json)
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,16 +238,17 @@ class EpisodeResult:
     audio_bytes: int | None = None
     audio_sha256: str | None = None
     attempts: int = 1
+    adfree: AdFreeAudio | None = None  # the ad-free copy, when publish.ad_free_audio is on
 
     def mark_failed(self, error: str) -> None:
         """Failed, with `error`; whatever earlier stages produced is dropped."""
         self.status, self.error, self.transcript = "failed", error, None
-        self.ad_spans, self.facts, self.is_ad = [], [], []
+        self.ad_spans, self.facts, self.is_ad, self.adfree = [], [], [], None
 
     def mark_skipped(self, reason: str) -> None:
         """Not an episode podsift can use (no speech in it); `reason` says why."""
         self.status, self.error, self.transcript = "skipped", reason, None
-        self.ad_spans, self.facts, self.is_ad = [], [], []
+        self.ad_spans, self.facts, self.is_ad, self.adfree = [], [], [], None
 
     def mark_transcribed(self, transcript: Transcript) -> None:
         self.status, self.error, self.transcript = "transcribed", None, transcript

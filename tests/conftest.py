@@ -269,6 +269,13 @@ def check_warehouse_invariants(
                 )
                 == []
             ), f"{table} with gaps or duplicates in seq"
+        assert (
+            rows(
+                "SELECT episode_id FROM adfree_audio WHERE episode_id NOT IN "
+                "(SELECT episode_id FROM episodes WHERE status = 'done')"
+            )
+            == []
+        ), "an ad-free copy recorded for an episode that is not loaded"
         assert rows("SELECT feed_id, guid FROM episodes GROUP BY ALL HAVING count(*) > 1") == []
         assert (
             rows(
@@ -287,6 +294,7 @@ def check_warehouse_invariants(
         names = {
             "audio": re.compile(r"^[0-9a-f]{20}\.audio$"),
             "transcripts": re.compile(r"^[0-9a-f]{20}\.json$"),
+            "adfree": re.compile(r"^[0-9a-f]{20}-[0-9a-f]{10}\.mp3$"),
         }
         for folder, pattern in names.items():
             for path in (data_dir / folder).glob("*") if (data_dir / folder).exists() else ():

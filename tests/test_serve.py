@@ -17,6 +17,8 @@ import time
 from pathlib import Path
 
 import duckdb
+import feedparser
+import httpx
 import pytest
 
 from tests.conftest import REPO
@@ -52,7 +54,8 @@ def test_serve_runs_the_flow_on_schedule(tmp_path: Path) -> None:
     config = tmp_path / "config.yaml"
     config.write_text(
         "feeds:\n  - url: demo/feed.xml\n    name: demo\n"
-        "schedule: {cron: '* * * * *', timezone: UTC}\n",
+        "schedule: {cron: '* * * * *', timezone: UTC}\n"
+        f"publish: {{port: {(feeds_port := free_port())}}}\n",
         encoding="utf-8",
     )
     port = free_port()
@@ -76,6 +79,24 @@ def test_serve_runs_the_flow_on_schedule(tmp_path: Path) -> None:
             runs = finished_runs(warehouse)
         assert runs, "no scheduled run finished:\n" + (tmp_path / "serve.log").read_text()
         assert runs[0] == ("ok", 3)
+        # After the run the ad-free feed is published and served, Range requests and all.
+        feed_url = f"http://127.0.0.1:{feeds_port}/demo/feed.xml"
+        feed = None
+        while time.monotonic() < deadline and feed is None:
+            r = httpx.get(feed_url)
+            feed = r if r.status_code == 200 else None
+            time.sleep(0.5 if feed is None else 0)
+        assert feed is not None, (tmp_path / "serve.log").read_text()
+        assert feed.headers["content-type"] == "application/rss+xml; charset=utf-8"
+        parsed = feedparser.parse(feed.content)
+        assert len(parsed.entries) == 3
+        audio_url = parsed.entries[0].enclosures[0].href
+        assert audio_url.startswith(f"http://127.0.0.1:{feeds_port}/demo/")
+        whole = httpx.get(audio_url)
+        part = httpx.get(audio_url, headers={"Range": "bytes=1000-1999"})
+        assert (whole.status_code, part.status_code) == (200, 206)
+        assert part.content == whole.content[1000:2000]
+        assert int(parsed.entries[0].enclosures[0].length) == len(whole.content)
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -100,6 +121,8 @@ def test_serve_runs_the_flow_on_schedule(tmp_path: Path) -> None:
     assert "ephemeral" not in output and "temporary server" not in output, output
     with socket.socket() as sock:  # the server is gone: nothing answers on its port
         assert sock.connect_ex(("127.0.0.1", port)) != 0
+    with socket.socket() as sock:  # nor on the feeds' port
+        assert sock.connect_ex(("127.0.0.1", feeds_port)) != 0
 
 
 def test_the_ready_line_names_the_ui_and_the_next_run_in_the_schedule_timezone() -> None:

@@ -314,3 +314,21 @@ def test_oldest_schema_upgrades_in_place(tmp_path: Path, monkeypatch: pytest.Mon
         store.load_episode(con, sample_results()[0])  # and today's writes work on it
     with writer(path) as con:
         assert migrate(con) == []
+
+
+def test_a_migration_numbered_below_the_newest_applied_still_runs(tmp_path: Path) -> None:
+    """004 (ad-free audio) landed after 005: a warehouse at 005 without 004 gains it on open,
+    for readers too (they check by set of versions, not by the highest one)."""
+    from warehouse.db import reader
+
+    path = tmp_path / "w.duckdb"
+    with writer(path) as con:
+        con.execute("DROP TABLE adfree_audio")
+        con.execute("ALTER TABLE feeds DROP COLUMN channel_json")
+        con.execute("DELETE FROM schema_migrations WHERE version = 4")
+    with reader(path) as con:
+        assert con.execute("SELECT count(*) FROM adfree_audio").fetchone() == (0,)
+        versions = [
+            v for (v,) in con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()
+        ]
+        assert versions == [v for v, _, _ in migrations()]

@@ -199,11 +199,12 @@ def reader(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDB
 def _behind(con: duckdb.DuckDBPyConnection) -> bool:
     """True when migrations exist that this warehouse has not applied."""
     try:
-        row = con.execute("SELECT max(version) FROM schema_migrations").fetchone()
+        rows = con.execute("SELECT version FROM schema_migrations").fetchall()
     except duckdb.CatalogException:
         return True
-    latest = migrations()[-1][0]
-    return row is None or row[0] is None or row[0] < latest
+    # By set, not by the highest version: a migration numbered below one already applied
+    # (004 landed after 005) is still missing.
+    return bool({m[0] for m in migrations()} - {row[0] for row in rows})
 
 
 @contextmanager

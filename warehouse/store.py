@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
@@ -22,6 +22,9 @@ from tasks.records import (
     without_lone_surrogates,
 )
 from warehouse.db import transaction, utcnow
+
+if TYPE_CHECKING:
+    from tasks.adfree import AdFreeAudio
 
 
 def storable(value: Any) -> Any:
@@ -96,6 +99,7 @@ def save_feed_poll(
     last_modified: str | None,
     error: str | None,
     warning: str | None = None,
+    channel: dict[str, Any] | None = None,
     unchanged: bool = False,
 ) -> None:
     """Record one poll of a feed: its validators on success, `last_error` on failure.
@@ -108,8 +112,9 @@ def save_feed_poll(
     con.execute(
         """
         INSERT INTO feeds (feed_id, url, current_url, name, title, etag, last_modified,
-                           last_checked_at, last_success_at, last_error, last_warning)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN ?::TIMESTAMP END, ?, ?)
+                           last_checked_at, last_success_at, last_error, last_warning,
+                           channel_json)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, CASE WHEN ? IS NULL THEN ?::TIMESTAMP END, ?, ?, ?)
         ON CONFLICT (feed_id) DO UPDATE SET
             url = excluded.url,
             name = excluded.name,
@@ -122,7 +127,8 @@ def save_feed_poll(
             last_success_at = COALESCE(excluded.last_success_at, feeds.last_success_at),
             last_error = excluded.last_error,
             last_warning = CASE WHEN excluded.last_error IS NULL AND NOT ?
-                                THEN excluded.last_warning ELSE feeds.last_warning END
+                                THEN excluded.last_warning ELSE feeds.last_warning END,
+            channel_json = COALESCE(excluded.channel_json, feeds.channel_json)
         """,
         [
             feed_id,
@@ -137,6 +143,7 @@ def save_feed_poll(
             now,
             error,
             warning if error is None and not unchanged else None,
+            storable(json.dumps(channel, ensure_ascii=False)) if channel else None,
             unchanged,
         ],
     )
@@ -238,7 +245,7 @@ def _upsert_episode_row(con: duckdb.DuckDBPyConnection, result: EpisodeResult) -
 
 
 def _delete_children(con: duckdb.DuckDBPyConnection, episode_id: str) -> None:
-    for table in ("segments", "ad_spans", "facts"):
+    for table in ("segments", "ad_spans", "facts", "adfree_audio"):
         con.execute(f"DELETE FROM {table} WHERE episode_id = ?", [episode_id])
 
 
@@ -287,6 +294,27 @@ def load_episode(con: duckdb.DuckDBPyConnection, result: EpisodeResult) -> None:
                 ("VARCHAR[]", [list(f.entities) for f in facts]),
             ],
         )
+        if result.adfree is not None:
+            _insert_adfree(con, result.episode_id, result.adfree)
+
+
+def _insert_adfree(con: duckdb.DuckDBPyConnection, episode_id: str, adfree: AdFreeAudio) -> None:
+    con.execute(
+        "INSERT INTO adfree_audio (episode_id, status, path, mime_type, duration_s, removed_s, "
+        "bytes, reason, cuts, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            episode_id,
+            adfree.status,
+            adfree.path,
+            adfree.mime_type,
+            adfree.duration_s,
+            adfree.removed_s,
+            adfree.bytes,
+            storable(adfree.reason),
+            [list(c) for c in adfree.cuts],
+            utcnow(),
+        ],
+    )
 
 
 def _insert_columns(

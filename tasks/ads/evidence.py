@@ -269,7 +269,9 @@ def sentence_evidence(
         if Cue.SPONSOR_CREDIT in cues and _NO_BACKER.search(text):
             cues.discard(Cue.SPONSOR_CREDIT)
             cues.add(Cue.OWN_SHOW)
-        addresses = [(m.group(1).lower(), m.group(2).lower()) for m in _WEB_ADDRESS.finditer(text)]
+        addresses = [
+            (_domain_words(m.group(1)), m.group(2).lower()) for m in _WEB_ADDRESS.finditer(text)
+        ]
         if _EMAIL.search(text):  # "write to us at mail at show dot com" is no call to action
             addresses = []
         roots = tuple(re.sub(r"['\-]", "", root) for _, root in addresses)
@@ -301,6 +303,16 @@ def _name_like(word: str) -> bool:
 def _name_key(word: str) -> str:
     """A name as compared: lower case, no hyphen or apostrophe ("Page-Wise" = "pagewise")."""
     return re.sub(r"['\-]", "", word.lower())
+
+
+def _domain_words(before: str) -> str:
+    """The words of a spoken domain before its last one: the run of words right before it,
+    up to a function word ("code harbor and blue kettle dot com" is blue kettle's, not
+    harbor's: "and" ends the domain)."""
+    words = before.lower().split()
+    while words and any(w in STOPWORDS for w in words):
+        words = words[next(i for i, w in enumerate(words) if w in STOPWORDS) + 1 :]
+    return " ".join(words) + (" " if words else "")
 
 
 def _is_own(address: str, own: set[str]) -> bool:
