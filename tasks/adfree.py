@@ -276,10 +276,13 @@ def cut_audio(source: Path, dest: Path, plan: CutPlan, *, fade_s: float = FADE_S
                 for packet in out_stream.encode(None):
                     out.mux(packet)
         os.replace(tmp, dest)
+    except OSError as exc:  # first: PyAV's own OSError (ENOSPC while muxing) is one too
+        reason = exc.strerror or str(exc)
+        raise AdFreeError(
+            f"the ad-free copy could not be written in {dest.parent}: {reason}"
+        ) from exc
     except av.FFmpegError as exc:
         raise AdFreeError(f"the original audio could not be re-encoded: {exc}") from exc
-    except OSError as exc:
-        raise AdFreeError(f"the ad-free copy could not be written to {dest.parent}: {exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
 

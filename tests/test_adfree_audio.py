@@ -179,3 +179,19 @@ def test_a_copy_with_the_same_cuts_is_reused(tmp_path: Path) -> None:
     assert dest.stat().st_mtime_ns == mtime
     assert first.bytes == dest.stat().st_size
     assert abs((first.duration_s or 0) - (probe_duration(MIDROLL) - 10.0)) <= 0.2
+
+
+def test_a_full_disk_keeps_the_original_and_leaves_no_partial_file(tmp_path: Path) -> None:
+    """Real ENOSPC: the copy's temporary file is a symlink to /dev/full."""
+    import os
+
+    plan = CutPlan((Cut(9.0, 19.0),), probe_duration(MIDROLL))
+    dest = adfree_path_for(tmp_path, "f" * 20, plan)
+    dest.parent.mkdir(parents=True)
+    os.symlink("/dev/full", dest.with_name(dest.name + f".tmp-{os.getpid()}"))
+    made = make_adfree_audio(MIDROLL, plan, dest)
+    assert made.status == "original"
+    assert made.reason == (
+        f"the ad-free copy could not be written in {dest.parent}: No space left on device"
+    )
+    assert list(dest.parent.iterdir()) == []

@@ -206,7 +206,16 @@ def test_export_writes_each_table_as_parquet(
     out = tmp_path / "parquet"
     assert main(["export", str(out), "--config", config]) == 0
     printed = capsys.readouterr().out.split()
-    tables = ["ad_spans", "episodes", "facts", "feeds", "runs", "schema_migrations", "segments"]
+    tables = [
+        "ad_spans",
+        "adfree_audio",
+        "episodes",
+        "facts",
+        "feeds",
+        "runs",
+        "schema_migrations",
+        "segments",
+    ]
     assert sorted(p.name for p in out.iterdir()) == [f"{t}.parquet" for t in tables]
     assert sorted(Path(p).name for p in printed) == [f"{t}.parquet" for t in tables]
     con = duckdb.connect(str(warehouse), read_only=True)
