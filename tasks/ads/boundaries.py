@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tasks.ads.blocks import Block
-from tasks.ads.evidence import Cue, Feature, SentenceEvidence
+from tasks.ads.evidence import SECOND_PERSON, Cue, Feature, SentenceEvidence
 from tasks.ads.params import BreakOptions
 from tasks.ads.sentences import Sentence
 
@@ -45,6 +45,7 @@ def ad_breaks(
     labels = _whole_reads(
         break_labels(probabilities, options), blocks, sentences, evidence, options
     )
+    labels = _sandwiched(labels, blocks, sentences, evidence, options)
     for k, is_ad in enumerate(labels):
         if not is_ad:
             continue
@@ -91,7 +92,9 @@ def _whole_reads(
         return any(evidence[i].cues & cues for i in range(blocks[k][0], blocks[k][1] + 1))
 
     for k, is_ad in enumerate(labels):
-        if not is_ad or not has(k, _LEAD_INS):
+        # A block with its lead-in and its call to action is a whole read already: the next
+        # lead-in starts another read, and what lies between is the show's.
+        if not is_ad or not has(k, _LEAD_INS) or has(k, _CLOSES_A_READ):
             continue
         for m in range(k + 1, len(blocks)):
             if sentences[blocks[m][0]].start - sentences[blocks[k][1]].end > options.max_read_s:
@@ -102,6 +105,47 @@ def _whole_reads(
                 out[k : m + 1] = [True] * (m + 1 - k)
                 break
     return out
+
+
+def _sandwiched(
+    labels: list[bool],
+    blocks: Sequence[Block],
+    sentences: Sequence[Sentence],
+    evidence: Sequence[SentenceEvidence],
+    options: BreakOptions,
+) -> list[bool]:
+    """Blocks between two ad blocks are the break's too when they are short and the show gives
+    no sign of taking over between them.
+
+    A break of three or four spots back to back has spots with little ad language (a brand
+    line, a jingle's words); the show does not come back for a few seconds between two ads
+    without a "welcome back" or a hand-over.
+    """
+    out = list(labels)
+    ads = [k for k, is_ad in enumerate(labels) if is_ad]
+    for a, b in zip(ads, ads[1:], strict=False):
+        if b == a + 1:
+            continue
+        gap = sentences[blocks[b][0]].start - sentences[blocks[a][1]].end
+        between = range(blocks[a + 1][0], blocks[b - 1][1] + 1)
+        if gap > options.sandwich_s or any(evidence[i].cues & _SHOW_TAKES_OVER for i in between):
+            continue
+        # Each block between still sells: it speaks to the listener or has ad language ("in
+        # other news, the library ..." between two sponsor credits is the show's).
+        if all(
+            _sells(range(blocks[k][0], blocks[k][1] + 1), sentences, evidence)
+            for k in range(a + 1, b)
+        ):
+            out[a + 1 : b] = [True] * (b - a - 1)
+    return out
+
+
+def _sells(
+    span: range, sentences: Sequence[Sentence], evidence: Sequence[SentenceEvidence]
+) -> bool:
+    return any(
+        evidence[i].cues & _AD_LANGUAGE or SECOND_PERSON & set(sentences[i].tokens) for i in span
+    )
 
 
 _LEAD_INS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT})

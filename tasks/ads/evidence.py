@@ -91,7 +91,9 @@ _PATTERNS: dict[Cue, str] = {
     Cue.PROMO_CODE: (
         # "used a discount code" is talk about codes; an ad gives its code ("use code SHED").
         r"\b((?<!\ba )(promo|offer|discount|coupon|checkout|referral|bonus) code|"
-        r"use (the |my )?code|enter (the )?code|code [a-z]*\d[a-z0-9]*\b)"
+        r"use (the |my )?code|enter (the )?code|code [a-z]*\d[a-z0-9]*\b|"
+        # The code said again, as reads do: "that's code SHED".
+        r"\bthat'?s (promo |offer )?code \w+)"
     ),
     Cue.PRICE: (
         rf"{_DOLLARS}\W+(?:\w+\W+){{0,3}}(a|per|each|every) (month|year|week|day|meal|box|"
@@ -112,7 +114,12 @@ _PATTERNS: dict[Cue, str] = {
         r"\b(terms (and conditions )?apply|conditions apply|restrictions apply|see (\S+ )?"
         r"(site|store|website|terms|\S+ dot com|\S+\.com) for (full )?details|for full details|"
         r"member fdic|nmls|not available in all states|void where prohibited|subject to "
-        r"(credit )?approval|results (may )?vary|must be (18|21|eighteen|twenty[- ]one)|equal "
+        r"(credit )?approval|results (may )?vary|must be\w* (18|21|eighteen|twenty[- ]one)|"
+        # Age and helpline lines every betting or alcohol ad must carry.
+        r"(18|21|eighteen|twenty[- ]one) (or|and) (older|over)|gambling problem|"
+        # The warnings US law puts on supplement and nicotine ads.
+        r"not been evaluated by the (fda|food and drug)|not intended to diagnose|"
+        r"contains nicotine|nicotine is an addictive|equal "
         r"housing|annual percentage|apr\b|offer (valid|expires)|while supplies last|"
         r"terms and conditions)"
     ),
@@ -213,7 +220,7 @@ _EMAIL = re.compile(
     re.IGNORECASE,
 )
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'&\-]+")
-_SECOND_PERSON = frozenset({"you", "your", "you're", "yours", "yourself", "you'll", "you've"})
+SECOND_PERSON = frozenset({"you", "your", "you're", "yours", "yourself", "you'll", "you've"})
 # Spoken-conversation markers: fillers, back-channels, hedges. Ad copy is scripted.
 _CHAT = DISFLUENCIES | frozenset({"yeah", "oh", "okay", "wow", "totally", "yep", "right"})
 _CHAT_PAIRS = frozenset({("you", "know"), ("i", "mean"), ("kind", "of"), ("sort", "of")})
@@ -261,6 +268,10 @@ def sentence_evidence(
         if Cue.UNPAID in cues:
             # "this segment is not sponsored by anyone", "no ads this week, our sponsor ..."
             cues -= {Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.PROMO_CODE}
+        if Cue.SMALL_PRINT in cues:
+            # "If you or someone you know has a gambling problem, call ...": the helpline a
+            # betting ad must give is the ad's small print, not the show's public service.
+            cues.discard(Cue.HELPLINE)
         if cues & {Cue.LEAD_IN, Cue.SPONSOR_CREDIT}:
             cues.discard(Cue.HAND_OVER)  # "a quick word from our sponsor, X": the read starts
         if Cue.LEAD_IN in cues and _NO_BACKER.search(text):
@@ -316,8 +327,13 @@ def _domain_words(before: str) -> str:
 
 
 def _is_own(address: str, own: set[str]) -> bool:
+    """The address carries the show's name: one of its names of 6 letters or more, or two of
+    its names run together ("overtime line dot com"). A shorter single word ("line") is too
+    common to tell the show's site from a sponsor's ("see line drive dot com slash terms")."""
     squashed = re.sub(r"[\s'\-]", "", address)
-    return any(len(n) > 3 and n in squashed for n in own)
+    if any(len(n) >= 6 and n in squashed for n in own):
+        return True
+    return any(a + b in squashed for a in own for b in own if a != b)
 
 
 class Feature(enum.Enum):
@@ -448,19 +464,34 @@ _NOT_SPONSOR = frozenset(
 
 
 def notes_sponsors(description: str | None) -> set[str]:
-    """Names the show notes give as sponsors: capitalised words on a sponsor line."""
+    """Names the show notes give as sponsors: on a sponsor line, the first word of each run of
+    capitalised words, and the web addresses.
+
+    A company is told apart by its first word ("Larkspur Health", "Granite Mutual Insurance"):
+    the words after it are common nouns a news story says too ("the Board of Health"). Where
+    the line says whom the support is for ("Support for Daybreak Dispatch comes from X"), only
+    what follows "from" or "by" is the sponsor; before it is the show.
+    """
     if not description:
         return set()
     text = html.unescape(re.sub(r"<[^>]+>", "\n", description))
     found: set[str] = set()
     for line in re.split(r"[\n.;]|(?<=\w)[!?]", text):
-        if not _NOTE_SPONSOR_LINE.search(line):
+        cue = _NOTE_SPONSOR_LINE.search(line)
+        if not cue:
             continue
+        given_by = re.search(r"\b(from|by)\b", line[cue.start() :], re.I)
+        if given_by:
+            line = line[cue.start() + given_by.end() :]
+        previous_capital = False
         for k, word in enumerate(_WORD.findall(line)):
             low = word.lower()
-            if word[:1].isupper() and k > 0 and low not in STOPWORDS and low not in _NOT_SPONSOR:
+            capital = bool(word[:1].isupper()) and low not in STOPWORDS
+            first_of_run = capital and not previous_capital and (k > 0 or given_by)
+            if first_of_run and low not in _NOT_SPONSOR:
                 found.add(low)
-        found |= {m.group(1).lower() for m in _WEB_ADDRESS.finditer(line)} - _NOT_SPONSOR
+            previous_capital = capital
+        found |= {m.group(2).lower() for m in _WEB_ADDRESS.finditer(line)} - _NOT_SPONSOR
     return found
 
 
@@ -506,7 +537,7 @@ def block_features(
     tokens = [t for s in sentences for t in s.tokens]
     if tokens:
         features[Feature.SECOND_PERSON] = min(
-            sum(t in _SECOND_PERSON for t in tokens) / len(tokens) / options.second_person_full, 1.0
+            sum(t in SECOND_PERSON for t in tokens) / len(tokens) / options.second_person_full, 1.0
         )
         features[Feature.CONVERSATION] = min(
             (
@@ -596,12 +627,15 @@ def _repeated_within(lo: int, hi: int, episode: EpisodeContext, options: Evidenc
     end = episode.sentences[hi].end + options.repeat_distance_s
     # Only a repeat beside ad language counts: an ad read twice is ad copy both times, while a
     # cold open repeats the show's own talk from later in the episode.
-    selling = [i for i, ev in enumerate(episode.evidence) if ev.cues & _REPEAT_SELLING]
-    near_ad = {j for i in selling for j in range(i - 6, i + 7)}
+    selling = [
+        s.start for s, ev in zip(episode.sentences, episode.evidence, strict=True)
+        if ev.cues & _REPEAT_SELLING
+    ]  # fmt: skip
+    near = options.repeat_near_ad_s
     far = [
         s
-        for i, s in enumerate(episode.sentences)
-        if (s.end < start or s.start > end) and i in near_ad
+        for s in episode.sentences
+        if (s.end < start or s.start > end) and any(abs(s.start - t) <= near for t in selling)
     ]
     far_shingles = set(_shingles([t for s in far for t in s.tokens], options))
     return sum(sh in far_shingles for sh in inside) / len(inside)

@@ -48,6 +48,10 @@ class EvidenceOptions:
     topic_margin_s: float = 45.0  # "elsewhere in the episode": this far from the block
     repeat_distance_s: float = 45.0  # a phrase said again this much later is a repeat
     shingle_words: int = 5  # words per shingle: long enough that chat rarely repeats one
+    # A repeat counts only where its other copy is this close to ad language: ad copy read
+    # twice is beside a lead-in or an address both times (within one read: host reads run to
+    # 1-4 minutes), while a cold open repeats the show's talk from deep in the episode.
+    repeat_near_ad_s: float = 120.0
     # Rates that make a feature 1.0: one "you" in ten words is ad copy's register; one filler
     # or question in ten words is conversation's.
     second_person_full: float = 0.10
@@ -71,6 +75,9 @@ class BreakOptions:
     # show rarely takes back over for less than 15 s between two reads. Leave-one-show-out F1
     # 0.79 with 4 s, 0.81 with 15 s (the old detector's number).
     merge_gap_s: float = 15.0
+    # Content blocks this short between two ad blocks, with no welcome, "welcome back",
+    # sign-off or hand-over among them, are spots of the same break (boundaries._sandwiched).
+    sandwich_s: float = 45.0
     # A lead-in and a call to action this close are one read with its body between them: host
     # reads run 1-4 minutes, so the body between its ends is under about three.
     max_read_s: float = 180.0
@@ -98,79 +105,79 @@ class Weights:
 
 # BEGIN FITTED (written by bench/fit_ads.py; do not edit by hand)
 FITTED_WEIGHTS = Weights(
-    -3.2746,
+    -3.4898,
     (
-        ("LEAD_IN", 5.1188),
-        ("WEB_ADDRESS", 2.0843),
-        ("SLASH", 2.5757),
-        ("PROMO_CODE", 3.8338),
-        ("OFFER", 1.6892),
-        ("SMALL_PRINT", 4.5551),
-        ("CALL_TO_ACTION", 2.4187),
-        ("PHONE", 2.1141),
-        ("SHOW_PROMO", 4.4939),
-        ("ADVERTISER", 3.9317),
-        ("SHOW_NOTES", 1.7593),
-        ("REPEATED", 1.6207),
-        ("REPEATED_WITHIN", 3.2222),
-        ("ONE_NAME", 1.7709),
-        ("NAME_FROM_CUE", 0.2849),
-        ("OFF_TOPIC", 1.5653),
-        ("SECOND_PERSON", 1.2187),
-        ("SPLICED", -0.6687),
-        ("PRE_ROLL", 3.0464),
-        ("POST_ROLL", 2.3449),
-        ("CONVERSATION", -0.7384),
-        ("SHOW_FRAMING", -2.6396),
-        ("OWN_SHOW", -3.5704),
-        ("GUEST_PLUG", -2.0344),
-        ("REVIEW", -1.4671),
-        ("UNPAID", 0.1641),
-        ("HELPLINE", -2.0296),
-        ("LENGTH", -2.1192),
+        ('LEAD_IN', 5.5975),
+        ('WEB_ADDRESS', 2.1005),
+        ('SLASH', 2.7733),
+        ('PROMO_CODE', 2.0989),
+        ('OFFER', 1.9954),
+        ('SMALL_PRINT', 4.7245),
+        ('CALL_TO_ACTION', 1.8213),
+        ('PHONE', 2.4077),
+        ('SHOW_PROMO', 4.5205),
+        ('ADVERTISER', 3.9091),
+        ('SHOW_NOTES', 2.1181),
+        ('REPEATED', 2.16),
+        ('REPEATED_WITHIN', 4.6884),
+        ('ONE_NAME', 2.018),
+        ('NAME_FROM_CUE', -0.2298),
+        ('OFF_TOPIC', 1.7881),
+        ('SECOND_PERSON', 1.1016),
+        ('SPLICED', -0.6274),
+        ('PRE_ROLL', 3.1119),
+        ('POST_ROLL', 2.2987),
+        ('CONVERSATION', -0.5974),
+        ('SHOW_FRAMING', -2.6411),
+        ('OWN_SHOW', -4.8666),
+        ('GUEST_PLUG', -2.0783),
+        ('REVIEW', -1.6168),
+        ('UNPAID', 0.1329),
+        ('HELPLINE', -2.4199),
+        ('LENGTH', -2.235),
     ),
     (
-        "2026-12-03: 2866 blocks (224 ads) from dev 5 episodes of 5 shows, written 30 "
-        "episodes of 12 shows, spoken 15 episodes of 12 shows, fixtures 25 episodes of 14"
-        " shows"
+        '2026-12-04: 2862 blocks (220 ads) from dev 5 episodes of 5 shows, written 30 '
+        'episodes of 12 shows, spoken 15 episodes of 12 shows, fixtures 25 episodes of 14'
+        ' shows'
     ),
 )
 FITTED_WEIGHTS_NO_ADVERTISERS = Weights(
-    -3.2991,
+    -3.5359,
     (
-        ("LEAD_IN", 5.0524),
-        ("WEB_ADDRESS", 1.6699),
-        ("SLASH", 2.6546),
-        ("PROMO_CODE", 3.8688),
-        ("OFFER", 2.0239),
-        ("SMALL_PRINT", 4.658),
-        ("CALL_TO_ACTION", 2.2381),
-        ("PHONE", 2.0288),
-        ("SHOW_PROMO", 4.4077),
-        ("ADVERTISER", 0.0),
-        ("SHOW_NOTES", 1.7073),
-        ("REPEATED", 1.6129),
-        ("REPEATED_WITHIN", 4.4528),
-        ("ONE_NAME", 1.8333),
-        ("NAME_FROM_CUE", -0.0494),
-        ("OFF_TOPIC", 1.6865),
-        ("SECOND_PERSON", 1.1743),
-        ("SPLICED", -0.7838),
-        ("PRE_ROLL", 2.9486),
-        ("POST_ROLL", 2.3455),
-        ("CONVERSATION", -0.7413),
-        ("SHOW_FRAMING", -2.6209),
-        ("OWN_SHOW", -3.6193),
-        ("GUEST_PLUG", -2.048),
-        ("REVIEW", -1.5394),
-        ("UNPAID", 0.1131),
-        ("HELPLINE", -2.0693),
-        ("LENGTH", -1.8316),
+        ('LEAD_IN', 5.4093),
+        ('WEB_ADDRESS', 1.7536),
+        ('SLASH', 2.8877),
+        ('PROMO_CODE', 1.9419),
+        ('OFFER', 2.535),
+        ('SMALL_PRINT', 4.8268),
+        ('CALL_TO_ACTION', 1.482),
+        ('PHONE', 2.2516),
+        ('SHOW_PROMO', 4.5433),
+        ('ADVERTISER', 0.0),
+        ('SHOW_NOTES', 2.1787),
+        ('REPEATED', 1.9937),
+        ('REPEATED_WITHIN', 5.2271),
+        ('ONE_NAME', 2.0786),
+        ('NAME_FROM_CUE', -0.3561),
+        ('OFF_TOPIC', 1.927),
+        ('SECOND_PERSON', 1.0807),
+        ('SPLICED', -0.7157),
+        ('PRE_ROLL', 3.0717),
+        ('POST_ROLL', 2.2269),
+        ('CONVERSATION', -0.588),
+        ('SHOW_FRAMING', -2.6212),
+        ('OWN_SHOW', -4.7191),
+        ('GUEST_PLUG', -1.9929),
+        ('REVIEW', -1.5353),
+        ('UNPAID', 0.115),
+        ('HELPLINE', -2.1538),
+        ('LENGTH', -1.9622),
     ),
     (
-        "2026-12-03: 2866 blocks (224 ads) from dev 5 episodes of 5 shows, written 30 "
-        "episodes of 12 shows, spoken 15 episodes of 12 shows, fixtures 25 episodes of 14"
-        " shows"
+        '2026-12-04: 2862 blocks (220 ads) from dev 5 episodes of 5 shows, written 30 '
+        'episodes of 12 shows, spoken 15 episodes of 12 shows, fixtures 25 episodes of 14'
+        ' shows'
     ),
 )
 # END FITTED
