@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import itertools
+import json
 import re
 import sys
 import textwrap
@@ -146,9 +147,10 @@ def predictor(episodes: Sequence[LabelledEpisode], *, use_advertisers: bool):  #
 
 def render(name: str, weights: Weights) -> str:
     lines = [f"{name} = Weights(", f"    {weights.intercept!r},", "    ("]
-    lines += [f"        ({f!r}, {w!r})," for f, w in weights.coefficients]
+    # Double-quoted, as `ruff format` leaves them (repr would single-quote).
+    lines += [f"        ({json.dumps(f)}, {w!r})," for f, w in weights.coefficients]
     pieces = textwrap.wrap(weights.fitted_on, 80, drop_whitespace=False)
-    lines += ["    ),", "    (", *[f"        {p!r}" for p in pieces], "    ),", ")"]
+    lines += ["    ),", "    (", *[f"        {json.dumps(p)}" for p in pieces], "    ),", ")"]
     return "\n".join(lines)
 
 

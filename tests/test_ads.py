@@ -383,7 +383,7 @@ def test_a_spot_with_little_ad_language_between_two_reads_is_in_the_break() -> N
         "This episode is brought to you by Loamly. Loamly makes soil kits for balcony gardens.",
         "Go to loamly dot com slash shed for twenty percent off your first kit.",
         "There's never been a better time to get outside. Find your trail with Pathfinder.",
-        "Support for this podcast comes from Ashgrove Credit Union. Learn more at ashgrove dot org.",
+        "Support for this podcast comes from Ashgrove Credit Union. More at ashgrove dot org.",
         "Welcome to Shed Talk. Today we are building a cold frame from old windows.",
         "The frame faces south, and the lid is hinged so it can vent on warm afternoons.",
         "We lined the base with straw bales, which hold the heat through the night.",
@@ -399,7 +399,7 @@ def test_news_between_two_sponsor_credits_stays_the_shows() -> None:
     lines = [
         "Good morning, this is Valley Morning. The council meets tonight on the ferry vote.",
         "The vote is expected to pass, and the ferry would start in June.",
-        "Support for this podcast comes from Ashgrove Credit Union. Learn more at ashgrove dot org.",
+        "Support for this podcast comes from Ashgrove Credit Union. More at ashgrove dot org.",
         "In other news, the Linden Public Library will open on Sundays starting in May.",
         "And the weather: sunny this morning, with a high near sixty.",
         "Support for Valley Morning also comes from the Palmer Family Foundation. More at palmer "
