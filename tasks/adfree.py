@@ -17,11 +17,11 @@ import json
 import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -256,22 +256,14 @@ def cut_audio(source: Path, dest: Path, plan: CutPlan, *, fade_s: float = FADE_S
                 gain = _Gain(plan, rate, fade_s)
                 written = 0
                 frame_size = out_stream.codec_context.frame_size or 1152
-                for frame in src.decode(in_stream):
-                    for converted in resampler.resample(frame):
-                        kept = gain.apply(converted.to_ndarray())
-                        if kept.shape[1]:
-                            piece = av.AudioFrame.from_ndarray(kept, format="fltp", layout=layout)
-                            piece.sample_rate = rate
-                            piece.pts = None
-                            fifo.write(piece)
-                    written = _drain(fifo, out, out_stream, frame_size, written, rate)
-                for converted in resampler.resample(None):
+                for converted in _resampled(src, in_stream, resampler):
                     kept = gain.apply(converted.to_ndarray())
                     if kept.shape[1]:
                         piece = av.AudioFrame.from_ndarray(kept, format="fltp", layout=layout)
                         piece.sample_rate = rate
                         piece.pts = None
                         fifo.write(piece)
+                    written = _drain(fifo, out, out_stream, frame_size, written, rate)
                 written = _drain(fifo, out, out_stream, frame_size, written, rate, final=True)
                 for packet in out_stream.encode(None):
                     out.mux(packet)
@@ -285,6 +277,13 @@ def cut_audio(source: Path, dest: Path, plan: CutPlan, *, fade_s: float = FADE_S
         raise AdFreeError(f"the original audio could not be re-encoded: {exc}") from exc
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _resampled(src: Any, stream: Any, resampler: Any) -> Iterator[Any]:
+    """Every decoded frame in the encoder's format, then what the resampler still holds."""
+    for frame in src.decode(stream):
+        yield from resampler.resample(frame)
+    yield from resampler.resample(None)
 
 
 def _drain(

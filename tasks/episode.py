@@ -17,7 +17,7 @@ from pathlib import Path
 from tasks.adfree import AdFreeAudio, adfree_path_for, make_adfree_audio, plan_cuts, probe_duration
 from tasks.ads import detect_ads, mark_ad_segments
 from tasks.config import Config
-from tasks.download import audio_path_for, download_audio
+from tasks.download import StagedAudio, audio_path_for, download_audio
 from tasks.errors import PodsiftError, TryLaterError
 from tasks.facts import extract_facts
 from tasks.publisher import fetch_publisher_transcript
@@ -108,15 +108,7 @@ def obtain_transcript(
         if published is not None:
             stage_transcript(staged_path, published)
             return published, None, None
-    audio_path = audio_path_for(cfg.data_dir, job.episode_id)
-    audio = download_audio(
-        job.item.audio_url,
-        audio_path,
-        max_bytes=cfg.download.max_bytes,
-        timeout_s=cfg.download.timeout_s,
-        retries=cfg.download.retries,
-        expected_bytes=job.item.audio_length,
-    )
+    audio = _download(job.item, audio_path_for(cfg.data_dir, job.episode_id), cfg)
     try:
         transcript = transcribe_audio(
             audio.path, cfg.whisper, expected_duration_s=job.item.duration_s, progress=progress
@@ -128,6 +120,18 @@ def obtain_transcript(
         if not cfg.keep_audio and not cfg.publish.ad_free_audio:
             audio.path.unlink(missing_ok=True)
     return transcript, audio.size, audio.sha256
+
+
+def _download(item: EpisodeItem, path: Path, cfg: Config) -> StagedAudio:
+    """The item's audio staged at `path`, with the configured limits."""
+    return download_audio(
+        item.audio_url,
+        path,
+        max_bytes=cfg.download.max_bytes,
+        timeout_s=cfg.download.timeout_s,
+        retries=cfg.download.retries,
+        expected_bytes=item.audio_length,
+    )
 
 
 def context_transcripts(cfg: Config, episode_ids: Sequence[str]) -> list[list[Segment]]:
@@ -224,14 +228,7 @@ def adfree_for_episode(result: EpisodeResult, cfg: Config) -> AdFreeAudio:
             dest = adfree_path_for(cfg.data_dir, result.episode_id, plan)
             if dest.exists() or not plan.cuts:
                 return make_adfree_audio(None, plan, dest)
-            download_audio(
-                result.item.audio_url,
-                audio,
-                max_bytes=cfg.download.max_bytes,
-                timeout_s=cfg.download.timeout_s,
-                retries=cfg.download.retries,
-                expected_bytes=result.item.audio_length,
-            )
+            _download(result.item, audio, cfg)
         plan = plan_cuts(result.ad_spans, segments, _duration(result, audio))
         dest = adfree_path_for(cfg.data_dir, result.episode_id, plan)
         made = make_adfree_audio(audio, plan, dest)
