@@ -109,6 +109,11 @@ def test_help_examples_work_on_the_demo(clone: Path) -> None:
     )
     assert all((clone / p).is_file() for p in exported)
 
+    published = results["podsift publish"][0].stdout.splitlines()
+    assert published[0] == f"demo: 3 items (3 ad-free) -> {clone / 'data/publish/demo/feed.xml'}"
+    assert published[1] == "  subscribe: http://127.0.0.1:8765/demo/feed.xml"
+    assert published[-1] == "10 files written, 0 unchanged"  # feed.xml and 3 x (mp3, vtt, json)
+
 
 def test_a_failure_is_said_once_and_podsift_once_per_line(clone: Path) -> None:
     config = clone / "config.yaml"
