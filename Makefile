@@ -15,8 +15,9 @@ lint:
 	mypy flows tasks warehouse
 
 bench:
-	python bench/ads.py ../shared/corpus/ads-dev
+	python bench/ads.py --dev ../shared/corpus/ads-dev
 	python bench/facts.py ../shared/corpus/ads-dev
+	python bench/adfree.py
 
 audio:
 	python scripts/make_audio.py
