@@ -195,3 +195,27 @@ def test_a_full_disk_keeps_the_original_and_leaves_no_partial_file(tmp_path: Pat
         f"the ad-free copy could not be written in {dest.parent}: No space left on device"
     )
     assert list(dest.parent.iterdir()) == []
+
+
+def test_an_aac_original_gives_an_mp3_copy(tmp_path: Path) -> None:
+    """AAC in, MP3 out (issue 12 allows either): the source is made here from midroll.mp3."""
+    import av
+
+    source = tmp_path / "midroll.m4a"
+    with av.open(str(MIDROLL)) as src, av.open(str(source), "w", format="mp4") as out:
+        stream = out.add_stream("aac", rate=16000, layout="mono")
+        stream.bit_rate = 48000
+        for frame in src.decode(audio=0):
+            frame.pts = None
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    original = probe_duration(source)
+    plan = CutPlan((Cut(9.0, 19.0),), original)
+    made = make_adfree_audio(source, plan, tmp_path / "copy.mp3")
+    assert (made.status, made.mime_type) == ("cut", "audio/mpeg")
+    assert abs((made.duration_s or 0) - (original - 10.0)) <= 0.2
+    with av.open(str(tmp_path / "copy.mp3")) as copy:
+        assert copy.streams.audio[0].codec_context.name in ("mp3", "mp3float")
+        assert abs((copy.streams.audio[0].bit_rate or 0) - 48000) <= 8000
