@@ -84,10 +84,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser(
         "serve",
-        help="keep running, starting the daily flow on schedule.cron",
+        help="keep running, starting the daily flow on schedule.cron; serve the ad-free feeds",
         description="Serve the daily flow as a Prefect deployment on schedule.cron. Without "
         "PREFECT_API_URL, a local Prefect server is started (loopback only) and stopped on "
-        "Ctrl-C; with PREFECT_API_URL set, that server is used.",
+        "Ctrl-C; with PREFECT_API_URL set, that server is used. The ad-free feeds in "
+        "publish.dir are rewritten after each run and served on publish.host:publish.port "
+        "(default 127.0.0.1:8765), with Range requests.",
     )
     _add_config(serve)
     serve.add_argument("--port", type=int, default=4200, help="local Prefect server port")
