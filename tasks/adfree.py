@@ -107,7 +107,14 @@ class CutPlan:
 
     def key(self) -> str:
         """A short hash of the cuts, naming the copy: new cuts, new file; same cuts, reuse."""
-        payload = json.dumps([[round(c.start, 3), round(c.end, 3)] for c in self.cuts])
+        # A cut to the end of the file is keyed as such, not by the duration, which differs a
+        # little between the container's and Whisper's reading of the same file.
+        payload = json.dumps(
+            [
+                [round(c.start, 3), "end" if c.end >= self.duration_s - 1e-6 else round(c.end, 3)]
+                for c in self.cuts
+            ]
+        )
         return hashlib.sha256(payload.encode()).hexdigest()[:10]
 
 

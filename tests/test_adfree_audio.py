@@ -219,3 +219,10 @@ def test_an_aac_original_gives_an_mp3_copy(tmp_path: Path) -> None:
     with av.open(str(tmp_path / "copy.mp3")) as copy:
         assert copy.streams.audio[0].codec_context.name in ("mp3", "mp3float")
         assert abs((copy.streams.audio[0].bit_rate or 0) - 48000) <= 8000
+
+
+def test_the_copy_is_named_by_its_cuts_not_by_how_long_the_file_was_read_to_be() -> None:
+    a = CutPlan((Cut(0.0, 10.0), Cut(50.0, 60.0)), 60.0)
+    b = CutPlan((Cut(0.0, 10.0), Cut(50.0, 60.02)), 60.02)  # Whisper's duration, not the header's
+    assert a.key() == b.key()
+    assert a.key() != CutPlan((Cut(0.0, 11.0), Cut(50.0, 60.0)), 60.0).key()
