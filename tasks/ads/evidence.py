@@ -265,8 +265,10 @@ def sentence_evidence(
         if Cue.WELCOME in cues:
             # "Welcome to X, a podcast brought to you by Y": the show names its producer.
             cues -= {Cue.LEAD_IN, Cue.SPONSOR_CREDIT}
-        if Cue.UNPAID in cues:
-            # "this segment is not sponsored by anyone", "no ads this week, our sponsor ..."
+        if Cue.UNPAID in cues or (out and Cue.UNPAID in out[-1].cues):
+            # "this segment is not sponsored by anyone", "no ads this week, our sponsor ...",
+            # and the sentence after it, which Whisper often cuts off: "There are no ads this
+            # week. Our sponsor slot fell through."
             cues -= {Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.PROMO_CODE}
         if Cue.SMALL_PRINT in cues:
             # "If you or someone you know has a gambling problem, call ...": the helpline a
