@@ -25,6 +25,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from tasks.download import remove_stale_parts
 from tasks.errors import PodsiftError
 from tasks.records import AdSpan, Segment
 
@@ -249,6 +250,7 @@ def cut_audio(source: Path, dest: Path, plan: CutPlan, *, fade_s: float = FADE_S
     import av
 
     dest.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(dest.parent, "*.tmp-*")  # copies a killed run was writing
     tmp = dest.with_name(dest.name + f".tmp-{os.getpid()}")
     try:
         with av.open(str(source)) as src:

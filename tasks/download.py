@@ -154,8 +154,13 @@ def download_audio(
 
 
 def _remove_stale_parts(dest: Path) -> None:
-    """Delete partial files of `dest` left by processes that died (SIGKILL skips `finally`)."""
-    for part in dest.parent.glob(dest.name + ".part-*"):
+    remove_stale_parts(dest.parent, dest.name + ".part-*")
+
+
+def remove_stale_parts(folder: Path, pattern: str) -> None:
+    """Delete the temporary files in `folder` matching `pattern` (each named `...-<pid>`) that
+    processes which died left behind (SIGKILL skips `finally`)."""
+    for part in folder.glob(pattern):
         pid = part.name.rsplit("-", 1)[-1]
         if pid.isdigit() and int(pid) != os.getpid() and not _alive(int(pid)):
             part.unlink(missing_ok=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 from tasks.adfree import AdFreeAudio, adfree_path_for, make_adfree_audio, plan_cuts, probe_duration
 from tasks.ads import detect_ads, mark_ad_segments
 from tasks.config import Config
-from tasks.download import StagedAudio, audio_path_for, download_audio
+from tasks.download import StagedAudio, audio_path_for, download_audio, remove_stale_parts
 from tasks.errors import PodsiftError, TryLaterError
 from tasks.facts import extract_facts
 from tasks.publisher import fetch_publisher_transcript
@@ -55,6 +55,7 @@ def transcript_path_for(data_dir: Path, episode_id: str) -> Path:
 def stage_transcript(path: Path, transcript: Transcript) -> None:
     """Write the transcript JSON atomically (temp file, then rename)."""
     path.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_parts(path.parent, "*.tmp-*")  # what a killed run was writing
     tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
     try:
         # Half an emoji (a lone surrogate) from a publisher's transcript is staged as U+FFFD,

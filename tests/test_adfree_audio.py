@@ -226,3 +226,18 @@ def test_the_copy_is_named_by_its_cuts_not_by_how_long_the_file_was_read_to_be()
     b = CutPlan((Cut(0.0, 10.0), Cut(50.0, 60.02)), 60.02)  # Whisper's duration, not the header's
     assert a.key() == b.key()
     assert a.key() != CutPlan((Cut(0.0, 11.0), Cut(50.0, 60.0)), 60.0).key()
+
+
+def test_a_copy_a_killed_run_was_writing_is_removed_by_the_next_cut(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)  # fmt: skip
+    plan = CutPlan((Cut(9.0, 19.0),), probe_duration(MIDROLL))
+    dest = adfree_path_for(tmp_path, "k" * 20, plan)
+    dest.parent.mkdir(parents=True)
+    stale = dest.parent / f"{'j' * 20}-0123456789.mp3.tmp-{dead.stdout.strip()}"
+    stale.write_bytes(b"half a copy")
+    assert make_adfree_audio(MIDROLL, plan, dest).status == "cut"
+    assert sorted(p.name for p in dest.parent.iterdir()) == [dest.name]

@@ -256,7 +256,7 @@ def sentence_evidence(
     mid_sentence_names = {
         _name_key(w) for s in sentences for w in _WORD.findall(s.text)[1:] if _name_like(w)
     }
-    out = []
+    out: list[SentenceEvidence] = []
     for s in sentences:
         text = s.text
         cues = {cue for cue, pattern in _COMPILED.items() if pattern.search(text)}
