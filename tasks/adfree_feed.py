@@ -96,6 +96,12 @@ def parse_channel(content: bytes) -> Channel | None:
     with contextlib.suppress(MalformedFeedXml):  # feedparser's loose parser may still read it
         content = repair_feed_xml(content).content
     feed = feedparser.parse(content, sanitize_html=True, resolve_relative_uris=False).feed
+    return channel_of(feed, content)
+
+
+def channel_of(feed: Mapping[str, Any], content: bytes) -> Channel | None:
+    """The channel from a feed feedparser has read already (`parsed.feed`) and the repaired
+    document it read, so a poll parses its feed once (`tasks.feeds.read_feed`)."""
     explicit = feed.get("itunes_explicit")
     publisher = feed.get("publisher_detail") or {}
     channel = Channel(

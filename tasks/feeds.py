@@ -75,6 +75,7 @@ class FeedDocument:
     episodes: list[EpisodeItem]
     warning: str | None = None  # "feed URL: ..." when the document needed repairs or lost items
     partial: bool = False  # the document ended early: later items are missing
+    channel: dict[str, Any] | None = None  # title, image, iTunes tags: for the ad-free feed
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,7 +319,7 @@ def read_feed(content: bytes, base_url: str, content_type: str = "") -> FeedDocu
             str(parsed["bozo_exception"])
         )  # "document declared as utf-8, but parsed as ..."
     warning = f"feed {base_url}: " + "; ".join(notes) if notes else None
-    return FeedDocument(title, episodes, warning, repaired.partial)
+    return FeedDocument(title, episodes, warning, repaired.partial, _channel(parsed.feed, content))
 
 
 def _not_a_feed(content: bytes) -> str | None:
@@ -593,20 +594,19 @@ def poll_feed(
         new_url=fetched.new_url,
         episodes=document.episodes,
         warning=document.warning,
-        channel=_channel(fetched.content),
+        channel=document.channel,
     )
 
 
-def _channel(content: bytes) -> dict[str, Any] | None:
+def _channel(feed: Any, content: bytes) -> dict[str, Any] | None:
     """The channel's title, image and iTunes tags, for the ad-free feed (`podsift publish`).
 
-    The document was read already; a channel that cannot be read again costs the ad-free feed
-    its image and tags, not the poll.
+    A channel that cannot be read costs the ad-free feed its image and tags, not the poll.
     """
-    from tasks.adfree_feed import parse_channel
+    from tasks.adfree_feed import channel_of
 
     try:
-        channel = parse_channel(content)
-    except Exception:  # noqa: BLE001 (feedparser on a document read_feed accepted)
+        channel = channel_of(feed, content)
+    except Exception:  # noqa: BLE001 (the feed itself was read; its channel is a nicety)
         return None
     return channel.to_json() if channel else None

@@ -80,6 +80,11 @@ class FeedServer:
         self.routes[path] = route or Route(**kwargs)
         return self.url(path)
 
+    def add_audio(self, name: str) -> str:
+        """Serve `tests/data/audio/<name>.mp3` at `/audio/<name>.mp3`; its URL."""
+        body = (AUDIO / f"{name}.mp3").read_bytes()
+        return self.add(f"/audio/{name}.mp3", body=body, headers={"Content-Type": "audio/mpeg"})
+
     def hits(self, path: str) -> int:
         with self._lock:
             return sum(1 for p, _ in self.requests if p == path)

@@ -20,7 +20,7 @@ import pytest
 
 from flows.cli import main
 from tasks.feeds import episode_id_for, feed_id_for
-from tests.conftest import AUDIO, FeedServer, Route, check_warehouse_invariants, rss, write_config
+from tests.conftest import FeedServer, check_warehouse_invariants, rss, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -50,12 +50,7 @@ def held_open(warehouse: Path, seconds: float = 300) -> Iterator[subprocess.Pope
 def serve(server: FeedServer, names: list[str]) -> str:
     items = []
     for day, name in enumerate(names, start=1):
-        url = server.add(
-            f"/audio/{name}.mp3",
-            Route(
-                body=(AUDIO / f"{name}.mp3").read_bytes(), headers={"Content-Type": "audio/mpeg"}
-            ),
-        )
+        url = server.add_audio(name)
         items.append(
             {"guid": name, "title": name, "url": url, "pub": f"0{day} Mar 2025 06:00:00 GMT"}
         )

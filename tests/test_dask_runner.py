@@ -11,7 +11,7 @@ import pytest
 
 from flows.daily import daily, make_task_runner
 from tasks.config import load_config
-from tests.conftest import AUDIO, FeedServer, Route, rss, write_config
+from tests.conftest import FeedServer, rss, write_config
 
 pytest.importorskip("prefect_dask")
 pytestmark = pytest.mark.slow
@@ -36,12 +36,7 @@ def warehouse_rows(path: Path) -> dict[str, list[tuple[Any, ...]]]:
 def serve_two_episodes(server: FeedServer) -> str:
     items = []
     for i, name in enumerate(("episode_a", "episode_b")):
-        server.add(
-            f"/audio/{name}.mp3",
-            Route(
-                body=(AUDIO / f"{name}.mp3").read_bytes(), headers={"Content-Type": "audio/mpeg"}
-            ),
-        )
+        server.add_audio(name)
         items.append(
             {
                 "guid": f"garden-{i + 1}",

@@ -49,12 +49,7 @@ def snapshot(path: Path) -> dict[str, list[tuple]]:
 
 def serve_show(server: FeedServer) -> None:
     for name in ("episode_a", "episode_b"):
-        server.add(
-            f"/audio/{name}.mp3",
-            Route(
-                body=(AUDIO / f"{name}.mp3").read_bytes(), headers={"Content-Type": "audio/mpeg"}
-            ),
-        )
+        server.add_audio(name)
     items = [
         {
             "guid": "garden-1",

@@ -36,12 +36,7 @@ def words(text: str) -> set[str]:
 
 def serve_show(server: FeedServer) -> None:
     for name in ("midroll", "episode_b"):
-        server.add(
-            f"/audio/{name}.mp3",
-            Route(
-                body=(AUDIO / f"{name}.mp3").read_bytes(), headers={"Content-Type": "audio/mpeg"}
-            ),
-        )
+        server.add_audio(name)
     items = [
         {
             "guid": "harbour-1",

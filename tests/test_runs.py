@@ -25,7 +25,7 @@ import pytest
 from flows.cli import main
 from tasks.errors import WarehouseBusyError
 from tasks.records import EpisodeItem, EpisodeResult, Segment, Transcript
-from tests.conftest import AUDIO, FeedServer, Route, check_warehouse_invariants, rss, write_config
+from tests.conftest import FeedServer, check_warehouse_invariants, rss, write_config
 from warehouse import store
 from warehouse.db import writer
 from warehouse.lock import run_lock
@@ -247,12 +247,7 @@ def show(server: FeedServer) -> Iterator[FeedServer]:
     names = ["speech_short", "episode_a", "episode_b"]
     items = []
     for day, name in enumerate(names, start=1):
-        url = server.add(
-            f"/audio/{name}.mp3",
-            Route(
-                body=(AUDIO / f"{name}.mp3").read_bytes(), headers={"Content-Type": "audio/mpeg"}
-            ),
-        )
+        url = server.add_audio(name)
         items.append(
             {"guid": name, "title": name, "url": url, "pub": f"0{day} Mar 2025 06:00:00 GMT"}
         )
