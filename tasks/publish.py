@@ -15,6 +15,7 @@ not rewritten, so a second publish touches nothing.
 
 from __future__ import annotations
 
+import json
 import mimetypes
 import os
 import re
@@ -232,8 +233,6 @@ def _count(report: FeedReport, written: bool) -> None:
 
 
 def _json_bytes(data: dict[str, Any]) -> bytes:
-    import json
-
     return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
