@@ -46,6 +46,7 @@ def ad_breaks(
         break_labels(probabilities, options), blocks, sentences, evidence, options
     )
     labels = _sandwiched(labels, blocks, sentences, evidence, options)
+    labels = _extended(labels, probabilities, blocks, sentences, evidence, options)
     for k, is_ad in enumerate(labels):
         if not is_ad:
             continue
@@ -137,6 +138,45 @@ def _sandwiched(
             for k in range(a + 1, b)
         ):
             out[a + 1 : b] = [True] * (b - a - 1)
+    return out
+
+
+def _extended(
+    labels: list[bool],
+    probabilities: Sequence[float],
+    blocks: Sequence[Block],
+    sentences: Sequence[Sentence],
+    evidence: Sequence[SentenceEvidence],
+    options: BreakOptions,
+) -> list[bool]:
+    """Grow each break into the blocks beside it that are nearly ads themselves (hysteresis).
+
+    A short block (`sandwich_s`) the classifier nearly calls an ad, right beside one it does
+    call an ad, with ad language of its own, is the same read: a read's body and its call to
+    action often fall into two blocks at a pause, and only one of them has enough evidence on
+    its own.
+    """
+    out = list(labels)
+    changed = True
+    while changed:
+        changed = False
+        for k in range(len(blocks)):
+            if out[k] or probabilities[k] < options.extend_threshold:
+                continue
+            for j in (k - 1, k + 1):
+                if not (0 <= j < len(blocks) and out[j]):
+                    continue
+                first, second = sorted((j, k))
+                gap = sentences[blocks[second][0]].start - sentences[blocks[first][1]].end
+                span = range(blocks[k][0], blocks[k][1] + 1)
+                short = sentences[span[-1]].end - sentences[span[0]].start <= options.sandwich_s
+                if (
+                    short
+                    and gap <= options.merge_gap_s
+                    and any(evidence[i].cues & _AD_LANGUAGE for i in span)
+                ):
+                    out[k] = changed = True
+                    break
     return out
 
 

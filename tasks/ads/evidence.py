@@ -104,7 +104,12 @@ _PATTERNS: dict[Cue, str] = {
         r"\b(your first (order|purchase|box|month|year|delivery)|free shipping|risk[- ]free|"
         r"money[- ]back|limited time|new (customers|members|subscribers)|exclusive (offer|deal|"
         r"discount)|special (offer|deal)|save up to|no (commitment|contracts?)|"
-        r"cancel (at )?any ?time|for a limited|offer ends|today only|free (gift|month|week)s?)\b"
+        r"cancel (at )?any ?time|for a limited|offer ends|today only|free (gift|month|week)s?|"
+        r"free (consultation|quote|estimate|assessment|case review|home \w+)|"
+        # Retail spots' offers: "your fourth window is on us", "in stores now", "nothing to
+        # pay for twelve months", "sleep on it for a hundred nights".
+        r"(is|are|'s) on us|in stores (now|today|everywhere)|nothing to pay|no money down|"
+        r"(\d+|a hundred|\w+ hundred) nights)\b"
     ),
     Cue.FREE_TRIAL: (
         r"\b(free trial|try (it |them )?(for )?free|\d+[- ]days? free|(\w+[- ])?day free trial|"
@@ -121,7 +126,9 @@ _PATTERNS: dict[Cue, str] = {
         r"not been evaluated by the (fda|food and drug)|not intended to diagnose|"
         r"contains nicotine|nicotine is an addictive|equal "
         r"housing|annual percentage|apr\b|offer (valid|expires)|while supplies last|"
-        r"terms and conditions)"
+        r"terms and conditions|"
+        # The disclosure some ads must end with (attorneys', political, paid programming).
+        r"this is an? (paid )?advertisement|attorney advertising|paid for by)"
     ),
     Cue.CALL_TO_ACTION: (
         r"\b(visit (?:[\w'\-]+ ){0,3}(dot|website|site|store|online)|visit [\w\-]+\.\w|go to|"
@@ -133,7 +140,9 @@ _PATTERNS: dict[Cue, str] = {
     ),
     Cue.PHONE: (
         rf"\b1?[ .(-]*8\d\d[ .)-]*\d{{3}}[ .-]*\d{{4}}\b|\b\d{{3}}[ .-]\d{{3}}[ .-]\d{{4}}\b|"
-        rf"\b(?:{_NUM}[ ,-]+){{6,}}{_NUM}\b|\b(one[ ,-]+)?eight hundred\b"
+        rf"\b(?:{_NUM}[ ,-]+){{6,}}{_NUM}\b|\b(one[ ,-]+)?eight hundred\b|"
+        # A local number said with its call to action ("call 555-0134 today").
+        rf"\b(call|text|dial)\b[\w ,]{{0,20}}\b\d{{3}}[ .-]\d{{4}}\b"
     ),
     Cue.SHOW_PROMO: (
         r"\b(wherever you (get|listen to|find) (your )?podcasts|new episodes (every|drop|are out)|"
@@ -157,11 +166,13 @@ _PATTERNS: dict[Cue, str] = {
         r"and welcome|i'?m [\w ]{2,30}(,| and) (this is|welcome|you'?re))"
     ),
     Cue.SIGN_OFF: (
-        r"\b(thanks? (you )?(so much )?for (listening|tuning in|joining us)|until then|"
+        r"\b(thanks?,? (you )?(so much )?((everybody|everyone|all|folks|y'all),? )?"
+        r"for (listening|tuning in|joining us)|until then|"
         r"thanks? (you )?(so much )?for \w+ing [\w ]{0,30}with (us|me)|that'?s (it|all) "
         r"for (this|today|the show|this week|now)|see you next (time|week)|we'?ll see you "
-        r"(next|tomorrow|then|soon)|until next time|catch you next|talk to you (next|tomorrow|"
-        r"soon)|see you tomorrow|that'?s our show|this has been [\w ]{1,40}$)"
+        r"(next|tomorrow|then|soon|(on )?(mon|tues|wednes|thurs|fri|satur|sun)day)|"
+        r"until next time|catch you next|talk to you (next|tomorrow|soon)|see you tomorrow|"
+        r"that'?s our show|this has been [\w ]{1,40}$)"
     ),
     Cue.OWN_SHOW: (
         r"\b(rate (and|&) review|leave (us )?a (rating|review)|(subscribe|follow) (to )?(the|this|"
@@ -209,8 +220,9 @@ OPENER = re.compile(
 _CAPS_CODE = re.compile(r"\bcode [A-Z0-9]{3,}\b")
 # What "brought to you by" names when it is no sponsor: the audience or nobody in particular.
 _NO_BACKER = re.compile(
-    r"\b(by|from) (listeners?|you|our (listeners|members|patrons|supporters)|people like you|"
-    r"members like you|a (company|brand)|anyone|nobody)\b",
+    r"\b(by|from) (the )?(listeners?|you|y'all|you all|you guys|"
+    r"our (listeners|members|patrons|supporters|audience)|(people|folks|members) like you|"
+    r"a (company|brand)|anyone|nobody)\b",
     re.IGNORECASE,
 )
 # An e-mail address, written or spoken ("a note at hello at fernwood dot com").
@@ -295,6 +307,10 @@ def sentence_evidence(
             cues.add(Cue.WEB_ADDRESS)
         if use_advertisers and advertisers_named(text):
             cues.add(Cue.ADVERTISER)
+        if Cue.OWN_SHOW in cues and not cues & _SPONSORED:
+            # "Become a member: go to northriver dot org slash give, or call the station at
+            # 555-0148": where to give to the show is the show's own call, not an advertiser's.
+            cues -= {Cue.PHONE, Cue.SLASH, Cue.CALL_TO_ACTION}
         words = _WORD.findall(text)
         names = [_name_key(w) for w in words[1:] if _name_like(w)]
         # A sentence's first word is capitalised anyway: it is a name when the episode
@@ -307,6 +323,10 @@ def sentence_evidence(
         )
         out.append(SentenceEvidence(frozenset(cues), tuple(names), content, roots))
     return out
+
+
+# What says a sentence speaks for a sponsor, whatever else it says.
+_SPONSORED = frozenset({Cue.ADVERTISER, Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.PROMO_CODE})
 
 
 def _name_like(word: str) -> bool:
@@ -360,6 +380,8 @@ class Feature(enum.Enum):
     SECOND_PERSON = "addresses the listener"
     SPLICED = "spliced in"
     PRE_ROLL = "pre-roll"
+    BEFORE_WELCOME = "before the show's welcome"
+    BRAND_LINE = "a brand name said on its own"
     POST_ROLL = "post-roll"
     CONVERSATION = "conversation"
     SHOW_FRAMING = "the show's welcome or sign-off"
@@ -572,6 +594,20 @@ def block_features(
         and sign_off is not None
         and start >= sign_off - options.edge_s
         and lo > 0
+    )
+    # Structure, not language: a spot with no cue of its own (a brand's jingle-style copy) sits
+    # where ads sit, after the pre-roll and before the show's welcome, or right beside a read's
+    # lead-in or address. The fitted weights say how much that is worth.
+    features[Feature.BEFORE_WELCOME] = float(
+        welcome is not None and lo > 0 and end <= welcome + options.edge_s
+    )
+    # A spot's sign-off line is its brand alone ("Brightway Windows." "Harlow."), a name the
+    # block says again elsewhere: talk rarely makes a sentence of a name and nothing else.
+    features[Feature.BRAND_LINE] = float(
+        any(
+            0 < len(words) <= 3 and all(_name_key(w) in block_names for w in words)
+            for words in (_WORD.findall(s.text) for s in sentences)
+        )
     )
     features[Feature.LENGTH] = min(
         math.log1p(max(end - start, 0.0)) / math.log1p(options.long_block_s), 1.0

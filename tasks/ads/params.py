@@ -78,6 +78,10 @@ class BreakOptions:
     # Content blocks this short between two ad blocks, with no welcome, "welcome back",
     # sign-off or hand-over among them, are spots of the same break (boundaries._sandwiched).
     sandwich_s: float = 45.0
+    # Hysteresis: a block beside an ad block (within `merge_gap_s`) joins its break when its own
+    # probability reaches this and it has ad language of its own (a read cut in two by a
+    # pause: its body, then its phone number and disclosure).
+    extend_threshold: float = 0.3
     # A lead-in and a call to action this close are one read with its body between them: host
     # reads run 1-4 minutes, so the body between its ends is under about three.
     max_read_s: float = 180.0

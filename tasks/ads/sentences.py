@@ -33,6 +33,9 @@ class Sentence:
 # Fewer words before an opener are its subject ("Green Garden Radio is supported by"), not
 # the end of another sentence.
 MIN_WORDS_BEFORE_OPENER = 6
+# Nor is anything ending in a form of "be": "This episode of <a long show name> is | brought to
+# you by" is one passive sentence whatever its subject's length.
+_PASSIVE = frozenset({"is", "are", "was", "were", "been", "being", "be"})
 
 
 def _split_at_opener(
@@ -42,8 +45,13 @@ def _split_at_opener(
     match = opener.search(text)
     if match is None:
         return [unit]
-    before = len(text[: match.start()].split())
-    if before < MIN_WORDS_BEFORE_OPENER or (keep_with and keep_with.search(text[: match.start()])):
+    head = text[: match.start()].split()
+    before = len(head)
+    if (
+        before < MIN_WORDS_BEFORE_OPENER
+        or head[-1].lower().strip(",") in _PASSIVE
+        or (keep_with and keep_with.search(text[: match.start()]))
+    ):
         return [unit]
     return [unit[:before], *_split_at_opener(unit[before:], opener, keep_with)]
 
