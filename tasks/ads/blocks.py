@@ -33,7 +33,7 @@ _CALL_TO_ACTION = frozenset(
 )
 _SELLING = _CALL_TO_ACTION | {Cue.PRICE, Cue.OFFER, Cue.FREE_TRIAL, Cue.LEAD_IN, Cue.SPONSOR_CREDIT}
 _FRAMING = frozenset({Cue.WELCOME, Cue.SIGN_OFF, Cue.OWN_SHOW})
-_FRAMING = frozenset({Cue.WELCOME, Cue.SIGN_OFF, Cue.OWN_SHOW})
+_OPENERS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT})
 # Sentences that show a name is an advertiser's: its lead-in, its address, its code.
 _ANCHORS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.PROMO_CODE, Cue.SLASH})
 
@@ -92,7 +92,15 @@ def _read_chains(
     # supported by ..."): it never ties a read together.
     framing = {n for ev in evidence if ev.cues & _FRAMING for n in ev.names}
     for name, positions in _mentions(evidence).items():
-        if len(positions) < 2 or name in framing:
+        if name in framing:
+            continue
+        # A lead-in opens its read: where the first anchor is one, the name said before it
+        # belongs to the show ("the Board of Health" in the news, then "This message comes
+        # from Larkford Health").
+        anchored = [j for j in positions if evidence[j].cues & _ANCHORS]
+        if anchored and evidence[anchored[0]].cues & _ANCHORS <= _OPENERS:
+            positions = [j for j in positions if j >= anchored[0]]
+        if len(positions) < 2:
             continue
         first, last = positions[0], positions[-1]
         if sentences[last].end - sentences[first].start > options.name_chain_s:

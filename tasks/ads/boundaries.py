@@ -123,6 +123,7 @@ def _sandwiched(
     without a "welcome back" or a hand-over.
     """
     out = list(labels)
+    welcome = next((i for i, ev in enumerate(evidence) if Cue.WELCOME in ev.cues), None)
     ads = [k for k, is_ad in enumerate(labels) if is_ad]
     for a, b in zip(ads, ads[1:], strict=False):
         if b == a + 1:
@@ -132,8 +133,10 @@ def _sandwiched(
         if gap > options.sandwich_s or any(evidence[i].cues & _SHOW_TAKES_OVER for i in between):
             continue
         # Each block between still sells: it speaks to the listener or has ad language ("in
-        # other news, the library ..." between two sponsor credits is the show's).
-        if all(
+        # other news, the library ..." between two sponsor credits is the show's). Before the
+        # show's welcome there is no show yet to take over: what lies between two pre-roll
+        # spots is a spot too.
+        if (welcome is not None and blocks[b][0] < welcome) or all(
             _sells(range(blocks[k][0], blocks[k][1] + 1), sentences, evidence)
             for k in range(a + 1, b)
         ):

@@ -109,7 +109,9 @@ _PATTERNS: dict[Cue, str] = {
         # Retail spots' offers: "your fourth window is on us", "in stores now", "nothing to
         # pay for twelve months", "sleep on it for a hundred nights".
         r"(is|are|'s) on us|in stores (now|today|everywhere)|nothing to pay|no money down|"
-        r"(\d+|a hundred|\w+ hundred) nights)\b"
+        r"(\d+|a hundred|\w+ hundred) nights|"
+        # A deadline: "through June 28th only", "offer ends Sunday".
+        r"through \w+ \d+(st|nd|rd|th)? only|(sale|offer|deal) ends)\b"
     ),
     Cue.FREE_TRIAL: (
         r"\b(free trial|try (it |them )?(for )?free|\d+[- ]days? free|(\w+[- ])?day free trial|"
@@ -136,7 +138,9 @@ _PATTERNS: dict[Cue, str] = {
         r"at|more (information )?at|download (the|it|our)|get (it|yours|started) (at|today|now)|"
         r"shop (now|at|today)|order (now|today|at)|text [a-z0-9]+ to|call (now|today|us)|"
         r"available (now )?(at|on|in) |find (a|your) [\w ]{1,20} at|check (them|it) out at|"
-        r"try (it|them) (today|now|at))"
+        r"try (it|them) (today|now|at)|get (your )?tickets|"
+        # "Visit Every Brilliant Thing.": the imperative with a name and nothing after it.
+        r"^\W*visit (?-i:[A-Z])[\w'\-]*(?: [\w'\-]+){0,3}\W*$)"
     ),
     Cue.PHONE: (
         rf"\b1?[ .(-]*8\d\d[ .)-]*\d{{3}}[ .-]*\d{{4}}\b|\b\d{{3}}[ .-]\d{{3}}[ .-]\d{{4}}\b|"
@@ -147,7 +151,8 @@ _PATTERNS: dict[Cue, str] = {
     Cue.SHOW_PROMO: (
         r"\b(wherever you (get|listen to|find) (your )?podcasts|new episodes (every|drop|are out)|"
         r"listen (now )?(on|to) [\w ]{1,30} on (apple|spotify|the)|(search|look) for [\w ]{1,30}"
-        r" (wherever|on apple|on spotify)|available on (apple podcasts|spotify))"
+        r" (wherever|on apple|on spotify)|available on (apple podcasts|spotify)|"
+        r"tune in to (?-i:[A-Z])[\w ]{1,40} (to hear|wherever|on|now))"
     ),
     Cue.HAND_OVER: (
         r"\b(take a (quick |short )?break|be right back|stay with us|right after (this|these)|"
@@ -161,7 +166,8 @@ _PATTERNS: dict[Cue, str] = {
         r"(show|episode|story|conversation|interview)|now,? back to|anyway,? back to)"
     ),
     Cue.WELCOME: (
-        r"^\W*(from [\w ,']+,? )?this is (the )?(?-i:[A-Z])|"
+        r"^\W*(from [\w ,']+,? |(good )?(morning|afternoon|evening)[\w ,']*?,? |(hi|hello|hey)"
+        r"[\w ,']*?,? )?this is (the )?(?-i:[A-Z])|"
         r"\b(welcome (back )?to (the )?\w|you'?re listening to|and this is [\w ]{1,40}\W*$|hello,? "
         r"and welcome|i'?m [\w ]{2,30}(,| and) (this is|welcome|you'?re))"
     ),
@@ -172,7 +178,8 @@ _PATTERNS: dict[Cue, str] = {
         r"for (this|today|the show|this week|now)|see you next (time|week)|we'?ll see you "
         r"(next|tomorrow|then|soon|(on )?(mon|tues|wednes|thurs|fri|satur|sun)day)|"
         r"until next time|catch you next|talk to you (next|tomorrow|soon)|see you tomorrow|"
-        r"that'?s our show|this has been [\w ]{1,40}$)"
+        r"that'?s our show|this has been [\w ]{1,40}$|"
+        r"^\W*that'?s (?-i:[A-Z])[\w ]{1,40} for (this|today|tonight))"
     ),
     Cue.OWN_SHOW: (
         r"\b(rate (and|&) review|leave (us )?a (rating|review)|(subscribe|follow) (to )?(the|this|"
@@ -602,10 +609,14 @@ def block_features(
         welcome is not None and lo > 0 and end <= welcome + options.edge_s
     )
     # A spot's sign-off line is its brand alone ("Brightway Windows." "Harlow."), a name the
-    # block says again elsewhere: talk rarely makes a sentence of a name and nothing else.
+    # block also sells with ("Harlow Hybrid is in stores now"): talk rarely makes a sentence of
+    # a name and nothing else, and the one it does (a letter's "Matt.") sells nothing.
+    sold = {n for ev in evidence if ev.cues & _REPEAT_SELLING for n in ev.names}
     features[Feature.BRAND_LINE] = float(
         any(
-            0 < len(words) <= 3 and all(_name_key(w) in block_names for w in words)
+            0 < len(words) <= 3
+            and all(_name_key(w) in block_names for w in words)
+            and any(_name_key(w) in sold for w in words)
             for words in (_WORD.findall(s.text) for s in sentences)
         )
     )
