@@ -19,8 +19,17 @@ from typing import Any
 
 import pytest
 
-from tasks.ads import AdOptions, detect_ads, mark_ad_segments
-from tasks.ads.evidence import FEATURES, Cue, Feature, notes_sponsors, sentence_evidence
+from tasks.ads import AdOptions, analyse, detect_ads, mark_ad_segments
+from tasks.ads.boundaries import _extended
+from tasks.ads.evidence import (
+    FEATURES,
+    OPENER,
+    WELCOME,
+    Cue,
+    Feature,
+    notes_sponsors,
+    sentence_evidence,
+)
 from tasks.ads.params import FITTED_WEIGHTS, FITTED_WEIGHTS_NO_ADVERTISERS, EvidenceOptions
 from tasks.ads.sentences import split_sentences
 from tasks.records import AdSpan, Segment, load_transcript_file
@@ -426,6 +435,82 @@ def test_news_between_two_sponsor_credits_stays_the_shows() -> None:
     segments = [Segment(10.0 * k, 10.0 * k + 9.0, t) for k, t in enumerate(lines)]
     spans = detect_ads(segments)
     assert [(s.start, s.end) for s in spans] == [(20.0, 29.0), (50.0, 59.0)], spans
+
+
+def test_a_passive_lead_in_stays_with_its_subject() -> None:
+    # "brought to you by" starts a unit wherever it falls, but not after "is": the words
+    # before it are its subject, however long.
+    segments = [
+        Segment(0.0, 2.2, "This episode of The Long Garden Hour is"),
+        Segment(2.4, 4.9, "brought to you by Loamly."),
+    ]
+    sentences = split_sentences(segments, OPENER, WELCOME)
+    assert [s.text for s in sentences] == [
+        "This episode of The Long Garden Hour is brought to you by Loamly."
+    ]
+
+
+def test_structure_features_before_the_welcome_and_a_brand_line() -> None:
+    lines = [
+        "This episode is brought to you by Loamly. Go to loamly dot com slash shed.",
+        "Tired of waking up tired? The Harlow mattress is in stores now. Harlow.",
+        "Welcome to Shed Talk. Today we are building a cold frame from old windows.",
+        "Matt writes: which glass do you use for the lid? Thanks for the show. Matt.",
+        "We use old storm windows, and the lid is hinged so it can vent on warm afternoons.",
+    ]
+    segments = [Segment(10.0 * k, 10.0 * k + 9.0, t) for k, t in enumerate(lines)]
+    analysis = analyse(segments)
+    by_start = {
+        analysis.sentences[lo].start: f
+        for (lo, _), f in zip(analysis.blocks, analysis.features, strict=True)
+    }
+    # The spot after the pre-roll's read and before the welcome; not the read at 0:00 (that
+    # is PRE_ROLL's) and nothing after the welcome.
+    assert [by_start[t][Feature.BEFORE_WELCOME] for t in (0.0, 10.0, 20.0, 30.0)] == [0, 1, 0, 0]
+    # "Harlow." is a brand the block sells ("in stores now"); a letter's "Matt." is not.
+    assert by_start[10.0][Feature.BRAND_LINE] == 1.0
+    assert by_start[30.0][Feature.BRAND_LINE] == 0.0
+
+
+def test_a_near_ad_beside_a_break_joins_it_only_with_ad_language_of_its_own() -> None:
+    # Hysteresis (boundaries._extended): blocks given, probabilities given, the rule alone.
+    texts = [
+        "The Comets won their ninth in a row last night.",  # show, p 0.40: no ad language
+        "Hurt in a car accident? Call 555-0134 today for your free consultation.",  # ad, 0.9
+        "That's 555-0134. This is an advertisement.",  # p 0.35 with small print: joins
+        "A long story about the power play, said over a full minute of talk.",  # p 0.45
+    ]
+    segments = [Segment(10.0 * k, 10.0 * k + 9.5, t) for k, t in enumerate(texts)]
+    sentences = split_sentences(segments, OPENER, WELCOME)
+    options = AdOptions()
+    evidence = sentence_evidence(sentences, options.evidence, use_advertisers=True)
+    blocks = [(0, 0), (1, 2), (3, 4), (5, 5)]
+    assert [sentences[lo].start for lo, _ in blocks] == [0.0, 10.0, 20.0, 30.0]
+    labels = _extended(
+        [False, True, False, False], [0.40, 0.9, 0.35, 0.45], blocks, sentences, evidence,
+        options.breaks,
+    )  # fmt: skip
+    assert labels == [False, True, True, False]
+    # Below the extension threshold nothing joins.
+    labels = _extended(
+        [False, True, False, False], [0.40, 0.9, 0.2, 0.45], blocks, sentences, evidence,
+        options.breaks,
+    )  # fmt: skip
+    assert labels == [False, True, False, False]
+
+
+def test_a_stations_membership_drive_is_the_shows() -> None:
+    lines = [
+        "Good morning, this is Northriver Daily. The county opened its new water plant today.",
+        "The plant cost forty million dollars and will serve twelve thousand homes by June.",
+        "Our reporting is paid for by listeners. Please become a member of Northriver Radio.",
+        "Go to northriver dot org slash give, or call the station at 555-0148. Thank you.",
+        "In other news, the library will open on Sundays starting in May.",
+        "The library board voted five to two for the longer hours on Monday night.",
+        "That's Northriver Daily for this Tuesday. Thanks for listening.",
+    ]
+    segments = [Segment(10.0 * k, 10.0 * k + 9.0, t) for k, t in enumerate(lines)]
+    assert detect_ads(segments) == []
 
 
 # Fitted numbers and the benchmark's scoring.

@@ -78,9 +78,11 @@ class BreakOptions:
     # Content blocks this short between two ad blocks, with no welcome, "welcome back",
     # sign-off or hand-over among them, are spots of the same break (boundaries._sandwiched).
     sandwich_s: float = 45.0
-    # Hysteresis: a block beside an ad block (within `merge_gap_s`) joins its break when its own
-    # probability reaches this and it has ad language of its own (a read cut in two by a
-    # pause: its body, then its phone number and disclosure).
+    # Hysteresis: a block of at most `sandwich_s` beside an ad block (within `merge_gap_s`)
+    # joins its break when its own probability reaches this and it has ad language of its own
+    # (a read cut in two by a pause: its body, then its phone number and disclosure). Grid
+    # 0.5 (off), 0.4, 0.3, 0.2, 0.1 leave-one-show-out: ad time found 85.8, 87.1, 88.1, 88.3,
+    # 88.6%, content cut 0.67, 0.67, 0.67, 0.73, 1.46%; 0.3 is the lowest before the cut rises.
     extend_threshold: float = 0.3
     # A lead-in and a call to action this close are one read with its body between them: host
     # reads run 1-4 minutes, so the body between its ends is under about three.
