@@ -176,7 +176,7 @@ def print_report(label: str, on: Sequence[EpisodeScore], off: Sequence[EpisodeSc
         print(
             f"{name:<9} {a.episodes:>3} {a.shows:>5} | "
             + " | ".join(
-                f"{x.f1:5.2f} {x.ad_found:8.1%} {x.content_cut:6.2%} "
+                f"{x.f1:5.3f} {x.ad_found:8.1%} {x.content_cut:6.2%} "
                 f"{str(x.ad_free_spans) + '/' + str(x.ad_free):>10}"
                 for x in (a, b)
             )

@@ -42,13 +42,14 @@ BOUNDARY_TOLERANCE_S = 2.0  # about one short sentence
 # Inserted spots with no ad language at all (no lead-in, address, code, price or small print):
 # a brand's name said between splices, or an ad known only from other episodes of the show.
 # The fitted detector does not find these; bench/ads.py counts them, docs/ads.md says why.
-# (pos_inserted_spot_midroll and pos_spot_among_names were too, until retail offers ("a
-# hundred nights", "your fourth window is on us") and a brand said alone became evidence.)
+# (pos_inserted_spot_midroll was one too, until retail offers ("a hundred nights") and a
+# brand said alone became evidence.)
 NOT_FOUND = {"pos_network_promo", "show_notes_sponsor"}
-# A brand-only spot known only from other episodes sits at the classifier's threshold: a refit
-# moves it either side (found with the list on and not off, or the other way round). What must
-# hold is that nothing else is taken for an ad.
-AT_THRESHOLD = {"context_repeat"}
+# Spots that sit at the classifier's threshold, where a refit moves them either side (found
+# with the list on and not off, or the other way round): a brand-only spot known only from
+# other episodes, and a spliced spot among a story's names with one retail offer ("is on us").
+# What must hold is that nothing else is taken for an ad.
+AT_THRESHOLD = {"context_repeat", "pos_spot_among_names"}
 # The read is found, but from its product's introduction, 23 s after the story preamble the
 # truth starts at (still IoU >= 0.5).
 LATE_START = {"pos_story_preamble_read"}
@@ -470,6 +471,26 @@ def test_structure_features_before_the_welcome_and_a_brand_line() -> None:
     # "Harlow." is a brand the block sells ("in stores now"); a letter's "Matt." is not.
     assert by_start[10.0][Feature.BRAND_LINE] == 1.0
     assert by_start[30.0][Feature.BRAND_LINE] == 0.0
+
+
+def test_a_break_bracketed_by_the_shows_hand_over_and_return() -> None:
+    lines = [
+        "Welcome to Shipping Hours. Today, Tomasz Reiter on time series databases.",
+        "He built Ferrule after a decade running storage at a bank. Quick break, then we start.",
+        "If you build software, you spend too long in meetings. Notewell writes the notes.",
+        "Okay, we're back with Tomasz. So, Tomasz, why another time series database?",
+        "Because the old ones were built for disks we no longer buy, and it shows.",
+    ]
+    segments = [Segment(10.0 * k, 10.0 * k + 9.0, t) for k, t in enumerate(lines)]
+    analysis = analyse(segments)
+    by_start = {
+        analysis.sentences[lo].start: f
+        for (lo, _), f in zip(analysis.blocks, analysis.features, strict=True)
+    }
+    read = by_start[20.0]
+    assert read[Feature.AFTER_HAND_OVER] == 1.0 and read[Feature.BEFORE_RETURN] == 1.0
+    assert by_start[0.0][Feature.AFTER_HAND_OVER] == 0.0  # the hand-over is later in its block
+    assert by_start[30.0][Feature.BEFORE_RETURN] == 0.0
 
 
 def test_a_near_ad_beside_a_break_joins_it_only_with_ad_language_of_its_own() -> None:

@@ -155,7 +155,8 @@ _PATTERNS: dict[Cue, str] = {
         r"tune in to (?-i:[A-Z])[\w ]{1,40} (to hear|wherever|on|now))"
     ),
     Cue.HAND_OVER: (
-        r"\b(take a (quick |short )?break|be right back|stay with us|right after (this|these)|"
+        r"\b(take a (quick |short )?break|^\W*(a |one )?(quick|short) break\b|be right back|"
+        r"stay with us|right after (this|these)|"
         r"back (right )?after (this|these|the break)|after the break|stick around|"
         r"don'?t go anywhere|when we come back|after a (quick|short) break|"
         r"a (quick )?word from|pay the bills|"
@@ -389,6 +390,8 @@ class Feature(enum.Enum):
     PRE_ROLL = "pre-roll"
     BEFORE_WELCOME = "before the show's welcome"
     BRAND_LINE = "a brand name said on its own"
+    AFTER_HAND_OVER = "after the show's hand-over to a break"
+    BEFORE_RETURN = "before the show's return"
     POST_ROLL = "post-roll"
     CONVERSATION = "conversation"
     SHOW_FRAMING = "the show's welcome or sign-off"
@@ -620,6 +623,13 @@ def block_features(
             for words in (_WORD.findall(s.text) for s in sentences)
         )
     )
+    # A break is bracketed by the show: "after the break" or "quick break" before it, "we're
+    # back" after it. The hand-over may open the block itself when no cut fell after it.
+    said = episode.evidence
+    features[Feature.AFTER_HAND_OVER] = float(
+        Cue.HAND_OVER in said[lo].cues or (lo > 0 and Cue.HAND_OVER in said[lo - 1].cues)
+    )
+    features[Feature.BEFORE_RETURN] = float(hi + 1 < len(said) and Cue.RETURN in said[hi + 1].cues)
     features[Feature.LENGTH] = min(
         math.log1p(max(end - start, 0.0)) / math.log1p(options.long_block_s), 1.0
     )
