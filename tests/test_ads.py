@@ -451,6 +451,16 @@ def test_a_passive_lead_in_stays_with_its_subject() -> None:
     ]
 
 
+def _features_by_block_start(lines: list[str]) -> dict[float, dict[Feature, float]]:
+    """One line per 10 s (1 s pauses between), analysed: each block's features by its start."""
+    segments = [Segment(10.0 * k, 10.0 * k + 9.0, t) for k, t in enumerate(lines)]
+    analysis = analyse(segments)
+    return {
+        analysis.sentences[lo].start: f
+        for (lo, _), f in zip(analysis.blocks, analysis.features, strict=True)
+    }
+
+
 def test_structure_features_before_the_welcome_and_a_brand_line() -> None:
     lines = [
         "This episode is brought to you by Loamly. Go to loamly dot com slash shed.",
@@ -459,12 +469,7 @@ def test_structure_features_before_the_welcome_and_a_brand_line() -> None:
         "Matt writes: which glass do you use for the lid? Thanks for the show. Matt.",
         "We use old storm windows, and the lid is hinged so it can vent on warm afternoons.",
     ]
-    segments = [Segment(10.0 * k, 10.0 * k + 9.0, t) for k, t in enumerate(lines)]
-    analysis = analyse(segments)
-    by_start = {
-        analysis.sentences[lo].start: f
-        for (lo, _), f in zip(analysis.blocks, analysis.features, strict=True)
-    }
+    by_start = _features_by_block_start(lines)
     # The spot after the pre-roll's read and before the welcome; not the read at 0:00 (that
     # is PRE_ROLL's) and nothing after the welcome.
     assert [by_start[t][Feature.BEFORE_WELCOME] for t in (0.0, 10.0, 20.0, 30.0)] == [0, 1, 0, 0]
@@ -481,12 +486,7 @@ def test_a_break_bracketed_by_the_shows_hand_over_and_return() -> None:
         "Okay, we're back with Tomasz. So, Tomasz, why another time series database?",
         "Because the old ones were built for disks we no longer buy, and it shows.",
     ]
-    segments = [Segment(10.0 * k, 10.0 * k + 9.0, t) for k, t in enumerate(lines)]
-    analysis = analyse(segments)
-    by_start = {
-        analysis.sentences[lo].start: f
-        for (lo, _), f in zip(analysis.blocks, analysis.features, strict=True)
-    }
+    by_start = _features_by_block_start(lines)
     read = by_start[20.0]
     assert read[Feature.AFTER_HAND_OVER] == 1.0 and read[Feature.BEFORE_RETURN] == 1.0
     assert by_start[0.0][Feature.AFTER_HAND_OVER] == 0.0  # the hand-over is later in its block
