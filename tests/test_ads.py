@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from tasks.ads import AdOptions, analyse, detect_ads, mark_ad_segments
+from tasks.ads.blocks import topic_blocks
 from tasks.ads.boundaries import _extended
 from tasks.ads.evidence import (
     FEATURES,
@@ -491,6 +492,54 @@ def test_a_break_bracketed_by_the_shows_hand_over_and_return() -> None:
     assert read[Feature.AFTER_HAND_OVER] == 1.0 and read[Feature.BEFORE_RETURN] == 1.0
     assert by_start[0.0][Feature.AFTER_HAND_OVER] == 0.0  # the hand-over is later in its block
     assert by_start[30.0][Feature.BEFORE_RETURN] == 0.0
+
+
+def _blocks_of(segments: list[Segment]) -> list[tuple[float, float]]:
+    options = AdOptions()
+    sentences = split_sentences(segments, OPENER, WELCOME)
+    evidence = sentence_evidence(sentences, options.evidence, use_advertisers=False)
+    blocks = topic_blocks(sentences, evidence, options.blocks)
+    return [(sentences[lo].start, sentences[hi].end) for lo, hi in blocks]
+
+
+def test_a_read_said_again_later_is_one_block_each_time() -> None:
+    # The same copy at 0:00 and at 10:00: its name recurs, but only as the read again, so it
+    # ties each read's body to its lead-in (the body has no cue of its own).
+    read = [
+        "This episode is brought to you by Corvane.",
+        "Corvane's team is not just talking about agents.",
+        "They built one that books your repairs and finds the parts.",
+        "It checks the stock, orders what is missing, and tells you when.",
+        "That's engineering at Corvane.",
+    ]
+    show = [f"The council debated the budget for the harbour, item {k}." for k in range(40)]
+    texts = read + show + read + show[:5]
+    segments = []
+    t = 0.0
+    for text in texts:
+        segments.append(Segment(t, t + 4.0, text))
+        t += 4.2 if text in read else 14.0
+    blocks = _blocks_of(segments)
+    second = segments[len(read) + len(show)].start
+    assert (0.0, 4.2 * 4 + 4.0) in blocks, blocks
+    assert (second, second + 4.2 * 4 + 4.0) in blocks, blocks
+
+
+def test_a_place_a_sponsor_serves_ties_no_read_to_the_news() -> None:
+    texts = [
+        "Support for this podcast comes from Tamsin Valley Credit Union.",
+        "Home loans for the valley. Learn more at tamsin valley c u dot org.",
+        *[f"Good morning, here is the news, part {k}." for k in range(30)],
+        "This message comes from Hollister and Crane, attorneys serving the Tamsin Valley.",
+        "Hollister and Crane. Plan today, protect tomorrow.",
+        "And finally, the Tamsin Valley ferry will run on Sundays from May.",
+        "The county says the Tamsin Valley route carried 40,000 riders last year.",
+    ]
+    segments = [Segment(10.0 * k, 10.0 * k + 9.0, t) for k, t in enumerate(texts)]
+    blocks = _blocks_of(segments)
+    # The news after the credit is cut at its pauses as the show's talk is: no read's chain
+    # holds it together.
+    assert [(s.start, s.end) for s in segments[-2:]] == blocks[-2:], blocks
 
 
 def test_a_near_ad_beside_a_break_joins_it_only_with_ad_language_of_its_own() -> None:

@@ -83,40 +83,85 @@ def _read_chains(
 ) -> list[Block]:
     """Stretches tied together by a product name that a lead-in or call to action names.
 
-    The name is said at least twice, all within `name_chain_s`, and nowhere else in the
-    episode; the stretch runs from its first mention to its last, plus a tag line or two
-    ("Quillmark. Notebooks worth finishing.").
+    The name is said at least twice, all within `name_chain_s`, and elsewhere in the episode
+    only as the same copy read again (a read repeated later is a chain each time; a name the
+    show also talks about is its topic and ties none). The stretch runs from its first
+    mention to its last, plus a tag line or two ("Quillmark. Notebooks worth finishing.").
     """
     chains = []
     # The show's own name recurs at its welcome and in its own lead-ins ("Old Roads is
     # supported by ..."): it never ties a read together.
     framing = {n for ev in evidence if ev.cues & _FRAMING for n in ev.names}
-    for name, positions in _mentions(evidence).items():
+    for name, mentions in _mentions(evidence).items():
         if name in framing:
             continue
-        # A lead-in opens its read: where the first anchor is one, the name said before it
-        # belongs to the show ("the Board of Health" in the news, then "This message comes
-        # from Larkford Health").
-        anchored = [j for j in positions if evidence[j].cues & _ANCHORS]
-        if anchored and evidence[anchored[0]].cues & _ANCHORS <= _OPENERS:
-            positions = [j for j in positions if j >= anchored[0]]
-        if len(positions) < 2:
+        stretches = _stretches(mentions, sentences, options.name_chain_s)
+        # A product's name comes back only as the same read again (the same copy, five words
+        # in a row or more); a name the show also talks about is its topic and ties no read
+        # (a place a sponsor serves, then the news from it).
+        if len(stretches) > 1 and not _same_copy(stretches, sentences):
             continue
-        first, last = positions[0], positions[-1]
-        if sentences[last].end - sentences[first].start > options.name_chain_s:
-            continue
-        if not any(evidence[j].cues & _ANCHORS for j in positions):
-            continue
-        end = last
-        while (
-            end + 1 < len(sentences)
-            and end - last < options.cta_tail
-            and not _hand_over(end + 1, evidence)
-            and (evidence[end + 1].cues & _SELLING or len(sentences[end + 1].tokens) <= 4)
-        ):
-            end += 1
-        chains.append((first, end))
+        for positions in stretches:
+            chain = _chain(positions, sentences, evidence, options)
+            if chain:
+                chains.append(chain)
     return chains
+
+
+def _stretches(
+    positions: list[int], sentences: Sequence[Sentence], apart_s: float
+) -> list[list[int]]:
+    """A name's mentions in stretches: more than `apart_s` of silence about it starts a new
+    one (an ad read again later in the episode is a stretch of its own each time)."""
+    out: list[list[int]] = []
+    for j in positions:
+        if out and sentences[j].start - sentences[out[-1][-1]].end <= apart_s:
+            out[-1].append(j)
+        else:
+            out.append([j])
+    return out
+
+
+def _same_copy(stretches: list[list[int]], sentences: Sequence[Sentence], n: int = 5) -> bool:
+    """Whether every stretch shares a run of `n` words with another one."""
+    runs = []
+    for st in stretches:
+        tokens = [t for j in range(st[0], st[-1] + 1) for t in sentences[j].tokens]
+        runs.append({tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)})
+    return all(
+        any(mine & other for k, other in enumerate(runs) if k != m) for m, mine in enumerate(runs)
+    )
+
+
+def _chain(
+    positions: list[int],
+    sentences: Sequence[Sentence],
+    evidence: Sequence[SentenceEvidence],
+    options: BlockOptions,
+) -> Block | None:
+    """The read one stretch of a name's mentions makes, if it is one."""
+    # A lead-in opens its read: where the first anchor is one, the name said before it
+    # belongs to the show ("the Board of Health" in the news, then "This message comes
+    # from Larkford Health").
+    anchored = [j for j in positions if evidence[j].cues & _ANCHORS]
+    if anchored and evidence[anchored[0]].cues & _ANCHORS <= _OPENERS:
+        positions = [j for j in positions if j >= anchored[0]]
+    if len(positions) < 2:
+        return None
+    first, last = positions[0], positions[-1]
+    if sentences[last].end - sentences[first].start > options.name_chain_s:
+        return None
+    if not any(evidence[j].cues & _ANCHORS for j in positions):
+        return None
+    end = last
+    while (
+        end + 1 < len(sentences)
+        and end - last < options.cta_tail
+        and not _hand_over(end + 1, evidence)
+        and (evidence[end + 1].cues & _SELLING or len(sentences[end + 1].tokens) <= 4)
+    ):
+        end += 1
+    return (first, end)
 
 
 def _mentions(evidence: Sequence[SentenceEvidence]) -> dict[str, list[int]]:
