@@ -525,6 +525,20 @@ def test_a_read_said_again_later_is_one_block_each_time() -> None:
     assert (second, second + 4.2 * 4 + 4.0) in blocks, blocks
 
 
+def test_a_web_address_names_the_brand_it_starts_with() -> None:
+    # "Mint Mobile" is said without ad language; only "mintmobile dot com slash tosh" is an
+    # anchor. The address names the brand, so the read from its first mention is one block
+    # across the pauses (1.5 s) that would cut the show's talk.
+    texts = [
+        "You could be saving money right now by switching to Mint Mobile.",
+        "After years of overpaying for wireless, are you fed up with high bills?",
+        "If you like your money, Mint Mobile is for you.",
+        "Shop plans at mintmobile dot com slash tosh.",
+    ]
+    segments = [Segment(11.5 * k, 11.5 * k + 10.0, t) for k, t in enumerate(texts)]
+    assert _blocks_of(segments)[0] == (0.0, segments[-1].end)
+
+
 def test_a_place_a_sponsor_serves_ties_no_read_to_the_news() -> None:
     texts = [
         "Support for this podcast comes from Tamsin Valley Credit Union.",

@@ -158,6 +158,7 @@ def _chain(
         end + 1 < len(sentences)
         and end - last < options.cta_tail
         and not _hand_over(end + 1, evidence)
+        and sentences[end + 1].gap_before < options.tag_line_gap_s
         and (evidence[end + 1].cues & _SELLING or len(sentences[end + 1].tokens) <= 4)
     ):
         end += 1
@@ -165,11 +166,26 @@ def _chain(
 
 
 def _mentions(evidence: Sequence[SentenceEvidence]) -> dict[str, list[int]]:
+    """Where each name is said; a web address names what it starts with ("mintmobile dot
+    com" says "Mint Mobile", "thrivecosmetics" says "Thrive")."""
     where: defaultdict[str, list[int]] = defaultdict(list)
     for i, ev in enumerate(evidence):
         for name in set(ev.names):
             where[name].append(i)
+    for i, ev in enumerate(evidence):
+        for name, positions in where.items():
+            if (
+                len(name) >= _MIN_PREFIX
+                and i not in positions
+                and any(r != name and r.startswith(name) for r in ev.web_roots)
+            ):
+                positions.append(i)
+    for positions in where.values():
+        positions.sort()
     return where
+
+
+_MIN_PREFIX = 4  # a name this long or longer is the start of an address, not a syllable of it
 
 
 def _cohesion_cuts(evidence: Sequence[SentenceEvidence], options: BlockOptions) -> list[int]:
