@@ -167,6 +167,8 @@ def test_clean_sentence_keeps_meaningful_openings() -> None:
         ("In January, 2026 and the council expect 12,000 riders a day.", NotAFact.FRAGMENT),
         ("Twelve million dollars and half came from the Harlow Foundation.", NotAFact.FRAGMENT),
         ("Fix leaks, a dripping tap wastes 5,000 litres a year.", NotAFact.FRAGMENT),
+        # A dependent clause on its own is no statement.
+        ("Because the council voted for the new bridge in May.", NotAFact.FRAGMENT),
         ("Go to greenkitchen.com/podcast for 40% off your first order.", NotAFact.AD_COPY),
         ("Use promo code HARBOUR for a free trial of thirty days.", NotAFact.AD_COPY),
         ("Fresh meal kits delivered every week from just $6 a meal.", NotAFact.AD_COPY),
@@ -174,6 +176,9 @@ def test_clean_sentence_keeps_meaningful_openings() -> None:
         ("The council voted seven to two on Tuesday to extend the tram.", None),
         ("Reservoir levels reached 64% on Monday, up from 41% in January.", None),
         ("The Northgate Library reopened on June 3rd after an 18-month renovation.", None),
+        # The small parser takes "By" for the root when no comma follows the opening phrase;
+        # the clause under it is the statement.
+        ("By the end of the week the death toll stood at twenty-one.", None),
     ],
 )
 def test_what_is_not_a_fact(line: str, expected: NotAFact | None) -> None:

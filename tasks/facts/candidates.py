@@ -125,6 +125,18 @@ def _finite(token: Token) -> bool:
 def main_subject(sent: Span) -> Token | None:
     """The subject of the sentence's main clause, if it has one with a finite verb."""
     root = sent.root
+    if root.pos_ not in ("VERB", "AUX"):
+        # The small model takes a leading phrase for the root when no comma sets it off ("By
+        # the end of the week the death toll stood at twenty-one." parses with "By" as root
+        # and "stood" as a relative clause). The clause is then the first finite verb below
+        # it, unless the sentence opens as a subordinate clause ("Because ...", "Which ...").
+        first = next((t for t in sent if not t.is_punct), None)
+        if first is None or first.pos_ == "SCONJ" or first.tag_ in ("WDT", "WP", "WRB"):
+            return None
+        verbs = [t for t in sent if t.pos_ in ("VERB", "AUX") and t.dep_ in ("relcl", "ccomp")]
+        root = verbs[0] if verbs else root
+    if any(c.dep_ == "mark" and c.i == sent.start for c in root.children):
+        return None  # "Because the council voted in May.": a dependent clause on its own
     subjects = [c for c in root.children if c.dep_ in _SUBJECTS]
     finite = _finite(root) or any(_finite(c) for c in root.children if c.dep_ in ("aux", "auxpass"))
     if not subjects or not finite:
@@ -375,7 +387,8 @@ def standalone_declarative(text: str, first: Doc | None = None) -> bool:
     A fact is a standalone declarative when: it starts with a capital letter or a figure and
     ends with "." or "!"; it holds no question; it does not open with a discourse opener or
     filler ("So,", "Well,", "And", "I mean"); its first sentence has a finite verb with a
-    subject that is not a bare pronoun; and it does not read as ad copy.
+    subject that is not a bare pronoun, and is not a dependent clause on its own ("Because
+    the council voted in May."); and it does not read as ad copy.
     """
     if not text or not (text[0].isupper() or text[0].isdigit() or text[0] in "$£€"):
         return False
