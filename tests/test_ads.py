@@ -21,7 +21,7 @@ import pytest
 
 from tasks.ads import AdOptions, analyse, detect_ads, mark_ad_segments
 from tasks.ads.blocks import topic_blocks
-from tasks.ads.boundaries import _extended
+from tasks.ads.boundaries import _bracketed, _extended
 from tasks.ads.evidence import (
     FEATURES,
     OPENER,
@@ -581,6 +581,31 @@ def test_a_near_ad_beside_a_break_joins_it_only_with_ad_language_of_its_own() ->
         options.breaks,
     )  # fmt: skip
     assert labels == [False, True, False, False]
+
+
+def test_between_the_hand_over_and_the_return_the_selling_is_the_break() -> None:
+    # boundaries._bracketed on given blocks and labels: the host read with no lead-in joins
+    # the call to action found after it; the banter after the hand-over stays the show's.
+    texts = [
+        "When we come back, the trade deadline.",
+        "JK has a list, and it is a bad list.",
+        "Quick one. If you build software, you spend too long in meetings.",
+        "Notewell is free for individuals. Go to notewell dot com slash hours.",
+        "Okay, we're back with Tomasz Reiter from Ferrule.",
+    ]
+    segments = [Segment(10.0 * k, 10.0 * k + 9.5, t) for k, t in enumerate(texts)]
+    sentences = split_sentences(segments, OPENER, WELCOME)
+    options = AdOptions()
+    evidence = sentence_evidence(sentences, options.evidence, use_advertisers=False)
+    starts = [sentences.index(next(x for x in sentences if x.start == 10.0 * k)) for k in range(5)]
+    blocks = [(a, b - 1) for a, b in zip(starts, [*starts[1:], len(sentences)], strict=True)]
+    labels = _bracketed(
+        [False, False, False, True, False], blocks, sentences, evidence, options.breaks
+    )
+    assert labels == [False, False, True, True, False]
+    # No ad between them: nothing changes.
+    none = _bracketed([False] * 5, blocks, sentences, evidence, options.breaks)
+    assert none == [False] * 5
 
 
 def test_a_stations_membership_drive_is_the_shows() -> None:

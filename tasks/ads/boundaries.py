@@ -47,6 +47,7 @@ def ad_breaks(
     )
     labels = _sandwiched(labels, blocks, sentences, evidence, options)
     labels = _extended(labels, probabilities, blocks, sentences, evidence, options)
+    labels = _bracketed(labels, blocks, sentences, evidence, options)
     for k, is_ad in enumerate(labels):
         if not is_ad:
             continue
@@ -180,6 +181,49 @@ def _extended(
                 ):
                     out[k] = changed = True
                     break
+    return out
+
+
+def _bracketed(
+    labels: list[bool],
+    blocks: Sequence[Block],
+    sentences: Sequence[Sentence],
+    evidence: Sequence[SentenceEvidence],
+    options: BreakOptions,
+) -> list[bool]:
+    """Between the show's hand-over ("quick break", "after the break") and its return ("we're
+    back"), at most `max_read_s` apart, everything from the first block that sells is the
+    break when part of it is an ad: a host read with no lead-in ("Quick one. If you're
+    building software ... I've been using Notewell for a year") rides with the call to action
+    the classifier found."""
+    out = list(labels)
+    first_of = {lo: k for k, (lo, _) in enumerate(blocks)}
+    last_of = {hi: k for k, (_, hi) in enumerate(blocks)}
+    block_of = [k for k, (lo, hi) in enumerate(blocks) for _ in range(lo, hi + 1)]
+    for h, ev in enumerate(evidence):
+        if Cue.HAND_OVER not in ev.cues:
+            continue
+        # The break starts at the block after the hand-over (or the block it opens).
+        start = block_of[h] + 1 if h in last_of or h not in first_of else block_of[h]
+        for r in range(h + 1, len(evidence)):
+            if sentences[r].start - sentences[h].end > options.max_read_s:
+                break
+            if evidence[r].cues & (_SHOW_TAKES_OVER - {Cue.HAND_OVER}):
+                if Cue.RETURN in evidence[r].cues and r in first_of:
+                    end = first_of[r] - 1
+                    # The show's last words before the break ("JK has a list. It's a bad
+                    # list.") are not the break: it starts where the selling does.
+                    while (
+                        start <= end
+                        and not out[start]
+                        and not _sells(
+                            range(blocks[start][0], blocks[start][1] + 1), sentences, evidence
+                        )
+                    ):
+                        start += 1
+                    if start <= end and any(out[start : end + 1]):
+                        out[start : end + 1] = [True] * (end + 1 - start)
+                break
     return out
 
 

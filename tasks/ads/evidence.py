@@ -179,6 +179,7 @@ _PATTERNS: dict[Cue, str] = {
         r"for (this|today|the show|this week|now)|see you next (time|week)|we'?ll see you "
         r"(next|tomorrow|then|soon|(on )?(mon|tues|wednes|thurs|fri|satur|sun)day)|"
         r"until next time|catch you next|talk to you (next|tomorrow|soon)|see you tomorrow|"
+        r"we'?ll talk (again )?(next|tomorrow|soon)|"
         r"that'?s our show|this has been [\w ]{1,40}$|"
         r"^\W*that'?s (?-i:[A-Z])[\w ]{1,40} for (this|today|tonight))"
     ),
