@@ -608,6 +608,27 @@ def test_between_the_hand_over_and_the_return_the_selling_is_the_break() -> None
     assert none == [False] * 5
 
 
+def test_the_start_and_the_welcome_bracket_the_pre_roll() -> None:
+    texts = [
+        "This episode is brought to you by Loamly. Go to loamly dot com slash shed.",
+        "Make Sunday brunch special: your fresh bread and cheese are on sale at Harbor Market.",
+        "Hey everybody, welcome to Shed Talk. Today, a cold frame from old windows.",
+        "The frame faces south, and the lid is hinged so it can vent on warm afternoons.",
+    ]
+    segments = [Segment(10.0 * k, 10.0 * k + 9.5, t) for k, t in enumerate(texts)]
+    sentences = split_sentences(segments, OPENER, WELCOME)
+    options = AdOptions()
+    evidence = sentence_evidence(sentences, options.evidence, use_advertisers=False)
+    starts = [sentences.index(next(x for x in sentences if x.start == 10.0 * k)) for k in range(4)]
+    blocks = [(a, b - 1) for a, b in zip(starts, [*starts[1:], len(sentences)], strict=True)]
+    assert Cue.WELCOME in evidence[starts[2]].cues  # "Hey everybody" greets the audience
+    labels = _bracketed([True, False, False, False], blocks, sentences, evidence, options.breaks)
+    assert labels == [True, True, False, False]
+    # A show that opens with its own talk, not an ad: nothing before the welcome changes.
+    labels = _bracketed([False, False, False, False], blocks, sentences, evidence, options.breaks)
+    assert labels == [False] * 4
+
+
 def test_a_stations_membership_drive_is_the_shows() -> None:
     lines = [
         "Good morning, this is Northriver Daily. The county opened its new water plant today.",

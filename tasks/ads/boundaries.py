@@ -195,11 +195,21 @@ def _bracketed(
     back"), at most `max_read_s` apart, everything from the first block that sells is the
     break when part of it is an ad: a host read with no lead-in ("Quick one. If you're
     building software ... I've been using Notewell for a year") rides with the call to action
-    the classifier found."""
+    the classifier found. The episode's start and the show's welcome bracket the pre-roll
+    the same way (a brand spot with no cue between the first read and "Welcome to ...")."""
     out = list(labels)
     first_of = {lo: k for k, (lo, _) in enumerate(blocks)}
     last_of = {hi: k for k, (_, hi) in enumerate(blocks)}
     block_of = [k for k, (lo, hi) in enumerate(blocks) for _ in range(lo, hi + 1)]
+    welcome = next((i for i, ev in enumerate(evidence) if Cue.WELCOME in ev.cues), None)
+    if (
+        welcome is not None
+        and welcome in first_of
+        and sentences[welcome].start <= options.max_read_s
+    ):
+        # No hand-over opens a pre-roll, so each block must sell: the welcome that opens the
+        # show may have gone unrecognised ("hey everybody, it's The Paycheck Plan").
+        _fill(out, 0, first_of[welcome] - 1, blocks, sentences, evidence, every=True)
     for h, ev in enumerate(evidence):
         if Cue.HAND_OVER not in ev.cues:
             continue
@@ -210,21 +220,38 @@ def _bracketed(
                 break
             if evidence[r].cues & (_SHOW_TAKES_OVER - {Cue.HAND_OVER}):
                 if Cue.RETURN in evidence[r].cues and r in first_of:
-                    end = first_of[r] - 1
-                    # The show's last words before the break ("JK has a list. It's a bad
-                    # list.") are not the break: it starts where the selling does.
-                    while (
-                        start <= end
-                        and not out[start]
-                        and not _sells(
-                            range(blocks[start][0], blocks[start][1] + 1), sentences, evidence
-                        )
-                    ):
-                        start += 1
-                    if start <= end and any(out[start : end + 1]):
-                        out[start : end + 1] = [True] * (end + 1 - start)
+                    _fill(out, start, first_of[r] - 1, blocks, sentences, evidence)
                 break
     return out
+
+
+def _fill(
+    out: list[bool],
+    start: int,
+    end: int,
+    blocks: Sequence[Block],
+    sentences: Sequence[Sentence],
+    evidence: Sequence[SentenceEvidence],
+    *,
+    every: bool = False,
+) -> None:
+    """Blocks start..end are the break, from the first that sells, if any of them is an ad
+    (and, with `every`, if each of them sells or is an ad).
+
+    The show's last words before the break ("JK has a list. It's a bad list.") are not the
+    break: it starts where the selling does.
+    """
+
+    def sells(k: int) -> bool:
+        return out[k] or _sells(range(blocks[k][0], blocks[k][1] + 1), sentences, evidence)
+
+    while start <= end and not sells(start):
+        start += 1
+    if start > end or not any(out[start : end + 1]):
+        return
+    if every and not all(sells(k) for k in range(start, end + 1)):
+        return
+    out[start : end + 1] = [True] * (end + 1 - start)
 
 
 def _sells(

@@ -170,7 +170,8 @@ _PATTERNS: dict[Cue, str] = {
         r"^\W*(from [\w ,']+,? |(good )?(morning|afternoon|evening)[\w ,']*?,? |(hi|hello|hey)"
         r"[\w ,']*?,? )?this is (the )?(?-i:[A-Z])|"
         r"\b(welcome (back )?to (the )?\w|you'?re listening to|and this is [\w ]{1,40}\W*$|hello,? "
-        r"and welcome|i'?m [\w ]{2,30}(,| and) (this is|welcome|you'?re)|i'?m your hosts?\b)"
+        r"and welcome|i'?m [\w ]{2,30}(,| and) (this is|welcome|you'?re)|i'?m your hosts?\b|"
+        r"^\W*(hey|hi|hello),? (everybody|everyone|folks|friends|all)\b)"
     ),
     Cue.SIGN_OFF: (
         r"\b(thanks?,? (you )?(so much )?((everybody|everyone|all|folks|y'all),? )?"
