@@ -367,6 +367,15 @@ def test_evidence_against_an_ad() -> None:
     assert Cue.HELPLINE in helpline
 
 
+def test_the_investigators_a_true_crime_show_gives_are_no_advertiser() -> None:
+    police, bureau = _cues(
+        "If anyone out there knows what happened to him, contact the Benson Police "
+        "Department at 919-894-5117.",
+        "You can also contact the State Bureau of Investigation at 919-779-8188.",
+    )
+    assert Cue.HELPLINE in police and Cue.HELPLINE in bureau
+
+
 def test_no_ads_disowns_the_sponsor_named_in_the_next_sentence() -> None:
     unpaid, next_one, later = _cues(
         "Quick note before we start, there are no ads in this week's episode.",
@@ -379,14 +388,15 @@ def test_no_ads_disowns_the_sponsor_named_in_the_next_sentence() -> None:
 
 
 def test_the_small_print_law_requires_and_a_code_said_again() -> None:
-    age, gambling, supplement, nicotine, code = _cues(
+    age, gambling, supplement, nicotine, code, disclosure = _cues(
         "Must beat 21 or older and present in a state where Line Drive operates.",  # as heard
         "If you or someone you know has a gambling problem, call 1-800-GAMBLER.",
         "These statements have not been evaluated by the Food and Drug Administration.",
         "This product contains nicotine.",
         "That's code OVERTIME.",
+        "This is an advertisement.",
     )
-    for cues in (age, gambling, supplement, nicotine):
+    for cues in (age, gambling, supplement, nicotine, disclosure):
         assert Cue.SMALL_PRINT in cues
     assert Cue.HELPLINE not in gambling  # the ad's own line, not the show's public service
     assert Cue.PROMO_CODE in code

@@ -212,7 +212,10 @@ _PATTERNS: dict[Cue, str] = {
     Cue.HELPLINE: (
         r"\b(help ?line|hotline|tip ?line|crime ?stoppers|crisis|free and confidential|"
         r"if you (or someone you know|have (any )?information)|suicide|samaritans|"
-        r"(call|text) (nine one one|911|988)|anonymous(ly)?)\b"
+        r"(call|text) (nine one one|911|988)|anonymous(ly)?|"
+        # The investigators a true-crime show asks its listeners to reach.
+        r"(anyone|someone) (out there )?(who )?knows?|(contact|call|reach|email) (the )?"
+        r"[\w ]{0,40}(police|sheriff|bureau of investigation|detectives?|investigators))\b"
     ),
 }
 _COMPILED = {cue: re.compile(p, re.IGNORECASE) for cue, p in _PATTERNS.items()}
