@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 from tasks.ads import AdOptions, analyse, detect_ads, mark_ad_segments
-from tasks.ads.blocks import topic_blocks
+from tasks.ads.blocks import Block, topic_blocks
 from tasks.ads.boundaries import _bracketed, _extended
 from tasks.ads.evidence import (
     FEATURES,
@@ -593,6 +593,17 @@ def test_a_near_ad_beside_a_break_joins_it_only_with_ad_language_of_its_own() ->
     assert labels == [False, True, False, False]
 
 
+def _one_block_per_line(texts: list[str]) -> tuple[list[Any], list[Any], list[Block], list[int]]:
+    """Sentences and evidence of one line per 10 s, a block per line (and each line's first
+    sentence), for the break rules that take blocks as given."""
+    segments = [Segment(10.0 * k, 10.0 * k + 9.5, t) for k, t in enumerate(texts)]
+    sentences = split_sentences(segments, OPENER, WELCOME)
+    evidence = sentence_evidence(sentences, AdOptions().evidence, use_advertisers=False)
+    starts = [next(i for i, x in enumerate(sentences) if x.start == seg.start) for seg in segments]
+    blocks = [(a, b - 1) for a, b in zip(starts, [*starts[1:], len(sentences)], strict=True)]
+    return sentences, evidence, blocks, starts
+
+
 def test_between_the_hand_over_and_the_return_the_selling_is_the_break() -> None:
     # boundaries._bracketed on given blocks and labels: the host read with no lead-in joins
     # the call to action found after it; the banter after the hand-over stays the show's.
@@ -603,12 +614,8 @@ def test_between_the_hand_over_and_the_return_the_selling_is_the_break() -> None
         "Notewell is free for individuals. Go to notewell dot com slash hours.",
         "Okay, we're back with Tomasz Reiter from Ferrule.",
     ]
-    segments = [Segment(10.0 * k, 10.0 * k + 9.5, t) for k, t in enumerate(texts)]
-    sentences = split_sentences(segments, OPENER, WELCOME)
+    sentences, evidence, blocks, starts = _one_block_per_line(texts)
     options = AdOptions()
-    evidence = sentence_evidence(sentences, options.evidence, use_advertisers=False)
-    starts = [sentences.index(next(x for x in sentences if x.start == 10.0 * k)) for k in range(5)]
-    blocks = [(a, b - 1) for a, b in zip(starts, [*starts[1:], len(sentences)], strict=True)]
     labels = _bracketed(
         [False, False, False, True, False], blocks, sentences, evidence, options.breaks
     )
@@ -625,12 +632,8 @@ def test_the_start_and_the_welcome_bracket_the_pre_roll() -> None:
         "Hey everybody, welcome to Shed Talk. Today, a cold frame from old windows.",
         "The frame faces south, and the lid is hinged so it can vent on warm afternoons.",
     ]
-    segments = [Segment(10.0 * k, 10.0 * k + 9.5, t) for k, t in enumerate(texts)]
-    sentences = split_sentences(segments, OPENER, WELCOME)
+    sentences, evidence, blocks, starts = _one_block_per_line(texts)
     options = AdOptions()
-    evidence = sentence_evidence(sentences, options.evidence, use_advertisers=False)
-    starts = [sentences.index(next(x for x in sentences if x.start == 10.0 * k)) for k in range(4)]
-    blocks = [(a, b - 1) for a, b in zip(starts, [*starts[1:], len(sentences)], strict=True)]
     assert Cue.WELCOME in evidence[starts[2]].cues  # "Hey everybody" greets the audience
     labels = _bracketed([True, False, False, False], blocks, sentences, evidence, options.breaks)
     assert labels == [True, True, False, False]
