@@ -20,7 +20,7 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from tasks.ads.evidence import Cue, SentenceEvidence
+from tasks.ads.evidence import Cue, SentenceEvidence, shingles
 from tasks.ads.params import BlockOptions
 from tasks.ads.sentences import Sentence
 
@@ -99,7 +99,7 @@ def _read_chains(
         # A product's name comes back only as the same read again (the same copy, five words
         # in a row or more); a name the show also talks about is its topic and ties no read
         # (a place a sponsor serves, then the news from it).
-        if len(stretches) > 1 and not _same_copy(stretches, sentences):
+        if len(stretches) > 1 and not _same_copy(stretches, sentences, options.shingle_words):
             continue
         for positions in stretches:
             chain = _chain(positions, sentences, evidence, options)
@@ -122,12 +122,12 @@ def _stretches(
     return out
 
 
-def _same_copy(stretches: list[list[int]], sentences: Sequence[Sentence], n: int = 5) -> bool:
+def _same_copy(stretches: list[list[int]], sentences: Sequence[Sentence], n: int) -> bool:
     """Whether every stretch shares a run of `n` words with another one."""
-    runs = []
-    for st in stretches:
-        tokens = [t for j in range(st[0], st[-1] + 1) for t in sentences[j].tokens]
-        runs.append({tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)})
+    runs = [
+        set(shingles([t for j in range(st[0], st[-1] + 1) for t in sentences[j].tokens], n))
+        for st in stretches
+    ]
     return all(
         any(mine & other for k, other in enumerate(runs) if k != m) for m, mine in enumerate(runs)
     )
@@ -173,10 +173,12 @@ def _mentions(evidence: Sequence[SentenceEvidence]) -> dict[str, list[int]]:
         for name in set(ev.names):
             where[name].append(i)
     for i, ev in enumerate(evidence):
+        if not ev.web_roots:
+            continue
         for name, positions in where.items():
             if (
                 len(name) >= _MIN_PREFIX
-                and i not in positions
+                and name not in ev.names
                 and any(r != name and r.startswith(name) for r in ev.web_roots)
             ):
                 positions.append(i)

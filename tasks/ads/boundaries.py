@@ -91,7 +91,7 @@ def _whole_reads(
     out = list(labels)
 
     def has(k: int, cues: frozenset[Cue]) -> bool:
-        return any(evidence[i].cues & cues for i in range(blocks[k][0], blocks[k][1] + 1))
+        return any(evidence[i].cues & cues for i in _span(blocks, k))
 
     for k, is_ad in enumerate(labels):
         # A block with its lead-in and its call to action is a whole read already: the next
@@ -138,8 +138,7 @@ def _sandwiched(
         # show's welcome there is no show yet to take over: what lies between two pre-roll
         # spots is a spot too.
         if (welcome is not None and blocks[b][0] < welcome) or all(
-            _sells(range(blocks[k][0], blocks[k][1] + 1), sentences, evidence)
-            for k in range(a + 1, b)
+            _sells(_span(blocks, k), sentences, evidence) for k in range(a + 1, b)
         ):
             out[a + 1 : b] = [True] * (b - a - 1)
     return out
@@ -172,7 +171,7 @@ def _extended(
                     continue
                 first, second = sorted((j, k))
                 gap = sentences[blocks[second][0]].start - sentences[blocks[first][1]].end
-                span = range(blocks[k][0], blocks[k][1] + 1)
+                span = _span(blocks, k)
                 short = sentences[span[-1]].end - sentences[span[0]].start <= options.sandwich_s
                 if (
                     short
@@ -243,7 +242,7 @@ def _fill(
     """
 
     def sells(k: int) -> bool:
-        return out[k] or _sells(range(blocks[k][0], blocks[k][1] + 1), sentences, evidence)
+        return out[k] or _sells(_span(blocks, k), sentences, evidence)
 
     while start <= end and not sells(start):
         start += 1
@@ -252,6 +251,11 @@ def _fill(
     if every and not all(sells(k) for k in range(start, end + 1)):
         return
     out[start : end + 1] = [True] * (end + 1 - start)
+
+
+def _span(blocks: Sequence[Block], k: int) -> range:
+    """The sentences of block k."""
+    return range(blocks[k][0], blocks[k][1] + 1)
 
 
 def _sells(

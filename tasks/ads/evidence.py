@@ -535,7 +535,11 @@ def notes_sponsors(description: str | None) -> set[str]:
 
 
 def _shingles(tokens: Sequence[str], options: EvidenceOptions) -> list[tuple[str, ...]]:
-    n = options.shingle_words
+    return shingles(tokens, options.shingle_words)
+
+
+def shingles(tokens: Sequence[str], n: int) -> list[tuple[str, ...]]:
+    """Every run of `n` words in a row."""
     return [tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)]
 
 
@@ -611,8 +615,8 @@ def block_features(
         and lo > 0
     )
     # Structure, not language: a spot with no cue of its own (a brand's jingle-style copy) sits
-    # where ads sit, after the pre-roll and before the show's welcome, or right beside a read's
-    # lead-in or address. The fitted weights say how much that is worth.
+    # where ads sit, after the pre-roll and before the show's welcome. The fitted weights say
+    # how much that is worth.
     features[Feature.BEFORE_WELCOME] = float(
         welcome is not None and lo > 0 and end <= welcome + options.edge_s
     )

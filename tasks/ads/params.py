@@ -34,6 +34,9 @@ class BlockOptions:
     # ...said within a beat of it: after a longer silence the next thing has started (a tag
     # line follows its read at a breath or a musical sting, under two seconds).
     tag_line_gap_s: float = 2.0
+    # A name said again far away ties a read there too when the two stretches share this many
+    # words in a row (the same copy read again): as `EvidenceOptions.shingle_words`.
+    shingle_words: int = 5
     # Blocks shorter than this are joined to a neighbour unless a hand-over or splice cuts them
     # off: too short for a topic, about one sentence.
     min_block_s: float = 6.0
