@@ -29,6 +29,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows import progress
 from tasks.config import Config, FeedConfig, load_config
+from tasks.download import sweep_stale_parts
 from tasks.episode import (
     EpisodeJob,
     analyse_episode,
@@ -509,6 +510,8 @@ def run_daily(cfg: Config) -> RunSummary:
     gate = WarehouseGate(cfg.warehouse, cfg.data_dir, wait_s=cfg.warehouse_wait_s, say=_say_waiting)
     whisper = WhisperCheck()  # one model check per run: a model fixed since is tried again
     with run_lock(cfg.warehouse):
+        # Holding the lock, this is the only run: half-written files of killed runs can go.
+        sweep_stale_parts(cfg.data_dir)
         with gate.writer(wait=False) as con:
             if con is not None:
                 store.start_run(con, summary.run_id)

@@ -166,6 +166,23 @@ def remove_stale_parts(folder: Path, pattern: str) -> None:
             part.unlink(missing_ok=True)
 
 
+# The folders of data_dir whose files are written under a temporary name and renamed.
+STAGED_FOLDERS = ("audio", "transcripts", "adfree")
+
+
+def sweep_stale_parts(data_dir: Path) -> None:
+    """Delete what killed runs were writing anywhere in `data_dir` (called as a run starts).
+
+    Each writer also sweeps its own folder before it writes, but a run with nothing left to write
+    in a folder would otherwise leave a killed run's part file there for ever.
+    """
+    for name in STAGED_FOLDERS:
+        folder = data_dir / name
+        if folder.is_dir():
+            remove_stale_parts(folder, "*.part-*")
+            remove_stale_parts(folder, "*.tmp-*")
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tasks.download import audio_path_for, download_audio
+from tasks.download import audio_path_for, download_audio, sweep_stale_parts
 from tasks.errors import AudioError
 from tests.conftest import AUDIO, FeedServer, Route
 
@@ -346,3 +346,30 @@ def test_other_url_schemes_are_named_not_looked_up_as_files(url: str, tmp_path: 
     """A local feed may list them; they used to fail as `episode audio not found: ftp:/...`."""
     scheme = url.split(":", 1)[0]
     expect_failure(url, tmp_path, f"episode audio URL is {scheme}:, which podsift does not fetch")
+
+
+def test_a_run_start_sweeps_every_staging_folder(tmp_path: Path) -> None:
+    # A run killed mid-write leaves its part file; if the next run writes nothing more in that
+    # folder, only the sweep at its start removes it.
+    dead = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    pid = int(dead.stdout)
+    stale = [
+        tmp_path / "audio" / f"{'a' * 20}.audio.part-{pid}",
+        tmp_path / "transcripts" / f"{'b' * 20}.json.tmp-{pid}",
+        tmp_path / "adfree" / f"{'c' * 20}-0123456789.mp3.tmp-{pid}",
+    ]
+    kept = [
+        tmp_path / "adfree" / f"{'d' * 20}-0123456789.mp3.tmp-1",  # pid 1 is alive
+        tmp_path / "adfree" / f"{'d' * 20}-0123456789.mp3",  # a finished copy
+    ]
+    for path in stale + kept:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x")
+    sweep_stale_parts(tmp_path)
+    assert [path.exists() for path in stale] == [False, False, False]
+    assert [path.exists() for path in kept] == [True, True]
