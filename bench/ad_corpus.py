@@ -22,10 +22,10 @@ import re
 import sys
 import tempfile
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tasks.records import Segment, load_transcript_file
+from tasks.records import Segment, Word, load_transcript_file
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_DIR = Path("/work/shared/corpus/ads-dev")
@@ -168,3 +168,38 @@ def load_all(
         episodes += load_fixtures(fixtures)
         episodes += load_written(fixtures / "classes", None, "fixtures")
     return episodes
+
+
+# --- stress: the same episodes as Whisper's worst stretches give them --------------------------
+# Whisper sometimes stops punctuating and capitalising for minutes, and then cuts its segments
+# by time, not by sentence. `flattened` turns a labelled episode into that: every word lower
+# case, punctuation gone except inside a token ("acme.com", "14.99", "don't"), segments merged
+# into runs of up to FLAT_SEGMENT_S. Times and labels are unchanged, so the figures say what the
+# detector loses to the transcript's form alone. 25 s: a little under Whisper's 30-s window.
+FLAT_SEGMENT_S = 25.0
+_EDGE_PUNCT = re.compile(r"^[^\w$£€]+|[^\w%]+$")
+
+
+def _flat_word(word: Word) -> Word | None:
+    text = _EDGE_PUNCT.sub("", word.word.strip()).lower()
+    return replace(word, word=" " + text) if text else None
+
+
+def flattened(episode: LabelledEpisode) -> LabelledEpisode:
+    """`episode` with no capitals, no sentence punctuation and time-cut segments."""
+    words = [w for seg in episode.segments for w in seg.words]
+    if not words:  # a transcript without word times: flatten the segment text only
+        words = []
+    runs: list[list[Word]] = []
+    for word in words:
+        flat = _flat_word(word)
+        if flat is None:
+            continue
+        if not runs or flat.end - runs[-1][0].start > FLAT_SEGMENT_S:
+            runs.append([])
+        runs[-1].append(flat)
+    segments = [
+        Segment(run[0].start, run[-1].end, "".join(w.word for w in run).strip(), tuple(run))
+        for run in runs
+    ]
+    return replace(episode, source=episode.source + "-flat", segments=segments)

@@ -30,7 +30,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.append(str(Path(__file__).resolve().parent))  # after the repo root
 
-from ad_corpus import DEV_DIR, SOURCES, WRITTEN_DIR, LabelledEpisode, load_all  # noqa: E402
+from ad_corpus import (  # noqa: E402
+    DEV_DIR,
+    SOURCES,
+    WRITTEN_DIR,
+    LabelledEpisode,
+    flattened,
+    load_all,
+)
 
 from tasks.records import AdSpan  # noqa: E402
 
@@ -166,8 +173,16 @@ def print_report(label: str, on: Sequence[EpisodeScore], off: Sequence[EpisodeSc
     print(f"{'':<21}| {'advertiser list on':<34}| advertiser list off")
     print(header)
     print("-" * len(header))
+    # The overall row is over the episodes as they are; `--stress`'s flattened copies (source
+    # "<source>-flat") are reported apart, with a total of their own.
+    plain = [s for s in on if not s.episode.source.endswith("-flat")]
+    flat = [s for s in on if s.episode.source.endswith("-flat")]
     groups = [(src, [s for s in on if s.episode.source == src]) for src in SOURCES]
-    for name, group in [*groups, ("overall", list(on))]:
+    flat_groups = [
+        (f"{src[:4]}-flat", [s for s in flat if s.episode.source == f"{src}-flat"])
+        for src in SOURCES
+    ]
+    for name, group in [*groups, ("overall", plain), *flat_groups, ("all-flat", flat)]:
         if not group:
             continue
         names = {id(s.episode) for s in group}
@@ -205,6 +220,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-written", action="store_true", help="leave the written corpus out")
     parser.add_argument("--spans", action="store_true", help="print true and found spans")
     parser.add_argument("--old", action="store_true", help="score tasks.ads as it is, unfitted")
+    parser.add_argument(
+        "--stress",
+        action="store_true",
+        help="also score every episode flattened as Whisper's run-ons give it (no capitals, no "
+        "punctuation, 25-s segments), with its show's leave-one-show-out weights",
+    )
     args = parser.parse_args(argv)
     episodes = load_all(args.dev, None if args.no_written else args.written)
     if args.old:
@@ -215,8 +236,14 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from fit_ads import loso_predictor, predictor
 
-        on = evaluate(episodes, loso_predictor(episodes, use_advertisers=True))
-        off = evaluate(episodes, loso_predictor(episodes, use_advertisers=False))
+        predict_on = loso_predictor(episodes, use_advertisers=True)
+        predict_off = loso_predictor(episodes, use_advertisers=False)
+        on = evaluate(episodes, predict_on)
+        off = evaluate(episodes, predict_off)
+        if args.stress:  # fitted on the episodes as they are, scored on their flat copies
+            flat = [flattened(ep) for ep in episodes]
+            on += evaluate(flat, predict_on)
+            off += evaluate(flat, predict_off)
         cpu = cpu_per_audio_hour(episodes, predictor(episodes, use_advertisers=True))
         label = "leave-one-show-out (fitted on the other shows)"
     if args.spans:

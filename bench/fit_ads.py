@@ -83,19 +83,13 @@ def _show(ep: LabelledEpisode) -> str:
     return ep.show
 
 
-def loso_predictor(  # type: ignore[no-untyped-def]
+def loso_folds(
     episodes: Sequence[LabelledEpisode],
-    *,
-    use_advertisers: bool,
-    options: AdOptions | None = None,
-    analyses: Sequence[Analysis] | None = None,
-):
-    """Spans for each episode from weights fitted without its show."""
-    options = options or AdOptions(use_advertisers=use_advertisers)
-    if analyses is None:
-        analyses = analysed(episodes, options)
+    options: AdOptions,
+    analyses: Sequence[Analysis],
+) -> dict[str, Weights]:
+    """For each show, the weights fitted on every other show's blocks."""
     data = [examples(ep, a) for ep, a in zip(episodes, analyses, strict=True)]
-    by_id = {id(ep): k for k, ep in enumerate(episodes)}
     folds: dict[str, Weights] = {}
     for show in {_show(ep) for ep in episodes}:
         rows = [
@@ -105,10 +99,31 @@ def loso_predictor(  # type: ignore[no-untyped-def]
             v for ep, (_, y) in zip(episodes, data, strict=True) if _show(ep) != show for v in y
         ]
         folds[show] = fit(rows, labels, f"all but {show}")
+    return folds
+
+
+def loso_predictor(  # type: ignore[no-untyped-def]
+    episodes: Sequence[LabelledEpisode],
+    *,
+    use_advertisers: bool,
+    options: AdOptions | None = None,
+    analyses: Sequence[Analysis] | None = None,
+):
+    """Spans for each episode from weights fitted without its show.
+
+    An episode outside `episodes` (a transformed copy, as `bench/ads.py --stress` makes) is
+    analysed when asked and scored with its show's fold.
+    """
+    options = options or AdOptions(use_advertisers=use_advertisers)
+    if analyses is None:
+        analyses = analysed(episodes, options)
+    by_id = {id(ep): k for k, ep in enumerate(episodes)}
+    folds = loso_folds(episodes, options, analyses)
 
     def predict(ep: LabelledEpisode) -> list[AdSpan]:
-        k = by_id[id(ep)]
-        return spans_from_analysis(analyses[k], replace(options, weights=folds[_show(ep)]))
+        k = by_id.get(id(ep))
+        analysis = analyses[k] if k is not None else analysed([ep], options)[0]
+        return spans_from_analysis(analysis, replace(options, weights=folds[_show(ep)]))
 
     return predict
 

@@ -32,8 +32,8 @@ from tasks.ads.evidence import (
     sentence_evidence,
 )
 from tasks.ads.params import FITTED_WEIGHTS, FITTED_WEIGHTS_NO_ADVERTISERS, EvidenceOptions
-from tasks.ads.sentences import split_sentences
-from tasks.records import AdSpan, Segment, load_transcript_file
+from tasks.ads.sentences import MAX_UNIT_WORDS, split_sentences
+from tasks.records import AdSpan, Segment, Word, load_transcript_file
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data" / "ads"
@@ -324,6 +324,38 @@ def test_lead_in_must_name_a_sponsor() -> None:
     assert Cue.LEAD_IN in named
     assert Cue.LEAD_IN not in listeners and Cue.OWN_SHOW in listeners
     assert Cue.LEAD_IN not in producer and Cue.WELCOME in producer
+
+
+def test_thanks_for_sponsoring_is_a_lead_in_and_on_to_the_show_a_return() -> None:
+    thanks, supporter, listeners, back, rating = _cues(
+        "A hearty thanks to our friends at Quarrystone for sponsoring today's show.",
+        "We're excited to have Larchwood as a sponsor and supporter of the podcast.",
+        "Thank you all for supporting the show.",  # listeners, not a sponsor
+        "And now on to the show.",
+        "Head over to your podcast app and leave us a five star rating or review.",
+    )
+    assert Cue.LEAD_IN in thanks and Cue.LEAD_IN in supporter
+    assert Cue.LEAD_IN not in listeners
+    assert Cue.RETURN in back
+    assert Cue.OWN_SHOW in rating  # the show asking for its own rating is no ad
+
+
+def test_a_run_on_is_cut_at_its_longest_pauses() -> None:
+    # Whisper in run-on mode: no capitals, no full stops, one 25-s segment. The unit is cut where
+    # the speaker paused longest, not left to straddle the show and the read.
+    text = (
+        "so that was the whole story of the bridge and how the town paid for it over ten years "
+        "this episode is brought to you by loamly loamly makes seed kits for small gardens "
+        "go to loamly dot com slash dig for twenty percent off your first kit"
+    )
+    words, t = [], 0.0
+    for k, w in enumerate(text.split()):
+        pause = 0.9 if k == 18 else 0.05  # after "years", the speaker breathes
+        words.append(Word(round(t, 2), round(t + 0.3, 2), " " + w))
+        t += 0.3 + pause
+    sentences = split_sentences([Segment(0.0, t, text, tuple(words))])
+    assert [s.text.split()[0] for s in sentences] == ["so", "this"]
+    assert all(len(s.tokens) <= MAX_UNIT_WORDS for s in sentences)
 
 
 def test_addresses_survive_asr_and_slash_as_a_conjunction_does_not_count() -> None:

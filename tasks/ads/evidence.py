@@ -75,7 +75,12 @@ _PATTERNS: dict[Cue, str] = {
         r"powered|supported|sponsored|underwritten) by|today'?s sponsor|our sponsors?\b|"
         r"thanks? to (our|this week'?s|today'?s) sponsors?|word from (our|this|today'?s) "
         r"sponsors?|message from (our )?sponsors?|(this|what follows) is an? paid (promotion|ad)|"
-        r"(this|the) (episode|show|podcast) is (also )?(brought|sponsored))"
+        r"(this|the) (episode|show|podcast) is (also )?(brought|sponsored)|"
+        # Thanks for the sponsorship: "thanks to our friends at X for sponsoring today's
+        # show", "we're excited to have X as a sponsor and supporter of the show".
+        r"for sponsoring (this|today'?s|the|our) (show|episode|podcast|program)|"
+        r"as (a|our|this week'?s|today'?s) sponsor (and supporter )?of (the|this|our) "
+        r"(show|episode|podcast|program))"
     ),
     Cue.SPONSOR_CREDIT: (
         r"\b(support for (?:[\w'\-]+ ){1,5}(comes|is provided) from|support (also )?comes from|"
@@ -164,7 +169,10 @@ _PATTERNS: dict[Cue, str] = {
     ),
     Cue.RETURN: (
         r"^\W*(and |okay,? |alright,? |so,? )?(we'?re back|welcome back|back to (the|our) "
-        r"(show|episode|story|conversation|interview)|now,? back to|anyway,? back to)"
+        r"(show|episode|story|conversation|interview)|now,? back to|anyway,? back to|"
+        # "And now on to the show": the read before it is over.
+        r"now,? on (to|with) (the|our|today'?s) (show|episode|interview|conversation|"
+        r"program)|on with the show)"
     ),
     Cue.WELCOME: (
         r"^\W*(from [\w ,']+,? |(good )?(morning|afternoon|evening)[\w ,']*?,? |(hi|hello|hey)"
@@ -185,7 +193,8 @@ _PATTERNS: dict[Cue, str] = {
         r"^\W*that'?s (?-i:[A-Z])[\w ]{1,40} for (this|today|tonight))"
     ),
     Cue.OWN_SHOW: (
-        r"\b(rate (and|&) review|leave (us )?a (rating|review)|(subscribe|follow) (to )?(the|this|"
+        r"\b(rate (and|&) review|leave (us )?an? ((five|5)[- ]star )?(rating|review)|"
+        r"(five|5)[- ]star (rating|review)|(subscribe|follow) (to )?(the|this|"
         r"our) (show|podcast|feed|channel)|our (patreon|website|newsletter|discord|merch|"
         r"substack|show notes|youtube|live show|tour)|patreon|support the show|become a "
         r"(member|patron|supporter)|listeners like you|share (this|the) (episode|show)|email "
