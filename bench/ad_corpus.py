@@ -34,7 +34,11 @@ SPOKEN_DIR = REPO / "bench" / "corpus" / "spoken"
 FIXTURES_DIR = REPO / "tests" / "data" / "ads"
 # Scripts (the written corpus' format) for each failure class of issue 11, one show each.
 CLASS_SCRIPTS_DIR = FIXTURES_DIR / "classes"
-SOURCES = ("dev", "written", "spoken", "fixtures")
+# "extra": any folder in the ads-dev layout a user names (`bench/ads.py --extra DIR`), e.g.
+# labelled episodes of their own shows; scored leave-one-show-out like the rest (its blocks
+# join the other shows' folds there), never used for the shipped weights (`bench/fit_ads.py`
+# does not read it).
+SOURCES = ("dev", "written", "spoken", "fixtures", "extra")
 
 
 @dataclass(frozen=True, slots=True)

@@ -37,6 +37,7 @@ from ad_corpus import (  # noqa: E402
     LabelledEpisode,
     flattened,
     load_all,
+    load_layout,
 )
 
 from tasks.records import AdSpan  # noqa: E402
@@ -218,6 +219,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dev", type=Path, default=DEV_DIR, help="ads-dev layout folder")
     parser.add_argument("--written", type=Path, default=WRITTEN_DIR, help="written scripts")
     parser.add_argument("--no-written", action="store_true", help="leave the written corpus out")
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        action="append",
+        default=[],
+        help="another folder in the ads-dev layout (segments.json, truth.txt, metadata.toml "
+        "with podcast_slug per episode), scored as source 'extra'; repeatable",
+    )
     parser.add_argument("--spans", action="store_true", help="print true and found spans")
     parser.add_argument("--old", action="store_true", help="score tasks.ads as it is, unfitted")
     parser.add_argument(
@@ -228,6 +237,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     episodes = load_all(args.dev, None if args.no_written else args.written)
+    for folder in args.extra:
+        episodes += load_layout(folder, "extra")
     if args.old:
         on = evaluate(episodes, old_predictor(True))
         cpu = cpu_per_audio_hour(episodes, old_predictor(True))

@@ -179,6 +179,11 @@ _PATTERNS: dict[Cue, str] = {
         r"[\w ,']*?,? )?this is (the )?(?-i:[A-Z])|"
         r"\b(welcome (back )?to (the )?\w|you'?re listening to|and this is [\w ]{1,40}\W*$|hello,? "
         r"and welcome|i'?m [\w ]{2,30}(,| and) (this is|welcome|you'?re)|i'?m your hosts?\b|"
+        # The show, then its host, with or without capitals: "this is the long ledger, i'm
+        # miriam castellane" (Whisper's lower-case run-ons lose the capital the form above needs).
+        r"^\W*this is (the )?[\w' ]{2,40}?,? i'?m (?!(so|very|really|not|going|gonna|just|here|"
+        r"sure|glad|happy|excited|sorry|back|told|afraid|about|a|an|the|still|also|all)\b)"
+        r"(?!\w+(ed|ing)\b)\w+|"
         r"^\W*(hey|hi|hello),? (everybody|everyone|folks|friends|all)\b)"
     ),
     Cue.SIGN_OFF: (
@@ -290,6 +295,7 @@ def sentence_evidence(
     mid_sentence_names = {
         _name_key(w) for s in sentences for w in _WORD.findall(s.text)[1:] if _name_like(w)
     }
+    spelled = _address_words(sentences, own)
     out: list[SentenceEvidence] = []
     for s in sentences:
         text = s.text
@@ -340,11 +346,31 @@ def sentence_evidence(
         if words and _name_like(words[0]) and _name_key(words[0]) in mid_sentence_names:
             names.insert(0, _name_key(words[0]))
         names += [r for r in roots if r not in ("www",)]
+        if _CASELESS.fullmatch(text):
+            # No capitals to find names by (Whisper's lower-case run-ons): a word that a
+            # sponsor's web address spells is the brand's name wherever it is said.
+            names += [t for t in s.tokens if t in spelled and t not in names]
         content = frozenset(
             t for t in s.tokens if len(t) >= options.content_word_len and t not in STOPWORDS
         )
         out.append(SentenceEvidence(frozenset(cues), tuple(names), content, roots))
     return out
+
+
+# A sentence with no capital letter but "I": case tells nothing about names there.
+_CASELESS = re.compile(r"(?:[^A-Z]|\bI\b)*")
+
+
+def _address_words(sentences: Sequence[Sentence], own: set[str]) -> frozenset[str]:
+    """The words of every web address said in the episode that is not the show's own
+    ("ostrander rail dot com": ostrander, rail), function words and short words aside."""
+    words: set[str] = set()
+    for s in sentences:
+        for m in _WEB_ADDRESS.finditer(s.text):
+            before, root = _domain_words(m.group(1)), m.group(2).lower()
+            if not _is_own(before + root, own):
+                words |= {t for t in tokenize(f"{before} {root}") if len(t) >= 4}
+    return frozenset(words - STOPWORDS)
 
 
 # What says a sentence speaks for a sponsor, whatever else it says.
