@@ -340,6 +340,29 @@ def test_thanks_for_sponsoring_is_a_lead_in_and_on_to_the_show_a_return() -> Non
     assert Cue.OWN_SHOW in rating  # the show asking for its own rating is no ad
 
 
+def test_without_capitals_the_web_address_names_the_brand_and_the_welcome_still_counts() -> None:
+    lines = [
+        "some journeys are measured in miles",
+        "ostrander rail journeys takes small groups across the railways of europe",
+        "call for a brochure or visit ostrander rail dot com",
+        "this is the long ledger i'm miriam castellane",
+        "this is the part i'm worried about",  # no show and host: no welcome
+    ]
+    # Two seconds between lines: with no full stops, pauses are what ends a sentence.
+    segments = [Segment(10.0 * k, 10.0 * k + 8.0, t) for k, t in enumerate(lines)]
+    sentences = split_sentences(segments)
+    evidence = sentence_evidence(sentences, EvidenceOptions(), use_advertisers=False)
+    assert len(sentences) == len(lines)
+    assert "ostrander" in evidence[1].names and "ostrander" in evidence[2].names
+    assert evidence[0].names == ()
+    assert Cue.WELCOME in evidence[3].cues and Cue.WELCOME not in evidence[4].cues
+    # With capitals, names come from case as before: the address adds nothing to a cased line.
+    cased = split_sentences([Segment(0.0, 7.5, "Ostrander takes groups across Europe.")])
+    assert sentence_evidence(cased, EvidenceOptions(), use_advertisers=False)[0].names == (
+        "europe",
+    )
+
+
 def test_a_run_on_is_cut_at_its_longest_pauses() -> None:
     # Whisper in run-on mode: no capitals, no full stops, one 25-s segment. The unit is cut where
     # the speaker paused longest, not left to straddle the show and the read.
