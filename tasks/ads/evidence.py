@@ -73,12 +73,14 @@ _PATTERNS: dict[Cue, str] = {
     Cue.LEAD_IN: (
         r"\b(brought to you by|sponsored by|(is|are|was|were) (also )?(made possible|presented|"
         r"powered|supported|sponsored|underwritten) by|today'?s sponsor|our sponsors?\b|"
-        r"thanks? to (our|this week'?s|today'?s) sponsors?|word from (our|this|today'?s) "
-        r"sponsors?|message from (our )?sponsors?|(this|what follows) is an? paid (promotion|ad)|"
+        r"thanks? to (our|this week'?s|today'?s) sponsors?|"
+        r"(word|hear) from (our|this|this week'?s|today'?s) sponsors?|"
+        r"message from (our )?sponsors?|(this|what follows) is an? paid (promotion|ad)|"
         r"(this|the) (episode|show|podcast) is (also )?(brought|sponsored)|"
         # Thanks for the sponsorship: "thanks to our friends at X for sponsoring today's
         # show", "we're excited to have X as a sponsor and supporter of the show".
         r"for sponsoring (this|today'?s|the|our) (show|episode|podcast|program)|"
+        r"(episode|show|podcast)'?s? sponsor (is|today|this week)\b|"
         r"as (a|our|this week'?s|today'?s) sponsor (and supporter )?of (the|this|our) "
         r"(show|episode|podcast|program))"
     ),
@@ -116,7 +118,9 @@ _PATTERNS: dict[Cue, str] = {
         r"(is|are|'s) on us|in stores (now|today|everywhere)|nothing to pay|no money down|"
         r"(\d+|a hundred|\w+ hundred) nights|"
         # A deadline: "through June 28th only", "offer ends Sunday".
-        r"through \w+ \d+(st|nd|rd|th)? only|(sale|offer|deal) ends)\b"
+        r"through \w+ \d+(st|nd|rd|th)? only|(sale|offer|deal) ends|"
+        r"save (\d+|\w+) ?(%|percent)|no credit card (required|needed)|(\d+ ?%|\w+ percent) "
+        r"discount|special discount)\b"
     ),
     Cue.FREE_TRIAL: (
         r"\b(free trial|try (it |them )?(for )?free|\d+[- ]days? free|(\w+[- ])?day free trial|"
@@ -144,6 +148,9 @@ _PATTERNS: dict[Cue, str] = {
         r"shop (now|at|today)|order (now|today|at)|text [a-z0-9]+ to|call (now|today|us)|"
         r"available (now )?(at|on|in) |find (a|your) [\w ]{1,20} at|check (them|it) out at|"
         r"try (it|them) (today|now|at)|get (your )?tickets|"
+        # Claiming an offer, booking a sales call.
+        r"(claim|redeem) (your|this|the) (offer|discount|deal|free|code|gift)|"
+        r"(get|request|book|schedule) (a|your) (free )?(demo|consultation)|apply (now|today) at|"
         # "Visit Every Brilliant Thing.": the imperative with a name and nothing after it.
         r"^\W*visit (?-i:[A-Z])[\w'\-]*(?: [\w'\-]+){0,3}\W*$)"
     ),
@@ -163,7 +170,7 @@ _PATTERNS: dict[Cue, str] = {
         r"\b(take a (quick |short )?break|^\W*(a |one )?(quick|short) break\b|be right back|"
         r"stay with us|right after (this|these)|"
         r"back (right )?after (this|these|the break)|after the break|stick around|"
-        r"don'?t go anywhere|when we come back|after a (quick|short) break|"
+        r"don'?t go anywhere|when we come back|after a (quick|short) break|after these messages|"
         r"a (quick )?word from|pay the bills|"
         r"(first|now),? (a|some) (quick )?(word|message)s?)"
     ),
