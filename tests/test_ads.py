@@ -373,12 +373,33 @@ def test_without_capitals_the_web_address_names_the_brand_and_the_welcome_still_
         ("Save 20% on your first order, no credit card required.", Cue.OFFER),
         ("New listeners get a fifteen percent discount.", Cue.OFFER),
         ("We'll be right back after these messages.", Cue.HAND_OVER),
+        ("Thanks to Halden Bank for supporting the show.", Cue.LEAD_IN),
+        ("The all-new Nova EV starts at thirty-nine thousand dollars.", Cue.PRICE),
+        ("Get three extra months free at wardenvpn dot com.", Cue.PRICE),
+        ("See your local dealer today.", Cue.CALL_TO_ACTION),
+        ("Download Parlo from the app store and start learning today.", Cue.CALL_TO_ACTION),
+        ("Get a quote in minutes at birchline dot com.", Cue.CALL_TO_ACTION),
+        (
+            "If you like this show, you'll love Cold Trail, a new podcast from Nightjar.",
+            Cue.SHOW_PROMO,
+        ),
+        # A link in the show notes that gives an offer is the read's, not the show's own.
+        ("Use my link in the show notes to get your first box free.", Cue.CALL_TO_ACTION),
     ],
 )
 def test_ad_language_in_phrasings_the_corpora_do_not_use(line: str, cue: Cue) -> None:
     # Phrasings common in sponsor reads that none of the labelled sources happens to use: the
     # first real transcripts of an unseen show missed every read for want of such a phrase.
     assert cue in _cues(line)[0]
+
+
+def test_listeners_thanked_for_their_support_and_the_notes_link_stay_the_shows() -> None:
+    listeners, notes = _cues(
+        "Thank you to all of you for supporting the show.",
+        "All the links are in the show notes.",
+    )
+    assert Cue.LEAD_IN not in listeners
+    assert Cue.OWN_SHOW in notes and Cue.CALL_TO_ACTION not in notes
 
 
 def test_a_run_on_is_cut_at_its_longest_pauses() -> None:

@@ -67,7 +67,13 @@ _TLD = r"(?:com|net|org|io|co|ai|app|fm|tv|us|ca|uk|me|shop|store|health|info|bi
 _WEB_ADDRESS = re.compile(
     rf"\b((?:[a-z0-9'\-]+ ){{0,3}})([a-z0-9][a-z0-9'\-]*)(?:\.| dot ){_TLD}\b", re.I
 )
-_DOLLARS = rf"(?:\$ ?\d[\d,.]*|\b\d[\d,.]* dollars|\b{_NUM}(?:[ -]{_NUM})* dollars)"
+_DOLLARS = (
+    rf"(?:\$ ?\d[\d,.]*|\b\d[\d,.]* (thousand |million )?dollars|"
+    rf"\b{_NUM}(?:[ -](?:{_NUM}|thousand|million))* dollars)"
+)
+
+# The show pointing at its own notes, which a read does too ("use my link in the show notes").
+_NOTES_LINK = r"in the show notes|link in the (show notes|description)"
 
 _PATTERNS: dict[Cue, str] = {
     Cue.LEAD_IN: (
@@ -81,6 +87,10 @@ _PATTERNS: dict[Cue, str] = {
         # show", "we're excited to have X as a sponsor and supporter of the show".
         r"for sponsoring (this|today'?s|the|our) (show|episode|podcast|program)|"
         r"(episode|show|podcast)'?s? sponsor (is|today|this week)\b|"
+        r"thanks? (you )?to (?!(you|y'all|all|everyone|everybody|each|our (listeners|members|"
+        r"patrons|supporters)|the listeners)\b)[\w'&. ]{2,40}? for supporting (the|this|our|"
+        r"today'?s) (show|podcast|"
+        r"episode|program)|"
         r"as (a|our|this week'?s|today'?s) sponsor (and supporter )?of (the|this|our) "
         r"(show|episode|podcast|program))"
     ),
@@ -105,7 +115,9 @@ _PATTERNS: dict[Cue, str] = {
     Cue.PRICE: (
         rf"{_DOLLARS}\W+(?:\w+\W+){{0,3}}(a|per|each|every) (month|year|week|day|meal|box|"
         r"serving)\b|\b\d+ ?(%|percent) off\b|\b\w+ percent off\b|\boff your first\b|"
-        rf"\bhalf off\b|\b(just|only|starting at|as low as|from) {_DOLLARS}"
+        rf"\bhalf off\b|\b(just|only|starting at|starts at|as low as|from) {_DOLLARS}|"
+        # A free stretch of a subscription: "three extra months free".
+        r"\b(\w+ )(extra |bonus )?(months?|weeks?) (free|for free|on us)\b"
     ),
     Cue.OFFER: (
         r"\b(your first (order|purchase|box|month|year|delivery)|free shipping|risk[- ]free|"
@@ -150,7 +162,9 @@ _PATTERNS: dict[Cue, str] = {
         r"try (it|them) (today|now|at)|get (your )?tickets|"
         # Claiming an offer, booking a sales call.
         r"(claim|redeem) (your|this|the) (offer|discount|deal|free|code|gift)|"
-        r"(get|request|book|schedule) (a|your) (free )?(demo|consultation)|apply (now|today) at|"
+        r"(get|request|book|schedule) (a|your) (free )?(demo|consultation|quote|estimate)|"
+        r"apply (now|today) at|(visit|see) (your|a) local ([\w\-]+ )?(dealer|dealership|retailer|"
+        r"store|branch)|(from|on|in) the (app store|google play|play store)|"
         # "Visit Every Brilliant Thing.": the imperative with a name and nothing after it.
         r"^\W*visit (?-i:[A-Z])[\w'\-]*(?: [\w'\-]+){0,3}\W*$)"
     ),
@@ -164,7 +178,10 @@ _PATTERNS: dict[Cue, str] = {
         r"\b(wherever you (get|listen to|find) (your )?podcasts|new episodes (every|drop|are out)|"
         r"listen (now )?(on|to) [\w ]{1,30} on (apple|spotify|the)|(search|look) for [\w ]{1,30}"
         r" (wherever|on apple|on spotify)|available on (apple podcasts|spotify)|"
-        r"tune in to (?-i:[A-Z])[\w ]{1,40} (to hear|wherever|on|now))"
+        r"tune in to (?-i:[A-Z])[\w ]{1,40} (to hear|wherever|on|now)|"
+        # Another show of the network: "if you like this show, you'll love X, a new podcast".
+        r"if you (like|love|enjoy) (this|the|our) (show|podcast)[\w ,']{0,20} you'?ll (love|like|"
+        r"enjoy)|a new [\w\- ]{0,25}podcast (from|by|hosted by))"
     ),
     Cue.HAND_OVER: (
         r"\b(take a (quick |short )?break|^\W*(a |one )?(quick|short) break\b|be right back|"
@@ -210,7 +227,7 @@ _PATTERNS: dict[Cue, str] = {
         r"our) (show|podcast|feed|channel)|our (patreon|website|newsletter|discord|merch|"
         r"substack|show notes|youtube|live show|tour)|patreon|support the show|become a "
         r"(member|patron|supporter)|listeners like you|share (this|the) (episode|show)|email "
-        r"us at|write to us|in the show notes|link in the (show notes|description)|tell a "
+        r"us at|write to us|" + _NOTES_LINK + r"|tell a "
         r"friend about (the|this) (show|podcast))"
     ),
     Cue.GUEST_PLUG: (
@@ -342,6 +359,15 @@ def sentence_evidence(
             cues.add(Cue.WEB_ADDRESS)
         if use_advertisers and advertisers_named(text):
             cues.add(Cue.ADVERTISER)
+        if (
+            Cue.OWN_SHOW in cues
+            and cues & _COMMERCIAL
+            and not _OWN_SHOW_WITHOUT_NOTES_LINK.search(text)
+        ):
+            # "Use my link in the show notes to get your first box free": the link gives an
+            # offer, so it is the read's call to action, not the show pointing at its notes.
+            cues.discard(Cue.OWN_SHOW)
+            cues.add(Cue.CALL_TO_ACTION)
         if Cue.OWN_SHOW in cues and not cues & _SPONSORED:
             # "Become a member: go to northriver dot org slash give, or call the station at
             # 555-0148": where to give to the show is the show's own call, not an advertiser's.
@@ -362,6 +388,14 @@ def sentence_evidence(
         )
         out.append(SentenceEvidence(frozenset(cues), tuple(names), content, roots))
     return out
+
+
+# What sells: an offer, a price, a code, a trial.
+_COMMERCIAL = frozenset({Cue.OFFER, Cue.PRICE, Cue.PROMO_CODE, Cue.FREE_TRIAL})
+# The show's own side without its notes link.
+_OWN_SHOW_WITHOUT_NOTES_LINK = re.compile(
+    _PATTERNS[Cue.OWN_SHOW].replace(_NOTES_LINK + "|", ""), re.IGNORECASE
+)
 
 
 # A sentence with no capital letter but "I": case tells nothing about names there.
