@@ -179,6 +179,11 @@ def test_clean_sentence_keeps_meaningful_openings() -> None:
         # The small parser takes "By" for the root when no comma follows the opening phrase;
         # the clause under it is the statement.
         ("By the end of the week the death toll stood at twenty-one.", None),
+        # "You" or "we" in a subordinate clause is the generic one of a statement, not the show
+        # speaking to the listener or planning the episode.
+        ("As we get older, our muscles become less responsive to protein.", None),
+        ("The recommended allowance is 0.8 grams of protein if you weigh 70 kilograms.", None),
+        ("You get people eating less protein right when they need more.", NotAFact.GREETING),
     ],
 )
 def test_what_is_not_a_fact(line: str, expected: NotAFact | None) -> None:

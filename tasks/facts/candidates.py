@@ -207,6 +207,8 @@ def _is_plan(sent: Span) -> bool:
     for token in sent:
         if token.lemma_.lower() not in _PLAN_VERBS or token.tag_ in ("VBD", "VBN"):
             continue
+        if token.dep_ == "advcl" and any(c.dep_ == "mark" for c in token.children):
+            continue  # "As we get older, ...": a subordinate clause, not the show's plan
         if any(c.lemma_.lower() == "have" and c.dep_ == "aux" for c in token.children):
             continue
         subject = _subject_of(token)
@@ -257,8 +259,12 @@ def judge(
     numbers, dates, names = _counts(doc)
     subj = subject.lower_
     subj_lemma = subject.lemma_.lower()
+    # The show speaking to the listener: "you" the subject of the main clause ("You get
+    # people eating less", "You can find ..."). A "you" in a subordinate clause is the generic
+    # one of a statement ("..., which if you want a number is about twelve thousand tons").
+    main_verbs = {root} | {c for c in root.children if c.dep_ == "conj"}
     if root.lemma_.lower() == "welcome" or any(
-        t.lower_ == "you" and t.dep_ in _SUBJECTS for t in sent
+        t.lower_ == "you" and t.dep_ in _SUBJECTS and t.head in main_verbs for t in sent
     ):
         return NotAFact.GREETING
     heads = {root.lemma_.lower()} | {
