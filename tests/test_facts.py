@@ -184,6 +184,11 @@ def test_clean_sentence_keeps_meaningful_openings() -> None:
         ("As we get older, our muscles become less responsive to protein.", None),
         ("The recommended allowance is 0.8 grams of protein if you weigh 70 kilograms.", None),
         ("You get people eating less protein right when they need more.", NotAFact.GREETING),
+        # "a kind of" is a noun, not a hedge; another person's name is no introduction.
+        ("The court appointed an auditor, a kind of special master, to hear it.", None),
+        ("It was sort of a disaster for the whole town.", NotAFact.HEDGE),
+        ("The engineer's name was Joseph Bazalgette, of the Metropolitan Board.", None),
+        ("My name is Sam Porter and this is the Harbour Hour.", NotAFact.INTRODUCTION),
     ],
 )
 def test_what_is_not_a_fact(line: str, expected: NotAFact | None) -> None:

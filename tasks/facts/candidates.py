@@ -83,9 +83,23 @@ _HEDGE_VERBS = frozenset(
     "think guess feel suppose believe mean know wonder hope remember bet reckon imagine".split()
 )
 _HEDGE_WORDS = re.compile(
-    r"\b(maybe|probably|perhaps|kind of|sort of|i don'?t know|who knows|or something|i guess)\b",
+    r"\b(maybe|probably|perhaps|i don'?t know|who knows|or something|i guess)\b",
     re.IGNORECASE,
 )
+
+
+def _hedged(sent: Span) -> bool:
+    """A hedge word, or "kind of"/"sort of" as an adverb ("it's kind of a big deal"); the noun
+    ("a kind of special master") states something."""
+    if _HEDGE_WORDS.search(sent.text):
+        return True
+    return any(
+        t.lower_ in ("kind", "sort") and t.pos_ != "NOUN" and t.nbor(1).lower_ == "of"
+        for t in sent
+        if t.i + 1 < len(t.doc)
+    )
+
+
 _HOUSEKEEPING_RE = re.compile(
     r"\bsubscribe\b|\brate (and|&) review\b|\bleave (us )?a review\b|\bpatreon\b|\bnewsletter\b"
     r"|\bshow ?notes\b|\blink (is )?in the\b|\bdescription below\b|\bfollow (us|me) on\b"
@@ -217,6 +231,12 @@ def _is_plan(sent: Span) -> bool:
     return False
 
 
+def _first_person_owned(noun: Token) -> bool:
+    """ "My name", "our guest": the speaker's own; "the engineer's name" is not."""
+    owners = [c for c in noun.children if c.dep_ == "poss"]
+    return not owners or any(o.lower_ in _FIRST_PERSON for o in owners)
+
+
 def judge(
     doc: Doc, options: FactOptions = DEFAULT, *, check_length: bool = True
 ) -> NotAFact | None:
@@ -291,13 +311,13 @@ def judge(
         if (
             with_us
             or subj == "i"
-            or subj_lemma in _ROLE_NOUNS
+            or (subj_lemma in _ROLE_NOUNS and _first_person_owned(subject))
             or (person and subject.ent_type_ == "PERSON")
         ):
             return NotAFact.INTRODUCTION
     if subj in ("i", "we") and root.lemma_.lower() in _HEDGE_VERBS and not (numbers or names):
         return NotAFact.HEDGE
-    if _HEDGE_WORDS.search(text) and not (numbers or dates or names):
+    if _hedged(doc[:]) and not (numbers or dates or names):
         return NotAFact.HEDGE
     if subj == "i" and not (numbers or dates or names):
         return NotAFact.PERSONAL
