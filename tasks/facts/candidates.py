@@ -119,7 +119,9 @@ _AD_COPY_RE = re.compile(
             r"\bfree (trial|quote|shipping|for \w+ (days|weeks|months))\b|\btry (it )?free\b",
             r"\bfirst (order|month|box)\b|\bsign up\b|\bsubscription\b",
             r"\b(brought to you|sponsored|supported|presented) by\b|\bour sponsors?\b",
-            r"\b(from|for|only|just) (just |only )?\$\d",
+            # A price on offer: "just $6 a meal", "from $19 a month", "for only $29". A price
+            # in news ("bought it for $1.1 million", "a policy for $750,000") is no offer.
+            r"\b(only|just) \$\d|\b(from|for) \$[\d.,]+ (a|an|per) \w+",
             r"\b1-?800\b|\bone eight hundred\b|\b\d{3}-\d{3,4}-?\d{0,4}\b",
         )
     ),
@@ -192,8 +194,21 @@ def _first_clause_has_verb(sent: Span) -> bool:
     """The words before the first ", and"/"and" joining two clauses hold a finite verb."""
     for token in sent:
         if token.lower_ in ("and", "but") and token.dep_ == "cc":
+            if _inside_numeral(token):
+                continue  # "a hundred and fifty people were injured"
             return any(_finite(t) for t in sent if t.i < token.i)
     return True
+
+
+def _inside_numeral(token: Token) -> bool:
+    """An "and" between the words of one number ("two hundred and twelve")."""
+    doc = token.doc
+    return (
+        0 < token.i < len(doc) - 1
+        and doc[token.i - 1].tag_ == "CD"
+        and doc[token.i + 1].tag_ == "CD"
+        and doc[token.i - 1].lower_ in ("hundred", "thousand", "million", "billion")
+    )
 
 
 def _counts(doc: Doc) -> tuple[int, int, int]:
