@@ -268,6 +268,18 @@ RUN_ON = (
 )
 
 
+def test_statement_clause_is_kept_from_a_sentence_that_ends_in_a_question() -> None:
+    # Whisper's comma-spliced run-on: a statement, then a question to the co-host. The clause
+    # that states something is a fact, with its own words' times; the question is not.
+    line = "so Sunken Choir launched Tuesday at twenty four ninety nine, and Rafi, you finished it?"
+    segments = spoken([line])
+    facts = extract_facts(segments, max_facts=3)
+    assert [f.text for f in facts] == ["Sunken Choir launched Tuesday at twenty four ninety nine."]
+    said = spoken_words(segments)
+    assert (facts[0].start, facts[0].end) == (said[1].start, said[9].end)  # "Sunken" .. "nine,"
+    assert grounded(facts[0], segments)
+
+
 def test_run_on_is_cut_where_whisper_casing_returns() -> None:
     tail = "Northline Rail confirmed a new timetable for the Leeds to Carlisle line."
     segments = spoken([f"{RUN_ON} {tail}"])

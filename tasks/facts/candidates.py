@@ -21,10 +21,15 @@ and the benchmark can say why:
 - `DANGLING`: opens with a pronoun the previous sentence does not name.
 - `AD_COPY`: reads as an ad whether or not the detector found it (`reads_as_ad_copy`).
 - `LENGTH`: too short to state anything, or too long to read as one fact.
+
+A sentence turned down as a question, fragment, hedge, personal remark, greeting or for its
+length is cut into its coordinate clauses (`clause_starts`: "X happened, and Y, you saw it?"),
+and each clause is judged on its own: Whisper's comma-spliced run-ons hide statements.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -365,6 +370,90 @@ class Candidate:
         return self.sentence.text
 
 
+# A sentence turned down for these reasons may still hold a statement in one of its clauses
+# ("Sunken Choir launched Tuesday at $24.99, and Rafi, you finished it?"; "The pumping station
+# opened in April 1865, and you can still visit it."). Ad copy, introductions, sign-offs, plans
+# and housekeeping are turned down whole: a clause of an ad is still the ad.
+_SPLIT_REASONS = frozenset(
+    {
+        NotAFact.QUESTION,
+        NotAFact.FRAGMENT,
+        NotAFact.HEDGE,
+        NotAFact.PERSONAL,
+        NotAFact.LENGTH,
+        NotAFact.GREETING,
+    }
+)
+_CLAUSE_DEPS = frozenset({"conj", "ccomp", "parataxis"})
+
+
+def clause_starts(doc: Doc) -> list[int]:
+    """Character offsets where the main clause's coordinate clauses begin: a verb joined to the
+    main one by a comma or "and"/"but", with a subject of its own ("X happened, and Y did")."""
+    starts: list[int] = []
+    for sent in doc.sents:
+        root = sent.root
+        for verb in root.children:
+            if verb.dep_ not in _CLAUSE_DEPS or verb.pos_ not in ("VERB", "AUX") or verb.i < root.i:
+                continue
+            if not any(c.dep_ in _SUBJECTS for c in verb.children):
+                continue
+            first = verb.left_edge.i
+            before = doc[first - 1] if first > 0 else None
+            if before is None or not (before.is_punct or before.dep_ == "cc"):
+                continue  # "they said it'll be $10": reported speech, not a second clause
+            if before.dep_ == "cc":
+                first -= 1  # the "and" goes with its clause, where it is stripped as an opener
+            starts.append(doc[first].idx)
+    return starts
+
+
+def _pieces(sentence: Sentence, doc: Doc) -> list[Sentence]:
+    """The sentence cut where its coordinate clauses begin (words and times as said)."""
+    offsets, at = [], 0
+    for word in sentence.words:
+        offsets.append(at)
+        at += len(word.text) + 1
+    cuts = [offsets.index(c) for c in clause_starts(doc) if c in offsets and c > 0]
+    bounds = [0, *sorted(set(cuts)), len(sentence.words)]
+    return [Sentence(sentence.words[a:b]) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _split_clauses(
+    cleaned: list[Sentence | None],
+    docs: list[Doc],
+    verdicts: list[NotAFact | None],
+    options: FactOptions,
+) -> tuple[list[Sentence | None], list[Doc], list[NotAFact | None]]:
+    """Each sentence turned down for `_SPLIT_REASONS` replaced by its clauses, each judged on
+    its own; the rest as they were."""
+    pieces: dict[int, list[Sentence]] = {}
+    for i, (sentence, doc, verdict) in enumerate(zip(cleaned, docs, verdicts, strict=True)):
+        if sentence is None or verdict not in _SPLIT_REASONS:
+            continue
+        if verdict == NotAFact.LENGTH and len(sentence.words) < options.min_words:
+            continue
+        parts = [clean_sentence(p) for p in _pieces(sentence, doc)]
+        if len(parts) > 1:
+            pieces[i] = [p for p in parts if p is not None]
+    if not pieces:
+        return cleaned, docs, verdicts
+    new_docs = iter(parse([p.text for parts in pieces.values() for p in parts]))
+    out: tuple[list[Sentence | None], list[Doc], list[NotAFact | None]] = ([], [], [])
+    for i, (sentence, doc, verdict) in enumerate(zip(cleaned, docs, verdicts, strict=True)):
+        if i not in pieces:
+            out[0].append(sentence)
+            out[1].append(doc)
+            out[2].append(verdict)
+            continue
+        for part in pieces[i]:
+            part_doc = next(new_docs)
+            out[0].append(part)
+            out[1].append(part_doc)
+            out[2].append(judge(part_doc, options))
+    return out
+
+
 def find_candidates(
     sentences: list[Sentence], options: FactOptions = DEFAULT
 ) -> tuple[list[Candidate], dict[NotAFact, int]]:
@@ -374,6 +463,7 @@ def find_candidates(
     verdicts = [
         judge(d, options) if c else NotAFact.LENGTH for c, d in zip(cleaned, docs, strict=True)
     ]
+    cleaned, docs, verdicts = _split_clauses(cleaned, docs, verdicts, options)
     rejected: dict[NotAFact, int] = {}
     out: list[Candidate] = []
     for i, (sentence, doc, verdict) in enumerate(zip(cleaned, docs, verdicts, strict=True)):
