@@ -179,6 +179,20 @@ def test_clean_sentence_keeps_meaningful_openings() -> None:
         # The small parser takes "By" for the root when no comma follows the opening phrase;
         # the clause under it is the statement.
         ("By the end of the week the death toll stood at twenty-one.", None),
+        # "You" or "we" in a subordinate clause is the generic one of a statement, not the show
+        # speaking to the listener or planning the episode.
+        ("As we get older, our muscles become less responsive to protein.", None),
+        ("The recommended allowance is 0.8 grams of protein if you weigh 70 kilograms.", None),
+        ("You get people eating less protein right when they need more.", NotAFact.GREETING),
+        # "a kind of" is a noun, not a hedge; another person's name is no introduction.
+        ("The court appointed an auditor, a kind of special master, to hear it.", None),
+        ("It was sort of a disaster for the whole town.", NotAFact.HEDGE),
+        ("The engineer's name was Joseph Bazalgette, of the Metropolitan Board.", None),
+        ("My name is Sam Porter and this is the Harbour Hour.", NotAFact.INTRODUCTION),
+        # "and" inside a number joins no clauses; a price in the news is no offer.
+        ("About a hundred and fifty more people were injured in the flood.", None),
+        ("Four local families bought the Starlite Drive-In for $1.1 million in May.", None),
+        ("Get a year of home cover for $49 a month with Harbor Home.", NotAFact.AD_COPY),
     ],
 )
 def test_what_is_not_a_fact(line: str, expected: NotAFact | None) -> None:
@@ -252,6 +266,18 @@ RUN_ON = (
     "commuter i welcome anything that gets more trains running on time and the stations along "
     "the route could really use the extra service so i'm happy to see it"
 )
+
+
+def test_statement_clause_is_kept_from_a_sentence_that_ends_in_a_question() -> None:
+    # Whisper's comma-spliced run-on: a statement, then a question to the co-host. The clause
+    # that states something is a fact, with its own words' times; the question is not.
+    line = "so Sunken Choir launched Tuesday at twenty four ninety nine, and Rafi, you finished it?"
+    segments = spoken([line])
+    facts = extract_facts(segments, max_facts=3)
+    assert [f.text for f in facts] == ["Sunken Choir launched Tuesday at twenty four ninety nine."]
+    said = spoken_words(segments)
+    assert (facts[0].start, facts[0].end) == (said[1].start, said[9].end)  # "Sunken" .. "nine,"
+    assert grounded(facts[0], segments)
 
 
 def test_run_on_is_cut_where_whisper_casing_returns() -> None:

@@ -8,7 +8,8 @@ The stages, in the order `extract_facts` runs them, one module each:
    opens with a pronoun is read with the one before it.
 3. `candidates`: what a fact is, by structure and parts of speech (spaCy, `nlp`): a declarative
    statement with a named subject, not a question, greeting, introduction, sign-off, plan for
-   the episode, hedge or ad copy.
+   the episode, hedge or ad copy; a sentence that is none of these whole is cut into its
+   coordinate clauses, each judged on its own.
 4. `rank`: information, centrality to the episode, its title and show notes, diversity; a
    count that grows with the episode's length.
 

@@ -21,10 +21,15 @@ and the benchmark can say why:
 - `DANGLING`: opens with a pronoun the previous sentence does not name.
 - `AD_COPY`: reads as an ad whether or not the detector found it (`reads_as_ad_copy`).
 - `LENGTH`: too short to state anything, or too long to read as one fact.
+
+A sentence turned down as a question, fragment, hedge, personal remark, greeting or for its
+length is cut into its coordinate clauses (`clause_starts`: "X happened, and Y, you saw it?"),
+and each clause is judged on its own: Whisper's comma-spliced run-ons hide statements.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from enum import StrEnum
@@ -83,9 +88,23 @@ _HEDGE_VERBS = frozenset(
     "think guess feel suppose believe mean know wonder hope remember bet reckon imagine".split()
 )
 _HEDGE_WORDS = re.compile(
-    r"\b(maybe|probably|perhaps|kind of|sort of|i don'?t know|who knows|or something|i guess)\b",
+    r"\b(maybe|probably|perhaps|i don'?t know|who knows|or something|i guess)\b",
     re.IGNORECASE,
 )
+
+
+def _hedged(sent: Span) -> bool:
+    """A hedge word, or "kind of"/"sort of" as an adverb ("it's kind of a big deal"); the noun
+    ("a kind of special master") states something."""
+    if _HEDGE_WORDS.search(sent.text):
+        return True
+    return any(
+        t.lower_ in ("kind", "sort") and t.pos_ != "NOUN" and t.nbor(1).lower_ == "of"
+        for t in sent
+        if t.i + 1 < len(t.doc)
+    )
+
+
 _HOUSEKEEPING_RE = re.compile(
     r"\bsubscribe\b|\brate (and|&) review\b|\bleave (us )?a review\b|\bpatreon\b|\bnewsletter\b"
     r"|\bshow ?notes\b|\blink (is )?in the\b|\bdescription below\b|\bfollow (us|me) on\b"
@@ -105,7 +124,9 @@ _AD_COPY_RE = re.compile(
             r"\bfree (trial|quote|shipping|for \w+ (days|weeks|months))\b|\btry (it )?free\b",
             r"\bfirst (order|month|box)\b|\bsign up\b|\bsubscription\b",
             r"\b(brought to you|sponsored|supported|presented) by\b|\bour sponsors?\b",
-            r"\b(from|for|only|just) (just |only )?\$\d",
+            # A price on offer: "just $6 a meal", "from $19 a month", "for only $29". A price
+            # in news ("bought it for $1.1 million", "a policy for $750,000") is no offer.
+            r"\b(only|just) \$\d|\b(from|for) \$[\d.,]+ (a|an|per) \w+",
             r"\b1-?800\b|\bone eight hundred\b|\b\d{3}-\d{3,4}-?\d{0,4}\b",
         )
     ),
@@ -178,8 +199,21 @@ def _first_clause_has_verb(sent: Span) -> bool:
     """The words before the first ", and"/"and" joining two clauses hold a finite verb."""
     for token in sent:
         if token.lower_ in ("and", "but") and token.dep_ == "cc":
+            if _inside_numeral(token):
+                continue  # "a hundred and fifty people were injured"
             return any(_finite(t) for t in sent if t.i < token.i)
     return True
+
+
+def _inside_numeral(token: Token) -> bool:
+    """An "and" between the words of one number ("two hundred and twelve")."""
+    doc = token.doc
+    return (
+        0 < token.i < len(doc) - 1
+        and doc[token.i - 1].tag_ == "CD"
+        and doc[token.i + 1].tag_ == "CD"
+        and doc[token.i - 1].lower_ in ("hundred", "thousand", "million", "billion")
+    )
 
 
 def _counts(doc: Doc) -> tuple[int, int, int]:
@@ -207,12 +241,20 @@ def _is_plan(sent: Span) -> bool:
     for token in sent:
         if token.lemma_.lower() not in _PLAN_VERBS or token.tag_ in ("VBD", "VBN"):
             continue
+        if token.dep_ == "advcl" and any(c.dep_ == "mark" for c in token.children):
+            continue  # "As we get older, ...": a subordinate clause, not the show's plan
         if any(c.lemma_.lower() == "have" and c.dep_ == "aux" for c in token.children):
             continue
         subject = _subject_of(token)
         if subject is not None and subject.lower_ in ("i", "we", "'s"):
             return True
     return False
+
+
+def _first_person_owned(noun: Token) -> bool:
+    """ "My name", "our guest": the speaker's own; "the engineer's name" is not."""
+    owners = [c for c in noun.children if c.dep_ == "poss"]
+    return not owners or any(o.lower_ in _FIRST_PERSON for o in owners)
 
 
 def judge(
@@ -257,8 +299,12 @@ def judge(
     numbers, dates, names = _counts(doc)
     subj = subject.lower_
     subj_lemma = subject.lemma_.lower()
+    # The show speaking to the listener: "you" the subject of the main clause ("You get
+    # people eating less", "You can find ..."). A "you" in a subordinate clause is the generic
+    # one of a statement ("..., which if you want a number is about twelve thousand tons").
+    main_verbs = {root} | {c for c in root.children if c.dep_ == "conj"}
     if root.lemma_.lower() == "welcome" or any(
-        t.lower_ == "you" and t.dep_ in _SUBJECTS for t in sent
+        t.lower_ == "you" and t.dep_ in _SUBJECTS and t.head in main_verbs for t in sent
     ):
         return NotAFact.GREETING
     heads = {root.lemma_.lower()} | {
@@ -285,13 +331,13 @@ def judge(
         if (
             with_us
             or subj == "i"
-            or subj_lemma in _ROLE_NOUNS
+            or (subj_lemma in _ROLE_NOUNS and _first_person_owned(subject))
             or (person and subject.ent_type_ == "PERSON")
         ):
             return NotAFact.INTRODUCTION
     if subj in ("i", "we") and root.lemma_.lower() in _HEDGE_VERBS and not (numbers or names):
         return NotAFact.HEDGE
-    if _HEDGE_WORDS.search(text) and not (numbers or dates or names):
+    if _hedged(doc[:]) and not (numbers or dates or names):
         return NotAFact.HEDGE
     if subj == "i" and not (numbers or dates or names):
         return NotAFact.PERSONAL
@@ -324,6 +370,90 @@ class Candidate:
         return self.sentence.text
 
 
+# A sentence turned down for these reasons may still hold a statement in one of its clauses
+# ("Sunken Choir launched Tuesday at $24.99, and Rafi, you finished it?"; "The pumping station
+# opened in April 1865, and you can still visit it."). Ad copy, introductions, sign-offs, plans
+# and housekeeping are turned down whole: a clause of an ad is still the ad.
+_SPLIT_REASONS = frozenset(
+    {
+        NotAFact.QUESTION,
+        NotAFact.FRAGMENT,
+        NotAFact.HEDGE,
+        NotAFact.PERSONAL,
+        NotAFact.LENGTH,
+        NotAFact.GREETING,
+    }
+)
+_CLAUSE_DEPS = frozenset({"conj", "ccomp", "parataxis"})
+
+
+def clause_starts(doc: Doc) -> list[int]:
+    """Character offsets where the main clause's coordinate clauses begin: a verb joined to the
+    main one by a comma or "and"/"but", with a subject of its own ("X happened, and Y did")."""
+    starts: list[int] = []
+    for sent in doc.sents:
+        root = sent.root
+        for verb in root.children:
+            if verb.dep_ not in _CLAUSE_DEPS or verb.pos_ not in ("VERB", "AUX") or verb.i < root.i:
+                continue
+            if not any(c.dep_ in _SUBJECTS for c in verb.children):
+                continue
+            first = verb.left_edge.i
+            before = doc[first - 1] if first > 0 else None
+            if before is None or not (before.is_punct or before.dep_ == "cc"):
+                continue  # "they said it'll be $10": reported speech, not a second clause
+            if before.dep_ == "cc":
+                first -= 1  # the "and" goes with its clause, where it is stripped as an opener
+            starts.append(doc[first].idx)
+    return starts
+
+
+def _pieces(sentence: Sentence, doc: Doc) -> list[Sentence]:
+    """The sentence cut where its coordinate clauses begin (words and times as said)."""
+    offsets, at = [], 0
+    for word in sentence.words:
+        offsets.append(at)
+        at += len(word.text) + 1
+    cuts = [offsets.index(c) for c in clause_starts(doc) if c in offsets and c > 0]
+    bounds = [0, *sorted(set(cuts)), len(sentence.words)]
+    return [Sentence(sentence.words[a:b]) for a, b in itertools.pairwise(bounds) if b > a]
+
+
+def _split_clauses(
+    cleaned: list[Sentence | None],
+    docs: list[Doc],
+    verdicts: list[NotAFact | None],
+    options: FactOptions,
+) -> tuple[list[Sentence | None], list[Doc], list[NotAFact | None]]:
+    """Each sentence turned down for `_SPLIT_REASONS` replaced by its clauses, each judged on
+    its own; the rest as they were."""
+    pieces: dict[int, list[Sentence]] = {}
+    for i, (sentence, doc, verdict) in enumerate(zip(cleaned, docs, verdicts, strict=True)):
+        if sentence is None or verdict not in _SPLIT_REASONS:
+            continue
+        if verdict == NotAFact.LENGTH and len(sentence.words) < options.min_words:
+            continue
+        parts = [clean_sentence(p) for p in _pieces(sentence, doc)]
+        if len(parts) > 1:
+            pieces[i] = [p for p in parts if p is not None]
+    if not pieces:
+        return cleaned, docs, verdicts
+    new_docs = iter(parse([p.text for parts in pieces.values() for p in parts]))
+    out: tuple[list[Sentence | None], list[Doc], list[NotAFact | None]] = ([], [], [])
+    for i, (sentence, doc, verdict) in enumerate(zip(cleaned, docs, verdicts, strict=True)):
+        if i not in pieces:
+            out[0].append(sentence)
+            out[1].append(doc)
+            out[2].append(verdict)
+            continue
+        for part in pieces[i]:
+            part_doc = next(new_docs)
+            out[0].append(part)
+            out[1].append(part_doc)
+            out[2].append(judge(part_doc, options))
+    return out
+
+
 def find_candidates(
     sentences: list[Sentence], options: FactOptions = DEFAULT
 ) -> tuple[list[Candidate], dict[NotAFact, int]]:
@@ -333,6 +463,7 @@ def find_candidates(
     verdicts = [
         judge(d, options) if c else NotAFact.LENGTH for c, d in zip(cleaned, docs, strict=True)
     ]
+    cleaned, docs, verdicts = _split_clauses(cleaned, docs, verdicts, options)
     rejected: dict[NotAFact, int] = {}
     out: list[Candidate] = []
     for i, (sentence, doc, verdict) in enumerate(zip(cleaned, docs, verdicts, strict=True)):
