@@ -189,6 +189,7 @@ def test_clean_sentence_keeps_meaningful_openings() -> None:
         ("It was sort of a disaster for the whole town.", NotAFact.HEDGE),
         ("The engineer's name was Joseph Bazalgette, of the Metropolitan Board.", None),
         ("My name is Sam Porter and this is the Harbour Hour.", NotAFact.INTRODUCTION),
+        ("That voice you hear is Marcus Reyes, a registered dietitian.", NotAFact.INTRODUCTION),
         # "and" inside a number joins no clauses; a price in the news is no offer.
         ("About a hundred and fifty more people were injured in the flood.", None),
         ("Four local families bought the Starlite Drive-In for $1.1 million in May.", None),

@@ -76,7 +76,10 @@ NAME_ENTS = frozenset(
 _GREETING_LEMMAS = frozenset({"welcome", "hello", "hi", "hey", "morning", "evening", "afternoon"})
 _SIGN_OFF_LEMMAS = frozenset({"thank", "thanks", "bye", "goodbye", "cheer"})
 _JOIN_LEMMAS = frozenset({"be", "join", "welcome", "introduce"})
-_ROLE_NOUNS = frozenset({"guest", "guests", "host", "co-host", "cohost", "name", "panel"})
+# Who is speaking, named: "my guest is ...", "the voice you hear is ...".
+_ROLE_NOUNS = frozenset(
+    {"guest", "guests", "host", "co-host", "cohost", "name", "panel", "voice", "voices"}
+)
 _FIRST_PERSON = frozenset({"i", "we", "me", "us", "my", "our", "i'm", "we're"})
 _SHOW_NOUNS = frozenset({"episode", "show", "podcast", "today", "conversation", "segment"})
 # Verbs of talking, looking and hearing: with "I"/"we" as subject, the show's own plan.
