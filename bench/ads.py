@@ -149,6 +149,29 @@ def cpu_per_audio_hour(episodes: Sequence[LabelledEpisode], predict: Predict) ->
     return cpu / (sum(ep.duration_s for ep in episodes) / 3600)
 
 
+def cost_against_transcription(audio: Path) -> None:
+    """Print the detector's CPU time beside the transcription's for the same audio, measured in
+    this process (the issue's budget: under 5% of transcription)."""
+    from tasks.ads import detect_ads
+    from tasks.config import WhisperConfig
+    from tasks.transcribe import transcribe_audio
+
+    started = time.process_time()
+    transcript = transcribe_audio(audio, WhisperConfig())
+    transcribe_cpu = time.process_time() - started
+    hours = max(s.end for s in transcript.segments) / 3600
+    rounds = 20  # the detector takes milliseconds: repeat it for a stable figure
+    started = time.process_time()
+    for _ in range(rounds):
+        detect_ads(transcript.segments)
+    ads_cpu = (time.process_time() - started) / rounds
+    print(
+        f"\n{audio.name}: {hours * 60:.1f} min of audio; CPU s per audio hour: transcription "
+        f"{transcribe_cpu / hours:.1f}, ads {ads_cpu / hours:.2f} "
+        f"({ads_cpu / transcribe_cpu:.2%} of transcription)"
+    )
+
+
 def _mmss(seconds: float) -> str:
     return f"{int(seconds // 60)}:{seconds % 60:05.2f}"
 
@@ -230,6 +253,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spans", action="store_true", help="print true and found spans")
     parser.add_argument("--old", action="store_true", help="score tasks.ads as it is, unfitted")
     parser.add_argument(
+        "--vs-transcription",
+        type=Path,
+        metavar="AUDIO",
+        help="also transcribe AUDIO (e.g. bench/data/long_episode.mp3) and print the detector's "
+        "CPU time as a share of the transcription's",
+    )
+    parser.add_argument(
         "--stress",
         action="store_true",
         help="also score every episode flattened as Whisper's run-ons give it (no capitals, no "
@@ -262,6 +292,8 @@ def main(argv: list[str] | None = None) -> int:
     print_report(label, on, off)
     hours = sum(ep.duration_s for ep in episodes) / 3600
     print(f"\nCPU {cpu:.2f} s per audio hour over {hours:.1f} h of audio")
+    if args.vs_transcription:
+        cost_against_transcription(args.vs_transcription)
     return 0
 
 
