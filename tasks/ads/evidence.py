@@ -87,10 +87,10 @@ _PATTERNS: dict[Cue, str] = {
         # show", "we're excited to have X as a sponsor and supporter of the show".
         r"for sponsoring (this|today'?s|the|our) (show|episode|podcast|program)|"
         r"(episode|show|podcast)'?s? sponsor (is|today|this week)\b|"
+        # "Thanks to Halden Bank for supporting the show", not "thank you all for supporting".
         r"thanks? (you )?to (?!(you|y'all|all|everyone|everybody|each|our (listeners|members|"
-        r"patrons|supporters)|the listeners)\b)[\w'&. ]{2,40}? for supporting (the|this|our|"
-        r"today'?s) (show|podcast|"
-        r"episode|program)|"
+        r"patrons|supporters)|the listeners)\b)[\w'&. ]{2,40}? for supporting "
+        r"(the|this|our|today'?s) (show|podcast|episode|program)|"
         r"as (a|our|this week'?s|today'?s) sponsor (and supporter )?of (the|this|our) "
         r"(show|episode|podcast|program))"
     ),
