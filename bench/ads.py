@@ -248,7 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         action="append",
         default=[],
         help="another folder in the ads-dev layout (segments.json, truth.txt, metadata.toml "
-        "with podcast_slug per episode), scored as source 'extra'; repeatable",
+        "with podcast_slug per episode), scored as source 'extra'; repeatable. Its blocks join "
+        "the other shows' folds, so compare rows only between runs with the same --extra",
     )
     parser.add_argument("--spans", action="store_true", help="print true and found spans")
     parser.add_argument("--old", action="store_true", help="score tasks.ads as it is, unfitted")
