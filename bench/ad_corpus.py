@@ -26,6 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tasks.records import Segment, Word, load_transcript_file
+from tasks.sentences import word_stream
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_DIR = Path("/work/shared/corpus/ads-dev")
@@ -191,11 +192,8 @@ def _flat_word(word: Word) -> Word | None:
 
 def flattened(episode: LabelledEpisode) -> LabelledEpisode:
     """`episode` with no capitals, no sentence punctuation and time-cut segments."""
-    words = [w for seg in episode.segments for w in seg.words]
-    if not words:  # a transcript without word times: flatten the segment text only
-        words = []
     runs: list[list[Word]] = []
-    for word in words:
+    for word in word_stream(episode.segments):  # segments without word times are spread
         flat = _flat_word(word)
         if flat is None:
             continue
