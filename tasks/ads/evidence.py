@@ -72,8 +72,9 @@ _DOLLARS = (
     rf"\b{_NUM}(?:[ -](?:{_NUM}|thousand|million))* dollars)"
 )
 
-# The show pointing at its own notes, which a read does too ("use my link in the show notes").
-_NOTES_LINK = r"in the show notes|link in the (show notes|description)"
+# The show pointing at its own notes, which a read does too ("use my link in the show notes"):
+# which of the two it is depends on the sentence's other cues (`sentence_evidence`).
+_NOTES_LINK = re.compile(r"in the show notes|link in the (show notes|description)", re.I)
 
 _PATTERNS: dict[Cue, str] = {
     Cue.LEAD_IN: (
@@ -227,7 +228,7 @@ _PATTERNS: dict[Cue, str] = {
         r"our) (show|podcast|feed|channel)|our (patreon|website|newsletter|discord|merch|"
         r"substack|show notes|youtube|live show|tour)|patreon|support the show|become a "
         r"(member|patron|supporter)|listeners like you|share (this|the) (episode|show)|email "
-        r"us at|write to us|" + _NOTES_LINK + r"|tell a "
+        r"us at|write to us|tell a "
         r"friend about (the|this) (show|podcast))"
     ),
     Cue.GUEST_PLUG: (
@@ -324,6 +325,11 @@ def sentence_evidence(
     for s in sentences:
         text = s.text
         cues = {cue for cue, pattern in _COMPILED.items() if pattern.search(text)}
+        if _NOTES_LINK.search(text):
+            # "Use my link in the show notes to get your first box free": a link that gives an
+            # offer is the read's call to action; "the links are in the show notes" the show's.
+            commercial = cues & _COMMERCIAL and Cue.OWN_SHOW not in cues
+            cues.add(Cue.CALL_TO_ACTION if commercial else Cue.OWN_SHOW)
         if _CAPS_CODE.search(text):
             cues.add(Cue.PROMO_CODE)
         if Cue.WELCOME in cues:
@@ -359,15 +365,6 @@ def sentence_evidence(
             cues.add(Cue.WEB_ADDRESS)
         if use_advertisers and advertisers_named(text):
             cues.add(Cue.ADVERTISER)
-        if (
-            Cue.OWN_SHOW in cues
-            and cues & _COMMERCIAL
-            and not _OWN_SHOW_WITHOUT_NOTES_LINK.search(text)
-        ):
-            # "Use my link in the show notes to get your first box free": the link gives an
-            # offer, so it is the read's call to action, not the show pointing at its notes.
-            cues.discard(Cue.OWN_SHOW)
-            cues.add(Cue.CALL_TO_ACTION)
         if Cue.OWN_SHOW in cues and not cues & _SPONSORED:
             # "Become a member: go to northriver dot org slash give, or call the station at
             # 555-0148": where to give to the show is the show's own call, not an advertiser's.
@@ -392,10 +389,6 @@ def sentence_evidence(
 
 # What sells: an offer, a price, a code, a trial.
 _COMMERCIAL = frozenset({Cue.OFFER, Cue.PRICE, Cue.PROMO_CODE, Cue.FREE_TRIAL})
-# The show's own side without its notes link.
-_OWN_SHOW_WITHOUT_NOTES_LINK = re.compile(
-    _PATTERNS[Cue.OWN_SHOW].replace(_NOTES_LINK + "|", ""), re.IGNORECASE
-)
 
 
 # A sentence with no capital letter but "I": case tells nothing about names there.
