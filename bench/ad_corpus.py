@@ -26,7 +26,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tasks.records import Segment, Word, load_transcript_file
-from tasks.sentences import word_stream
+from tasks.sentences import bare_word, word_stream
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_DIR = Path("/work/shared/corpus/ads-dev")
@@ -182,11 +182,10 @@ def load_all(
 # into runs of up to FLAT_SEGMENT_S. Times and labels are unchanged, so the figures say what the
 # detector loses to the transcript's form alone. 25 s: a little under Whisper's 30-s window.
 FLAT_SEGMENT_S = 25.0
-_EDGE_PUNCT = re.compile(r"^[^\w$£€]+|[^\w%]+$")
 
 
 def _flat_word(word: Word) -> Word | None:
-    text = _EDGE_PUNCT.sub("", word.word.strip()).lower()
+    text = bare_word(word.word)
     return replace(word, word=" " + text) if text else None
 
 
