@@ -243,6 +243,21 @@ def test_pronoun_without_a_named_antecedent_is_not_a_fact() -> None:
     assert [f.text for f in facts] == [lines[2]]
 
 
+@pytest.mark.parametrize("verdict", ["That's notable.", "It was so good.", "That's a big deal."])
+def test_a_verdict_is_not_read_with_the_statement_before_it(verdict: str) -> None:
+    statement = "The Northgate Library reopened on June 3rd after an 18-month renovation."
+    segments = spoken([statement, verdict], pause=0.5)
+    assert judge(parse([verdict])[0], check_length=False) == NotAFact.HEDGE
+    assert [f.text for f in extract_facts(segments, max_facts=5)] == [statement]
+
+
+@pytest.mark.parametrize("follow", ["It is six kilometres long.", "It is the oldest bridge."])
+def test_a_pronoun_statement_with_content_is_still_read_with_the_one_before(follow: str) -> None:
+    statement = "The council opened the new footbridge over the Calder in May."
+    segments = spoken([statement, follow], pause=0.5)
+    assert [f.text for f in extract_facts(segments, max_facts=5)] == [f"{statement} {follow}"]
+
+
 def test_number_bearing_fact_is_kept_over_a_vaguer_one() -> None:
     lines = [
         "The harbour dredging took a long time and cost the port authority a lot of money.",

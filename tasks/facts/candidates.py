@@ -16,7 +16,8 @@ and the benchmark can say why:
   date in it.
 - `SIGN_OFF`: thanks and goodbyes; `HOUSEKEEPING`: subscribe, reviews, the next episode.
 - `EPISODE_PLAN`: the show's plan ("Today we're focusing on ...", "Let's talk about ...").
-- `HEDGE`: an opinion or a hedge with nothing checkable in it ("I think it's kind of great").
+- `HEDGE`: an opinion or a hedge with nothing checkable in it ("I think it's kind of great"),
+  or a verdict on what was just said ("That's notable."), which is then not read with it.
 - `PERSONAL`: the speaker about themselves with no number, date or name in it.
 - `DANGLING`: opens with a pronoun the previous sentence does not name.
 - `AD_COPY`: reads as an ad whether or not the detector found it (`reads_as_ad_copy`).
@@ -254,6 +255,29 @@ def _is_plan(sent: Span) -> bool:
     return False
 
 
+def _evaluation(sent: Span, subject: Token) -> bool:
+    """A verdict on what was just said: a pronoun, "be" and a word or two of praise or blame
+    ("That's notable.", "It was so good.", "They were really nice people."). Read with the
+    sentence before, it would add an opinion and no content; the sentence before stands alone.
+    """
+    root = sent.root
+    if subject.lower_ not in PRONOUN_SUBJECTS or root.lemma_.lower() != "be":
+        return False
+    if len(content_terms(sent.text)) > 2:
+        return False
+    # The complement is an adjective ("notable"), or a noun an adjective grades without "the"
+    # ("a big deal"); "It is the oldest bridge" names which one, and stays a statement.
+    return any(
+        c.dep_ == "acomp"
+        or (
+            c.dep_ == "attr"
+            and any(a.dep_ == "amod" for a in c.children)
+            and not any(d.lower_ == "the" for d in c.children)
+        )
+        for c in root.children
+    )
+
+
 def _first_person_owned(noun: Token) -> bool:
     """ "My name", "our guest": the speaker's own; "the engineer's name" is not."""
     owners = [c for c in noun.children if c.dep_ == "poss"]
@@ -344,6 +368,8 @@ def judge(
         return NotAFact.HEDGE
     if subj == "i" and not (numbers or dates or names):
         return NotAFact.PERSONAL
+    if _evaluation(sent, subject) and not (numbers or dates or names):
+        return NotAFact.HEDGE
     if check_length and len(content_terms(text)) < 3:
         return NotAFact.FRAGMENT
     return None
