@@ -142,6 +142,14 @@ def build_parser() -> argparse.ArgumentParser:
     facts.add_argument("transcript", help="transcript JSON, or '-' to read stdin")
     facts.add_argument("--ads", metavar="SPANS.json", help="ad spans to leave out")
     facts.add_argument("--max", type=int, dest="max_facts", help="at most this many facts")
+    facts.add_argument(
+        "--title", default="", help="the episode's title (facts that say its words rank higher)"
+    )
+    facts.add_argument(
+        "--description",
+        default="",
+        help="the episode's show notes, plain text or HTML (likewise; as `podsift run` uses them)",
+    )
 
     search = sub.add_parser(
         "search",
@@ -560,7 +568,9 @@ def cmd_facts(args: argparse.Namespace) -> int:
                 "as the ads command prints)",
                 EXIT_USAGE,
             )
-    facts = extract_facts(segments, spans, max_facts=args.max_facts)
+    facts = extract_facts(
+        segments, spans, max_facts=args.max_facts, title=args.title, notes=args.description
+    )
     json.dump([f.to_json() for f in facts], sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
     return EXIT_OK

@@ -199,3 +199,24 @@ def _config(tmp_path: Path, warehouse: Path) -> str:
     path = tmp_path / "config.yaml"
     path.write_text(f"feeds: []\nwarehouse: {warehouse}\n", encoding="utf-8")
     return str(path)
+
+
+def test_facts_takes_the_title_and_show_notes_as_the_run_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from tasks.facts import extract_facts
+    from tasks.records import load_transcript_file, spans_from_json
+
+    transcript = FACTS / "reef_interview.json"
+    ads = FACTS / "reef_interview.ads.json"
+    title, notes = "Coral bleaching on the reef", "<p>Why the reef <b>bleached</b> this year.</p>"
+    args = ["facts", str(transcript), "--ads", str(ads), "--title", title]
+    assert main([*args, "--description", notes]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    extracted = extract_facts(
+        load_transcript_file(transcript),
+        spans_from_json(json.loads(ads.read_text())),
+        title=title,
+        notes=notes,
+    )
+    assert printed == [f.to_json() for f in extracted]
