@@ -28,11 +28,16 @@ Weights: for each show, the grid point (`GRID`) with the best mean of notes reca
 reference recall on the *other* shows is the one its episodes are scored with
 (leave-one-show-out). `--defaults` scores `params.DEFAULT` instead.
 
-Usage: `python bench/facts.py [CORPUS_DIR] [--defaults]` from the repository root.
+- **extra** (`--extra DIR`, repeatable): any folder in the ads-dev layout with show notes, such as
+  openly licensed real episodes kept outside the repository.
+
+Usage: `python bench/facts.py [CORPUS_DIR] [--defaults] [--verbose] [--extra DIR]` from the
+repository root.
 """
 
 from __future__ import annotations
 
+import argparse
 import html
 import itertools
 import json
@@ -267,7 +272,7 @@ def report(episodes: Sequence[Episode], scores: dict[str, Score]) -> None:
         f"{'standalone%':>12}{'in ads':>7}{'ungrnd':>7}{'s/h':>6}"
     )
     print(header)
-    sources = ("dev", "written", "spoken", "scripted")
+    sources = ("dev", "written", "spoken", "scripted", "extra")
     groups = [(s, [e for e in episodes if e.source == s]) for s in sources]
     groups.append(("overall", list(episodes)))
     for source, group in groups:
@@ -289,15 +294,29 @@ def report(episodes: Sequence[Episode], scores: dict[str, Score]) -> None:
 
 
 def main(argv: Sequence[str]) -> int:
-    args = [a for a in argv[1:] if not a.startswith("--")]
-    defaults = "--defaults" in argv
-    verbose = "--verbose" in argv
-    corpus = Path(args[0]) if args else DEFAULT_CORPUS
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--defaults", action="store_true", help="score params.DEFAULT only")
+    parser.add_argument("--verbose", action="store_true", help="print every episode's facts")
+    parser.add_argument(
+        "--extra",
+        type=Path,
+        action="append",
+        default=[],
+        metavar="DIR",
+        help="a folder in the ads-dev layout with show notes (`description`), scored as source "
+        "'extra' (e.g. openly licensed real episodes kept outside the repository); its episodes "
+        "join the other shows' folds, so compare rows only between runs with the same --extra",
+    )
+    options = parser.parse_args(argv[1:])
+    defaults, verbose, corpus = options.defaults, options.verbose, options.corpus
     episodes: list[Episode] = []
     if corpus.exists():
         episodes += load_corpus(corpus, "dev")
     else:
         print(f"dev corpus not found at {corpus}; left out")
+    for folder in options.extra:
+        episodes += load_corpus(folder, "extra")
     with tempfile.TemporaryDirectory() as tmp:
         build_all(Path(tmp))
         episodes += load_corpus(Path(tmp) / "written", "written")

@@ -194,6 +194,16 @@ def test_clean_sentence_keeps_meaningful_openings() -> None:
         ("About a hundred and fifty more people were injured in the flood.", None),
         ("Four local families bought the Starlite Drive-In for $1.1 million in May.", None),
         ("Get a year of home cover for $49 a month with Harbor Home.", NotAFact.AD_COPY),
+        # Who is speaking, even with the episode's number in it; the show's plan said with
+        # feeling; thanks said to someone anywhere in the sentence; others' thanks are news.
+        ("I'm Sam Porter, and it's 7 o'clock in Calder.", NotAFact.INTRODUCTION),
+        (
+            "We're thrilled to talk to the deputy chief of the harbour police.",
+            NotAFact.EPISODE_PLAN,
+        ),
+        ("The ferry numbers were good this summer, thanks Laura.", NotAFact.SIGN_OFF),
+        ("The harbour team thanked the volunteers for 300 hours of work.", None),
+        ("Thanks to the new law, rents in Leeds fell 4% last year.", None),
     ],
 )
 def test_what_is_not_a_fact(line: str, expected: NotAFact | None) -> None:
