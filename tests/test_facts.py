@@ -144,6 +144,34 @@ def test_clean_sentence_keeps_meaningful_openings() -> None:
         assert cleaned is not None and cleaned.text == text
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # Said to someone: the name goes, then the opener after it; the words left are as said.
+        (
+            "Omar, harbour fees in Leeds rose by 12% in 2025.",
+            "Harbour fees in Leeds rose by 12% in 2025.",
+        ),
+        (
+            "Priya, so three weeks ago the ferry company cut 40 sailings.",
+            "Three weeks ago the ferry company cut 40 sailings.",
+        ),
+        # A name that is the subject, with an appositive, stays.
+        (
+            "Boston, the state capital, has about 650,000 residents.",
+            "Boston, the state capital, has about 650,000 residents.",
+        ),
+    ],
+)
+def test_opening_vocative_is_dropped(line: str, expected: str) -> None:
+    segments = spoken([line])
+    [fact] = extract_facts(segments)
+    assert fact.text == expected
+    assert grounded(fact, segments)
+    first = expected.split()[0].lower()
+    assert fact.start == next(w.start for w in spoken_words(segments) if w.text.lower() == first)
+
+
 # --- what a fact is ------------------------------------------------------------------------------
 
 
@@ -204,6 +232,40 @@ def test_clean_sentence_keeps_meaningful_openings() -> None:
         ("The ferry numbers were good this summer, thanks Laura.", NotAFact.SIGN_OFF),
         ("The harbour team thanked the volunteers for 300 hours of work.", None),
         ("Thanks to the new law, rents in Leeds fell 4% last year.", None),
+        # A question read out after a comma; a noun with a clause hung on it; a clause opened
+        # by "when" on its own.
+        ("Priya from Halifax asks, what's the best age to start saving.", NotAFact.QUESTION),
+        ("Omar writes, I've never sailed before, is it too late to learn.", NotAFact.QUESTION),
+        ("The ferry we waited four and a half hours for.", NotAFact.FRAGMENT),
+        ("Harbour Nights for anyone who hasn't.", NotAFact.FRAGMENT),
+        ("In 2019 when she retired, and opened the bakery.", NotAFact.FRAGMENT),
+        # The show's own time and a future is its plan; "today" with a past is news.
+        ("Today we're gonna answer three letters about the ferry.", NotAFact.EPISODE_PLAN),
+        ("Today the harbour board released the dredging report.", None),
+        # Who the show turns to next, returning from a break, thanks at any depth, the show
+        # naming itself as it ends.
+        ("First up is Priya, in Halifax.", NotAFact.INTRODUCTION),
+        ("Our next caller is Omar from the island.", NotAFact.INTRODUCTION),
+        ("We're back with the harbour master, Dr. Ana Silva.", NotAFact.GREETING),
+        ("This week we want to thank our newest harbour club members.", NotAFact.SIGN_OFF),
+        ("That's the Harbour Hour for this week.", NotAFact.SIGN_OFF),
+        ("That's today's Harbour Hour, from all of us here.", NotAFact.SIGN_OFF),
+        # "today" is no date that keeps an introduction a fact; a clause saying what a company
+        # does is a statement inside one.
+        (
+            "My guest today is Dr. Ana Silva from the Calder Marine Institute.",
+            NotAFact.INTRODUCTION,
+        ),
+        ("My guest is Ana Silva, who founded Tidewell, which builds electric ferries.", None),
+        # Glad to have someone here, to talk: the plan; an amount of nothing in particular; the
+        # speaker about themselves, "today" no date a reader could check.
+        (
+            "We're excited to have her here today to talk about the new ferry timetable.",
+            NotAFact.EPISODE_PLAN,
+        ),
+        ("There's a lot of cool stuff happening with the harbour boats.", NotAFact.HEDGE),
+        ("There are 40 stations on the new harbour line.", None),
+        ("I sailed it in training, and I still love sailing it today.", NotAFact.PERSONAL),
     ],
 )
 def test_what_is_not_a_fact(line: str, expected: NotAFact | None) -> None:
@@ -241,6 +303,16 @@ def test_pronoun_is_read_with_the_sentence_that_names_it() -> None:
     assert facts[0].start == next(w.start for w in words if w.text == "The")
     assert facts[0].end == words[-1].end
     assert grounded(facts[0], segments)
+
+
+def test_this_one_needs_what_it_stands_for() -> None:
+    lines = [
+        "Tom, did you read the harbour report?",
+        "This one might cost the town a lot of money.",
+        "The Northgate Library reopened on June 3rd after an 18-month renovation.",
+    ]
+    facts = extract_facts(spoken(lines, pause=0.5), max_facts=5)
+    assert [f.text for f in facts] == [lines[2]]
 
 
 def test_pronoun_without_a_named_antecedent_is_not_a_fact() -> None:

@@ -69,6 +69,7 @@ class NotAFact(StrEnum):
 _SUBJECTS = frozenset({"nsubj", "nsubjpass", "csubj", "csubjpass", "expl"})
 _FINITE_TAGS = frozenset({"VBD", "VBZ", "VBP", "MD"})
 _WH_TAGS = frozenset({"WDT", "WP", "WP$", "WRB"})
+_NOMINAL = frozenset({"NOUN", "PROPN", "PRON", "NUM"})
 NUMERIC_ENTS = frozenset({"CARDINAL", "MONEY", "PERCENT", "QUANTITY", "ORDINAL"})
 DATE_ENTS = frozenset({"DATE", "TIME"})
 NAME_ENTS = frozenset(
@@ -159,7 +160,14 @@ def main_subject(sent: Span) -> Token | None:
         first = next((t for t in sent if not t.is_punct), None)
         if first is None or first.pos_ == "SCONJ" or first.tag_ in ("WDT", "WP", "WRB"):
             return None
-        verbs = [t for t in sent if t.pos_ in ("VERB", "AUX") and t.dep_ in ("relcl", "ccomp")]
+        verbs = [
+            t
+            for t in sent
+            if t.pos_ in ("VERB", "AUX")
+            and t.dep_ in ("relcl", "ccomp")
+            and not _subordinate(t)
+            and not (t.dep_ == "relcl" and t.head == root and root.pos_ in _NOMINAL)
+        ]
         root = verbs[0] if verbs else root
     if any(c.dep_ == "mark" and c.i == sent.start for c in root.children):
         return None  # "Because the council voted in May.": a dependent clause on its own
@@ -168,6 +176,14 @@ def main_subject(sent: Span) -> Token | None:
     if not subjects or not finite:
         return None
     return subjects[0]
+
+
+def _subordinate(verb: Token) -> bool:
+    """A clause that hangs on something else: it opens with a subordinator or a relative word
+    ("when I quit", "who haven't", "which rents ..."). A noun with such a clause after it is
+    a noun phrase, not a statement ("Harbor of Knives for people who haven't.", "The part
+    you drove eleven hours for.": there the clause modifies the root noun itself)."""
+    return any(c.dep_ == "mark" or c.tag_ in _WH_TAGS for c in verb.children)
 
 
 def _first_sent(doc: Doc) -> Span:
@@ -189,6 +205,8 @@ def _is_question(sent: Span) -> bool:
     first, second = tokens[i], tokens[i + 1]
     if first.tag_ in _WH_TAGS and (second.pos_ == "AUX" or second.tag_ == "MD"):
         return True
+    if _reported_question(sent):
+        return True
     subject = next((t for t in sent if t.dep_ in _SUBJECTS), None)
     return (
         (first.pos_ == "AUX" or first.tag_ == "MD")
@@ -198,6 +216,31 @@ def _is_question(sent: Span) -> bool:
         and first.head == sent.root
         and first.nbor(1).lower_ not in ("n't", "not")  # "Don't forget": an imperative
     )
+
+
+def _reported_question(sent: Span) -> bool:
+    """A question read out after a comma ("Sasha writes, what's your comfort game.", "...,
+    is it too hard to start now."): a later clause that opens with a question word and an
+    auxiliary, or with an auxiliary before its subject."""
+    doc = sent.doc
+    for clause in sent:
+        if clause.i < sent.root.i or clause.pos_ not in ("VERB", "AUX"):
+            continue
+        if clause != sent.root and clause.dep_ not in ("ccomp", "parataxis", "conj"):
+            continue
+        opening = next((t for t in clause.subtree if not t.is_punct), clause)
+        for edge in (opening, clause):
+            if edge.i == 0 or doc[edge.i - 1].text not in (",", ":") or edge.i + 1 >= len(doc):
+                continue
+            after = doc[edge.i + 1]
+            if (edge.tag_ in _WH_TAGS and (after.pos_ == "AUX" or after.tag_ == "MD")) or (
+                edge == clause
+                and (edge.pos_ == "AUX" or edge.tag_ == "MD")
+                and after.dep_ in _SUBJECTS
+                and after.head == clause
+            ):
+                return True
+    return False
 
 
 def _first_clause_has_verb(sent: Span) -> bool:
@@ -230,9 +273,9 @@ def _counts(doc: Doc) -> tuple[int, int, int]:
 
 
 def _subject_of(token: Token) -> Token | None:
-    """The subject of a verb, looking up through "going to talk", "want to look" and "we're
-    thrilled to talk"."""
-    for _ in range(3):
+    """The subject of a verb, looking up through "going to talk", "want to look", "we're
+    thrilled to talk" and "we're excited to have her here to talk"."""
+    for _ in range(4):
         subject = next((c for c in token.children if c.dep_ in _SUBJECTS), None)
         if subject is not None:
             return subject
@@ -267,6 +310,118 @@ def _thanks_someone(doc: Doc) -> bool:
             if after.pos_ == "PROPN" or after.is_punct or after.lower_ in _ADDRESSEES:
                 return True
     return False
+
+
+def _thanked_by_speaker(sent: Span) -> bool:
+    """ "We thank ...", "I want to thank ...": thanks from the speaker, at any depth of "want
+    to"/"going to"."""
+    for token in sent:
+        if token.lemma_.lower() in _SIGN_OFF_LEMMAS and token.pos_ == "VERB":
+            subject = _subject_of(token)
+            if subject is not None and subject.lower_ in _FIRST_PERSON:
+                return True
+    return False
+
+
+_SHOW_TIME_RE = re.compile(
+    r"\b(for (this|the) (week|episode|hour)|for (today|tonight|now)"
+    r"|(this week|today|tonight)'?s)\b",
+    re.IGNORECASE,
+)
+
+
+def _closes_show(sent: Span, subject: Token, numbers: int) -> bool:
+    """ "That's Orders of Magnitude for this week.", "That's this week's Long Ledger.": the
+    show naming itself as it ends, with "that"/"this" for subject and the show's own time."""
+    return (
+        subject.lower_ in ("that", "this")
+        and sent.root.lemma_.lower() == "be"
+        and not numbers
+        and bool(_SHOW_TIME_RE.search(sent.text))
+    )
+
+
+_SHOW_NOW = frozenset({"today", "tonight"})
+
+
+def _show_future(sent: Span) -> bool:
+    """The show's time and a future ("Today we're gonna take three calls", "This week I'll
+    ..."): what the episode will do. "Today we released ..." is past, and news."""
+    now = any(
+        t.lower_ in _SHOW_NOW
+        or (t.lemma_.lower() in ("week", "episode") and any(c.lower_ == "this" for c in t.children))
+        for t in sent
+    )
+    if not now:
+        return False
+    root = sent.root
+    going = root.lemma_.lower() in ("go", "gon") and root.tag_ == "VBG"
+    will = any(c.dep_ == "aux" and c.lower_ in ("will", "'ll", "ll") for c in root.children)
+    return going or will
+
+
+def _names_speaker(sent: Span) -> bool:
+    """ "My guest is Kofi Marsh, ...", "That voice you hear is Marcus ...": a role of the show
+    (guest, host, the voice) that "be" gives a name, anywhere in the sentence."""
+    for token in sent:
+        if token.lemma_.lower() != "be":
+            continue
+        subjects = [c for c in token.children if c.dep_ in _SUBJECTS]
+        if any(
+            s.lemma_.lower() in _ROLE_NOUNS and _first_person_owned(s) for s in subjects
+        ) and any(c.dep_ == "attr" and c.pos_ == "PROPN" for c in token.children):
+            return True
+    return False
+
+
+_NEXT_WORDS = frozenset({"first", "next", "second", "third", "last", "final"})
+_AMOUNTS = NUMERIC_ENTS - {"ORDINAL"}
+
+
+def _calls_next(sent: Span, root: Token) -> bool:
+    """ "First up is Marcus, in Raleigh.", "Our next caller is Dana.": who the show turns to
+    next; a short ordinal opening, "be" and a name."""
+    if root.lemma_.lower() != "be" or root.i - sent.start > 3:
+        return False
+    before = sent.doc[sent.start : root.i]
+    if re.search(r"\d", sent.text) or any(e.label_ in _AMOUNTS for e in sent.ents):
+        return False  # "First up is Marcus, 34, ...": an ordinal is no number, an age is
+    return any(t.lower_ in _NEXT_WORDS for t in before) and any(
+        t.pos_ == "PROPN" for t in sent if t.i > root.i or t.dep_ in _SUBJECTS
+    )
+
+
+def _states_what_it_does(sent: Span) -> bool:
+    """An introduction that also says what something does, in a clause with an object of its
+    own ("..., the founder of Halden, which rents electric cargo bikes to families"): that
+    clause is a statement about the world. "..., who works with older adults" is a role."""
+    return any(
+        t.dep_ == "relcl"
+        and t.pos_ == "VERB"
+        and any(c.dep_ == "dobj" and c.pos_ in ("NOUN", "PROPN") for c in t.children)
+        for t in sent
+    )
+
+
+_VAGUE_AMOUNTS = frozenset({"lot", "lots", "bunch", "ton", "tons", "stuff", "thing", "things"})
+
+
+def _vague_existential(sent: Span, root: Token) -> bool:
+    """ "There's a lot of cool stuff ...", "There's a bunch of awesome lists these days": an
+    amount with no number, of nothing in particular."""
+    return any(c.dep_ == "expl" for c in root.children) and any(
+        c.dep_ == "attr" and c.lemma_.lower() in _VAGUE_AMOUNTS for c in root.children
+    )
+
+
+def _specific_dates(doc: Doc) -> int:
+    """Dates a reader could place: with a number or a month, not "today" or "the month"."""
+    return sum(
+        1
+        for e in doc.ents
+        if e.label_ in DATE_ENTS
+        and (any(t.like_num or t.tag_ == "CD" for t in e) or any(t.pos_ == "PROPN" for t in e))
+    )
 
 
 def _evaluation(sent: Span, subject: Token) -> bool:
@@ -335,14 +490,19 @@ def judge(
         return NotAFact.FRAGMENT
     if not _first_clause_has_verb(sent):
         return NotAFact.FRAGMENT
-    # "We thank you all": the show's; "The team thanked the volunteers" is news.
-    if (root.lemma_.lower() in _SIGN_OFF_LEMMAS and subject.lower_ in _FIRST_PERSON) or (
-        _thanks_someone(doc)
-    ):
+    numbers, _, names = _counts(doc)
+    # "Today", "now" and "the month" are dates of a kind, but place nothing a reader could check.
+    dates = _specific_dates(doc)
+    # "We thank you all", "this week we want to thank ...": the show's; "The team thanked the
+    # volunteers" is news.
+    if _thanked_by_speaker(sent) or _thanks_someone(doc) or _closes_show(sent, subject, numbers):
         return NotAFact.SIGN_OFF
-    numbers, dates, names = _counts(doc)
     subj = subject.lower_
     subj_lemma = subject.lemma_.lower()
+    if subj in ("i", "we") and any(
+        c.lower_ == "back" and c.dep_ == "advmod" for c in root.children
+    ):
+        return NotAFact.GREETING  # "We're back (with ...)": the show returning from a break
     # The show speaking to the listener: "you" the subject of the main clause ("You get
     # people eating less", "You can find ..."). A "you" in a subordinate clause is the generic
     # one of a statement ("..., which if you want a number is about twelve thousand tons").
@@ -363,6 +523,11 @@ def judge(
         t.pos_ == "NOUN" and t.lemma_.lower() in _SHOW_NOUNS - {"today"} for t in sent
     ):
         return NotAFact.EPISODE_PLAN
+    if subj in ("i", "we") and _show_future(sent):
+        return NotAFact.EPISODE_PLAN
+    introduces_only = not numbers and not _specific_dates(doc) and not _states_what_it_does(sent)
+    if (introduces_only and _names_speaker(sent)) or _calls_next(sent, root):
+        return NotAFact.INTRODUCTION
     # "I'm Brian Okken", "we're the Harbour Hour": who is speaking, numbers or not (an episode
     # number is no content).
     if (
@@ -377,7 +542,7 @@ def judge(
     )
     if joined_by and not numbers:
         return NotAFact.INTRODUCTION
-    if root.lemma_.lower() in _JOIN_LEMMAS and not numbers and not dates:
+    if root.lemma_.lower() in _JOIN_LEMMAS and introduces_only:
         with_us = any(t.lower_ in ("me", "us") and t.dep_ in ("pobj", "dobj") for t in sent)
         person = any(e.label_ == "PERSON" for e in sent.ents)
         if (
@@ -395,6 +560,8 @@ def judge(
         return NotAFact.PERSONAL
     if _evaluation(sent, subject) and not (numbers or dates or names):
         return NotAFact.HEDGE
+    if _vague_existential(sent, root) and not (numbers or dates):
+        return NotAFact.HEDGE
     if check_length and len(content_terms(text)) < 3:
         return NotAFact.FRAGMENT
     return None
@@ -408,6 +575,9 @@ def needs_antecedent(doc: Doc) -> bool:
     subject = main_subject(_first_sent(doc))
     first = doc[0]
     opens = first.lower_ in PRONOUN_SUBJECTS and first.dep_ != "det"
+    if subject is not None and subject.lower_ in ("one", "ones"):
+        # "This one might hurt us": a demonstrative and "one" stand for something said before
+        return any(c.dep_ == "det" and c.lower_ in PRONOUN_SUBJECTS for c in subject.children)
     return opens or (subject is not None and subject.lower_ in PRONOUN_SUBJECTS)
 
 
@@ -508,12 +678,53 @@ def _split_clauses(
     return out
 
 
+def _may_open_with_vocative(doc: Doc) -> bool:
+    """A lone name and a comma open the sentence ("Ben, people have ...")."""
+    return len(doc) >= 4 and doc[0].pos_ == "PROPN" and doc[1].text == ","
+
+
+def _stands_without(rest: Doc) -> bool:
+    """The words after "Name," are a clause with a subject of its own that no comma sets off
+    from its verb. "Boston, the capital, has ..." leaves "The capital, has ...": an
+    appositive, and the name was the subject."""
+    subject = main_subject(_first_sent(rest))
+    if subject is None:
+        return False
+    after = max((t.i for t in subject.subtree if not t.is_punct), default=subject.i) + 1
+    return after >= len(rest) or rest[after].text != ","
+
+
+def _without_vocatives(
+    cleaned: list[Sentence | None], docs: list[Doc]
+) -> tuple[list[Sentence | None], list[Doc]]:
+    """Each sentence that opens by naming who it is said to ("Ben, people have very different
+    ideas ...", "Priya, so three weeks ago ..."), without the name and the openers after it.
+    The words left are as said, so the fact stays grounded. The small parser often takes the
+    name for the subject, so the test is whether the rest stands as a clause on its own."""
+    rests: dict[int, Sentence] = {}
+    for i, (sentence, doc) in enumerate(zip(cleaned, docs, strict=True)):
+        if sentence is None or len(sentence.words) < 4 or not _may_open_with_vocative(doc):
+            continue
+        rest = clean_sentence(Sentence(sentence.words[1:]))
+        if rest is not None:
+            rests[i] = rest
+    if not rests:
+        return cleaned, docs
+    out_sentences, out_docs = list(cleaned), list(docs)
+    rest_docs = parse([r.text for r in rests.values()])
+    for (i, rest), rest_doc in zip(rests.items(), rest_docs, strict=True):
+        if _stands_without(rest_doc):
+            out_sentences[i], out_docs[i] = rest, rest_doc
+    return out_sentences, out_docs
+
+
 def find_candidates(
     sentences: list[Sentence], options: FactOptions = DEFAULT
 ) -> tuple[list[Candidate], dict[NotAFact, int]]:
     """The sentences that state facts, and how many were turned down for each reason."""
     cleaned = [clean_sentence(s) for s in sentences]
     docs = parse([c.text if c else "" for c in cleaned])
+    cleaned, docs = _without_vocatives(cleaned, docs)
     verdicts = [
         judge(d, options) if c else NotAFact.LENGTH for c, d in zip(cleaned, docs, strict=True)
     ]
