@@ -264,6 +264,11 @@ def test_opening_vocative_is_dropped(line: str, expected: str) -> None:
             NotAFact.EPISODE_PLAN,
         ),
         ("There's a lot of cool stuff happening with the harbour boats.", NotAFact.HEDGE),
+        ("This is Sam Porter, live from the Calder harbour office.", NotAFact.INTRODUCTION),
+        (
+            "On behalf of the whole team, thank you for listening to the Harbour Hour.",
+            NotAFact.SIGN_OFF,
+        ),
         ("There are 40 stations on the new harbour line.", None),
         ("I sailed it in training, and I still love sailing it today.", NotAFact.PERSONAL),
     ],

@@ -6,10 +6,12 @@ read with it, names what it stands for). Sentences that fail are classed (`NotAF
 and the benchmark can say why:
 
 - `QUESTION`: ends in "?", or opens with a question word or an auxiliary before its subject
-  ("When does work begin", "Is the drought over"), as Whisper often drops the question mark.
+  ("When does work begin", "Is the drought over"), as Whisper often drops the question mark,
+  or reads one out after a comma ("Sasha writes, what's your comfort game.").
 - `FRAGMENT`: no finite verb with a subject in its first clause: greetings ("Good morning and
   welcome"), imperatives ("Fix leaks"), answers that lean on the question ("In January, 2026
-  and the council expect...", "Twelve million dollars and half came from...").
+  and the council expect...", "Twelve million dollars and half came from..."), a noun with a
+  clause hung on it ("The part you drove eleven hours for.").
 - `GREETING`: a welcome or the show speaking to the listener ("You're listening to ...").
 - `INTRODUCTION`: who is speaking or joining ("I'm Sam Porter.", "My guest is ...", "The head
   librarian, Tom Fisher, is with me.", "Maria Lopez is a hydrologist at ...") with no number or
@@ -320,6 +322,11 @@ def _thanked_by_speaker(sent: Span) -> bool:
             subject = _subject_of(token)
             if subject is not None and subject.lower_ in _FIRST_PERSON:
                 return True
+            # "..., thank you for listening": said to the listener, with no subject of its own
+            if not any(c.dep_ in _SUBJECTS for c in token.children) and any(
+                c.dep_ == "dobj" and c.lower_ in _ADDRESSEES for c in token.children
+            ):
+                return True
     return False
 
 
@@ -530,8 +537,9 @@ def judge(
         return NotAFact.INTRODUCTION
     # "I'm Brian Okken", "we're the Harbour Hour": who is speaking, numbers or not (an episode
     # number is no content).
+    # "This is Brian Okken": the speaker naming themselves, too.
     if (
-        subj in ("i", "we")
+        (subj in ("i", "we") or (subj == "this" and subject.i == sent.start))
         and root.lemma_.lower() == "be"
         and any(c.dep_ == "attr" and c.pos_ == "PROPN" for c in root.children)
     ):
