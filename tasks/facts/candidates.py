@@ -269,7 +269,8 @@ def _inside_numeral(token: Token) -> bool:
 def _counts(doc: Doc) -> tuple[int, int, int]:
     numbers = sum(1 for e in doc.ents if e.label_ in NUMERIC_ENTS)
     numbers += len(re.findall(r"\d", doc.text)) and not numbers
-    dates = sum(1 for e in doc.ents if e.label_ in DATE_ENTS)
+    # "Today", "now" and "the month" are dates of a kind, but place nothing a reader could check.
+    dates = _specific_dates(doc)
     names = sum(1 for e in doc.ents if e.label_ in NAME_ENTS)
     return numbers, dates, names
 
@@ -497,9 +498,7 @@ def judge(
         return NotAFact.FRAGMENT
     if not _first_clause_has_verb(sent):
         return NotAFact.FRAGMENT
-    numbers, _, names = _counts(doc)
-    # "Today", "now" and "the month" are dates of a kind, but place nothing a reader could check.
-    dates = _specific_dates(doc)
+    numbers, dates, names = _counts(doc)
     # "We thank you all", "this week we want to thank ...": the show's; "The team thanked the
     # volunteers" is news.
     if _thanked_by_speaker(sent) or _thanks_someone(doc) or _closes_show(sent, subject, numbers):
@@ -532,7 +531,7 @@ def judge(
         return NotAFact.EPISODE_PLAN
     if subj in ("i", "we") and _show_future(sent):
         return NotAFact.EPISODE_PLAN
-    introduces_only = not numbers and not _specific_dates(doc) and not _states_what_it_does(sent)
+    introduces_only = not numbers and not dates and not _states_what_it_does(sent)
     if (introduces_only and _names_speaker(sent)) or _calls_next(sent, root):
         return NotAFact.INTRODUCTION
     # "I'm Brian Okken", "we're the Harbour Hour": who is speaking, numbers or not (an episode
