@@ -168,6 +168,8 @@ def main_subject(sent: Span) -> Token | None:
             if t.pos_ in ("VERB", "AUX")
             and t.dep_ in ("relcl", "ccomp")
             and not _subordinate(t)
+            # A noun with a clause hung on it is a noun phrase, not a statement ("The part
+            # you drove eleven hours for.").
             and not (t.dep_ == "relcl" and t.head == root and root.pos_ in _NOMINAL)
         ]
         root = verbs[0] if verbs else root
@@ -182,9 +184,7 @@ def main_subject(sent: Span) -> Token | None:
 
 def _subordinate(verb: Token) -> bool:
     """A clause that hangs on something else: it opens with a subordinator or a relative word
-    ("when I quit", "who haven't", "which rents ..."). A noun with such a clause after it is
-    a noun phrase, not a statement ("Harbor of Knives for people who haven't.", "The part
-    you drove eleven hours for.": there the clause modifies the root noun itself)."""
+    ("when I quit", "who haven't", "which rents ...")."""
     return any(c.dep_ == "mark" or c.tag_ in _WH_TAGS for c in verb.children)
 
 
