@@ -383,6 +383,76 @@ def test_statement_clause_is_kept_from_a_sentence_that_ends_in_a_question() -> N
     assert grounded(facts[0], segments)
 
 
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # The pronoun after a named subject in the same sentence stands for what it named.
+        (
+            "so Sunken Choir launched Tuesday, it's twenty four ninety nine, and Rafi, you "
+            "finished it?",
+            "Sunken Choir launched Tuesday, it's twenty four ninety nine.",
+        ),
+        (
+            "Monday night the Comets beat Westbrook by twenty five points, that's ten straight.",
+            "Monday night the Comets beat Westbrook by twenty five points, that's ten straight.",
+        ),
+        # A call to act at the end is cut off; the statement before it stands.
+        (
+            "The trade deadline is February 6th, that's less than three weeks away, and JK, "
+            "walk me through your list.",
+            "The trade deadline is February 6th, that's less than three weeks away.",
+        ),
+        (
+            "The launch trailer for Starfall is on the Brightforge channel, check it out.",
+            "The launch trailer for Starfall is on the Brightforge channel.",
+        ),
+    ],
+)
+def test_a_statement_is_kept_from_a_comma_spliced_sentence(line: str, expected: str) -> None:
+    facts = extract_facts(spoken([line]), max_facts=3)
+    assert [f.text for f in facts] == [expected]
+    assert standalone_declarative(expected)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "It's on every app, go listen, they've been doing it for six years.",
+        "They said it'll be ten dollars a season, and a season is twelve weeks.",
+    ],
+)
+def test_a_pronoun_with_no_name_before_it_in_the_sentence_still_leans_back(line: str) -> None:
+    assert extract_facts(spoken([line]), max_facts=3) == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Visitors can walk across the old bridge and see the river from the top deck.",
+        "Halden sells cargo bikes in Leeds and rent scooters to students by the week.",
+    ],
+)
+def test_a_second_verb_of_the_same_subject_is_no_call_to_act(line: str) -> None:
+    [doc] = parse([line])
+    assert judge(doc) is None
+    assert [f.text for f in extract_facts(spoken([line]), max_facts=3)] == [line]
+
+
+def test_a_fact_across_overlapping_segments_holds_all_its_words() -> None:
+    # Whisper's segments can overlap: the second starts before the first has ended. A fact
+    # read across both still covers every word it says.
+    first = "The Harlow Foundation gave the library twelve million dollars in 2024."
+    second = "That was the largest gift in the city's history."
+    segments = spoken([first, second], pause=0.5)
+    shift = segments[1].start - segments[0].end + 0.8  # the second starts 0.8 s early
+    moved = tuple(Word(w.start - shift, w.end - shift, w.word) for w in segments[1].words)
+    segments[1] = Segment(moved[0].start, moved[-1].end, second, moved)
+    [fact] = extract_facts(segments, max_facts=3)
+    assert fact.text == f"{first} {second}"
+    assert fact.end == max(w.end for s in segments for w in s.words)
+    assert grounded(fact, segments)
+
+
 def test_run_on_is_cut_where_whisper_casing_returns() -> None:
     tail = "Northline Rail confirmed a new timetable for the Leeds to Carlisle line."
     segments = spoken([f"{RUN_ON} {tail}"])

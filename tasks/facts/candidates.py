@@ -492,6 +492,10 @@ def judge(
         return NotAFact.EPISODE_PLAN
     if opening.tag_ == "VB" and not any(c.dep_ in _SUBJECTS for c in opening.children):
         return NotAFact.FRAGMENT
+    if any(_imperative_clause(t) for t in sent):
+        # "..., and JK, walk me through your list.", "..., check it out.": the statement
+        # before it stands alone once the call is cut off (`clause_starts`).
+        return NotAFact.FRAGMENT
     if subject is None:
         if lemmas & _SIGN_OFF_LEMMAS:
             return NotAFact.SIGN_OFF
@@ -585,7 +589,17 @@ def needs_antecedent(doc: Doc) -> bool:
     if subject is not None and subject.lower_ in ("one", "ones"):
         # "This one might hurt us": a demonstrative and "one" stand for something said before
         return any(c.dep_ == "det" and c.lower_ in PRONOUN_SUBJECTS for c in subject.children)
-    return opens or (subject is not None and subject.lower_ in PRONOUN_SUBJECTS)
+    if opens:
+        return True
+    if subject is None or subject.lower_ not in PRONOUN_SUBJECTS:
+        return False
+    # The small parser often takes the last of a run of comma-joined clauses for the main one
+    # ("Sunken Choir launched Tuesday, it's twenty four ninety nine."): a pronoun subject after
+    # a named one in the same sentence stands for what that clause named.
+    return not any(
+        t.dep_ in ("nsubj", "nsubjpass") and t.pos_ in ("NOUN", "PROPN") and t.i < subject.i
+        for t in subject.sent
+    )
 
 
 @dataclass(slots=True)
@@ -618,16 +632,51 @@ _SPLIT_REASONS = frozenset(
 _CLAUSE_DEPS = frozenset({"conj", "ccomp", "parataxis"})
 
 
+def _imperative_clause(verb: Token) -> bool:
+    """A later clause that tells someone to act ("..., check it out", "..., and JK, walk me
+    through your list"): a bare verb joined by a comma or "and", with no auxiliary and no
+    subject but a name set off by a comma (the small parser reads that vocative as one)."""
+    # The small parser tags the bare verb VB, or VBP when it hangs it as a clause of its own
+    # ("..., check it out" as advcl); a VBP in "and" is the same subject's next verb ("They sell
+    # bikes and rent scooters").
+    if not (
+        (verb.tag_ == "VB" and verb.dep_ in ("conj", "parataxis", "advcl"))
+        or (verb.tag_ == "VBP" and verb.dep_ in ("parataxis", "advcl"))
+    ):
+        return False
+    if any(c.dep_ in ("aux", "auxpass", "mark") for c in verb.children):
+        return False
+    if verb.dep_ == "conj" and verb.head.tag_ not in ("VBD", "VBZ", "VBP"):
+        return False  # "You can go and see it": the second verb shares the first's "can"
+    doc = verb.doc
+    for child in verb.children:
+        if child.dep_ in _SUBJECTS and not (
+            child.pos_ == "PROPN" and child.i + 1 < verb.i and doc[child.i + 1].text == ","
+        ):
+            return False
+    first = verb.left_edge.i
+    before = doc[first - 1] if first > 0 else None
+    if before is not None and before.dep_ == "cc" and first > 1:
+        before = doc[first - 2]
+    # Set off by a comma: "They sell bikes and rent scooters" is one subject's two verbs.
+    return before is not None and before.is_punct
+
+
 def clause_starts(doc: Doc) -> list[int]:
     """Character offsets where the main clause's coordinate clauses begin: a verb joined to the
-    main one by a comma or "and"/"but", with a subject of its own ("X happened, and Y did")."""
+    main one by a comma or "and"/"but", with a subject of its own ("X happened, and Y did"),
+    and a call to act anywhere after it ("..., check it out")."""
     starts: list[int] = []
     for sent in doc.sents:
         root = sent.root
-        for verb in root.children:
-            if verb.dep_ not in _CLAUSE_DEPS or verb.pos_ not in ("VERB", "AUX") or verb.i < root.i:
-                continue
-            if not any(c.dep_ in _SUBJECTS for c in verb.children):
+        calls = [t for t in sent if _imperative_clause(t)]
+        for verb in [*calls, *(t for t in root.children if t not in calls)]:
+            if verb not in calls and (
+                verb.dep_ not in _CLAUSE_DEPS
+                or verb.pos_ not in ("VERB", "AUX")
+                or verb.i < root.i
+                or not any(c.dep_ in _SUBJECTS for c in verb.children)
+            ):
                 continue
             first = verb.left_edge.i
             before = doc[first - 1] if first > 0 else None

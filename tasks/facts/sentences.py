@@ -33,13 +33,16 @@ class Sentence:
 
     words: tuple[SpokenWord, ...]
 
+    # The earliest and latest word times, not the first and last word's: Whisper's segments
+    # can overlap by a second or two, and a sentence that spans two of them (read with the one
+    # before) must still hold all its words inside its range.
     @property
     def start(self) -> float:
-        return self.words[0].start
+        return min(w.start for w in self.words)
 
     @property
     def end(self) -> float:
-        return self.words[-1].end
+        return max(w.end for w in self.words)
 
     @property
     def text(self) -> str:
