@@ -271,6 +271,9 @@ def test_opening_vocative_is_dropped(line: str, expected: str) -> None:
         ),
         ("There are 40 stations on the new harbour line.", None),
         ("I sailed it in training, and I still love sailing it today.", NotAFact.PERSONAL),
+        # "and" between two nouns joins no clauses; the answer's broken "and" above does.
+        ("Dana and her husband live outside Columbus, and they earn $84,000 a year.", None),
+        ("A map of Kenya, with every road and every building, is 310 megabytes.", None),
     ],
 )
 def test_what_is_not_a_fact(line: str, expected: NotAFact | None) -> None:

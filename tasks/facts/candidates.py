@@ -251,8 +251,24 @@ def _first_clause_has_verb(sent: Span) -> bool:
         if token.lower_ in ("and", "but") and token.dep_ == "cc":
             if _inside_numeral(token):
                 continue  # "a hundred and fifty people were injured"
+            head = token.head
+            if head.pos_ not in ("VERB", "AUX") and any(
+                c.dep_ == "conj" and c.i > token.i and not _partitive(c) for c in head.children
+            ):
+                continue  # two nouns joined ("Dana and her husband", "every road and every
+                # building"); an "and" with nothing joined after it is the broken join of an
+                # answer ("In January, 2026 and the council expect ..."), and so is a share
+                # of something unsaid ("Twelve million dollars and half came from ...")
             return any(_finite(t) for t in sent if t.i < token.i)
     return True
+
+
+_PARTITIVES = frozenset("half most some all rest part none much many third quarter".split())
+
+
+def _partitive(noun: Token) -> bool:
+    """A share with no "of" after it ("half", "most"): a share of something said before."""
+    return noun.lemma_.lower() in _PARTITIVES and not any(c.dep_ == "prep" for c in noun.children)
 
 
 def _inside_numeral(token: Token) -> bool:
