@@ -180,6 +180,7 @@ def test_opening_vocative_is_dropped(line: str, expected: str) -> None:
     [
         ("When does work on the new Green Line extension begin?", NotAFact.QUESTION),
         ("Is the drought in the northern valleys over now.", NotAFact.QUESTION),
+        ("The question is, does the extra money go to the loans or to savings.", NotAFact.QUESTION),
         ("Good morning and welcome to the Harbour Hour, everybody.", NotAFact.GREETING),
         ("You're listening to the Harbour Hour from Radio Calder.", NotAFact.GREETING),
         ("I'm Sam Porter and this is the Harbour Hour.", NotAFact.INTRODUCTION),
@@ -331,6 +332,22 @@ def test_pronoun_without_a_named_antecedent_is_not_a_fact() -> None:
     ]
     facts = extract_facts(spoken(lines, pause=0.5), max_facts=5)
     assert [f.text for f in facts] == [lines[2]]
+
+
+def test_a_later_clause_stands_when_the_opening_pronoun_has_nothing_to_lean_on() -> None:
+    lines = [
+        "Tom, how was the library's year?",
+        "It was a quiet year, and the Harlow Foundation gave the library twelve million dollars "
+        "in March.",
+    ]
+    segments = spoken(lines, pause=0.5)
+    facts = extract_facts(segments, max_facts=5)
+    assert [f.text for f in facts] == [
+        "The Harlow Foundation gave the library twelve million dollars in March."
+    ]
+    said = spoken_words(segments)
+    assert facts[0].start == next(w.start for w in said if w.text == "the" and w.start > 3)
+    assert grounded(facts[0], segments)
 
 
 @pytest.mark.parametrize("verdict", ["That's notable.", "It was so good.", "That's a big deal."])

@@ -225,6 +225,11 @@ def _reported_question(sent: Span) -> bool:
     is it too hard to start now."): a later clause that opens with a question word and an
     auxiliary, or with an auxiliary before its subject."""
     doc = sent.doc
+    root = sent.root
+    if root.lemma_ == "be" and any(
+        c.dep_ in _SUBJECTS and c.lemma_.lower() == "question" for c in root.children
+    ):
+        return True  # "The question is, does it go to the loans or into investing."
     for clause in sent:
         if clause.i < sent.root.i or clause.pos_ not in ("VERB", "AUX"):
             continue
@@ -263,7 +268,7 @@ def _first_clause_has_verb(sent: Span) -> bool:
     return True
 
 
-_PARTITIVES = frozenset("half most some all rest part none much many third quarter".split())
+_PARTITIVES = frozenset("half most some all rest part none third quarter".split())
 
 
 def _partitive(noun: Token) -> bool:
@@ -605,8 +610,8 @@ def needs_antecedent(doc: Doc) -> bool:
     if subject is not None and subject.lower_ in ("one", "ones"):
         # "This one might hurt us": a demonstrative and "one" stand for something said before
         return any(c.dep_ == "det" and c.lower_ in PRONOUN_SUBJECTS for c in subject.children)
-    if opens:
-        return True
+    if opens or (subject is not None and _partitive(subject)):
+        return True  # "It ...", and "Half came from ...": a share of what was said before
     if subject is None or subject.lower_ not in PRONOUN_SUBJECTS:
         return False
     # The small parser often takes the last of a run of comma-joined clauses for the main one
@@ -836,6 +841,11 @@ def find_candidates(
                 out.append(Candidate(i, joined, (docs[i - 1], doc)))
                 continue
             reason = NotAFact.DANGLING
+            later = _standalone_clauses(sentence, doc, options)
+            if later:  # the opening clause is turned down, the later ones kept
+                rejected[reason] = rejected.get(reason, 0) + 1
+                out += [Candidate(i, piece, (piece_doc,)) for piece, piece_doc in later]
+                continue
         if reason is None and not standalone_declarative(sentence.text, doc):
             reason = NotAFact.FRAGMENT
         if reason is None:
@@ -843,6 +853,25 @@ def find_candidates(
         else:
             rejected[reason] = rejected.get(reason, 0) + 1
     return out, rejected
+
+
+def _standalone_clauses(
+    sentence: Sentence, doc: Doc, options: FactOptions
+) -> list[tuple[Sentence, Doc]]:
+    """The later clauses of a sentence that leans on a pronoun nothing names, each a fact on
+    its own ("It was a quiet year, and the Harlow Foundation gave the library twelve million
+    dollars in March." gives its second clause), words and times as said."""
+    parts = [clean_sentence(p) for p in _pieces(sentence, doc)[1:]]
+    kept = [p for p in parts if p is not None]
+    if not kept:
+        return []
+    return [
+        (piece, piece_doc)
+        for piece, piece_doc in zip(kept, parse([p.text for p in kept]), strict=True)
+        if judge(piece_doc, options) is None
+        and not needs_antecedent(piece_doc)
+        and standalone_declarative(piece.text, piece_doc)
+    ]
 
 
 def judge_words(sentence: Sentence, options: FactOptions = DEFAULT) -> bool:
