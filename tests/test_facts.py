@@ -196,6 +196,11 @@ def test_opening_vocative_is_dropped(line: str, expected: str) -> None:
         ("In January, 2026 and the council expect 12,000 riders a day.", NotAFact.FRAGMENT),
         ("Twelve million dollars and half came from the Harlow Foundation.", NotAFact.FRAGMENT),
         ("Fix leaks, a dripping tap wastes 5,000 litres a year.", NotAFact.FRAGMENT),
+        (
+            "Because one of the economists, I think Romer, switched his whole lab to Python.",
+            NotAFact.FRAGMENT,
+        ),
+        ("Because of the storm, the Harmon Street bridge closed for two days.", None),
         # A dependent clause on its own is no statement.
         ("Because the council voted for the new bridge in May.", NotAFact.FRAGMENT),
         ("Go to greenkitchen.com/podcast for 40% off your first order.", NotAFact.AD_COPY),

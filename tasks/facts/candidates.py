@@ -511,6 +511,11 @@ def judge(
     opening = sent[0]
     if opening.lower_ == "let":
         return NotAFact.EPISODE_PLAN
+    if opening.lower_ in ("because", "cause") and (len(sent) < 2 or sent[1].lower_ != "of"):
+        # In speech a sentence that opens with "because" gives the reason for what was said
+        # before, however the small parser hangs it ("Because one of the guys ... is become a
+        # Python convert ..."); "Because of the storm, the bridge closed." states its own.
+        return NotAFact.FRAGMENT
     if opening.tag_ == "VB" and not any(c.dep_ in _SUBJECTS for c in opening.children):
         return NotAFact.FRAGMENT
     if any(_imperative_clause(t) for t in sent):
