@@ -7,11 +7,13 @@ and the benchmark can say why:
 
 - `QUESTION`: ends in "?", or opens with a question word or an auxiliary before its subject
   ("When does work begin", "Is the drought over"), as Whisper often drops the question mark,
-  or reads one out after a comma ("Sasha writes, what's your comfort game.").
+  or reads one out after a comma ("Sasha writes, what's your comfort game.", "The question is,
+  ...").
 - `FRAGMENT`: no finite verb with a subject in its first clause: greetings ("Good morning and
-  welcome"), imperatives ("Fix leaks"), answers that lean on the question ("In January, 2026
-  and the council expect...", "Twelve million dollars and half came from..."), a noun with a
-  clause hung on it ("The part you drove eleven hours for.").
+  welcome"), imperatives ("Fix leaks", or a call to act after a comma: "..., check it out"),
+  answers that lean on the question ("In January, 2026 and the council expect...", "Twelve
+  million dollars and half came from...", "Because ..."), a noun with a clause hung on it
+  ("The part you drove eleven hours for.").
 - `GREETING`: a welcome or the show speaking to the listener ("You're listening to ...").
 - `INTRODUCTION`: who is speaking or joining ("I'm Sam Porter.", "My guest is ...", "The head
   librarian, Tom Fisher, is with me.", "Maria Lopez is a hydrologist at ...") with no number or
@@ -21,13 +23,16 @@ and the benchmark can say why:
 - `HEDGE`: an opinion or a hedge with nothing checkable in it ("I think it's kind of great"),
   or a verdict on what was just said ("That's notable."), which is then not read with it.
 - `PERSONAL`: the speaker about themselves with no number, date or name in it.
-- `DANGLING`: opens with a pronoun the previous sentence does not name.
+- `DANGLING`: opens with a pronoun (or a bare share: "Half came from ...") the previous
+  sentence does not name; its later clauses that stand alone are still kept. A pronoun subject
+  after a named one in the same sentence stands for it.
 - `AD_COPY`: reads as an ad whether or not the detector found it (`reads_as_ad_copy`).
 - `LENGTH`: too short to state anything, or too long to read as one fact.
 
 A sentence turned down as a question, fragment, hedge, personal remark, greeting or for its
-length is cut into its coordinate clauses (`clause_starts`: "X happened, and Y, you saw it?"),
-and each clause is judged on its own: Whisper's comma-spliced run-ons hide statements.
+length is cut into its coordinate clauses (`clause_starts`: "X happened, and Y, you saw it?",
+and before a call to act), and each clause is judged on its own: Whisper's comma-spliced
+run-ons hide statements.
 """
 
 from __future__ import annotations
@@ -660,8 +665,9 @@ _CLAUSE_DEPS = frozenset({"conj", "ccomp", "parataxis"})
 
 def _imperative_clause(verb: Token) -> bool:
     """A later clause that tells someone to act ("..., check it out", "..., and JK, walk me
-    through your list"): a bare verb joined by a comma or "and", with no auxiliary and no
-    subject but a name set off by a comma (the small parser reads that vocative as one)."""
+    through your list"): a bare verb set off by a comma (an "and" may follow it), with no
+    auxiliary and no subject but a name set off by a comma (the small parser reads that
+    vocative as one)."""
     # The small parser tags the bare verb VB, or VBP when it hangs it as a clause of its own
     # ("..., check it out" as advcl); a VBP in "and" is the same subject's next verb ("They sell
     # bikes and rent scooters").
