@@ -694,21 +694,27 @@ def _imperative_clause(verb: Token) -> bool:
     return before is not None and before.is_punct
 
 
+def _coordinate_clause(verb: Token) -> bool:
+    """A verb after the main one, joined to it, with a subject of its own."""
+    root = verb.sent.root
+    return (
+        verb.head == root
+        and verb != root
+        and verb.i > root.i
+        and verb.dep_ in _CLAUSE_DEPS
+        and verb.pos_ in ("VERB", "AUX")
+        and any(c.dep_ in _SUBJECTS for c in verb.children)
+    )
+
+
 def clause_starts(doc: Doc) -> list[int]:
     """Character offsets where the main clause's coordinate clauses begin: a verb joined to the
     main one by a comma or "and"/"but", with a subject of its own ("X happened, and Y did"),
     and a call to act anywhere after it ("..., check it out")."""
     starts: list[int] = []
     for sent in doc.sents:
-        root = sent.root
-        calls = [t for t in sent if _imperative_clause(t)]
-        for verb in [*calls, *(t for t in root.children if t not in calls)]:
-            if verb not in calls and (
-                verb.dep_ not in _CLAUSE_DEPS
-                or verb.pos_ not in ("VERB", "AUX")
-                or verb.i < root.i
-                or not any(c.dep_ in _SUBJECTS for c in verb.children)
-            ):
+        for verb in sent:
+            if not (_coordinate_clause(verb) or _imperative_clause(verb)):
                 continue
             first = verb.left_edge.i
             before = doc[first - 1] if first > 0 else None
