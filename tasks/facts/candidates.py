@@ -236,9 +236,9 @@ def _reported_question(sent: Span) -> bool:
     ):
         return True  # "The question is, does it go to the loans or into investing."
     for clause in sent:
-        if clause.i < sent.root.i or clause.pos_ not in ("VERB", "AUX"):
+        if clause.i < root.i or clause.pos_ not in ("VERB", "AUX"):
             continue
-        if clause != sent.root and clause.dep_ not in ("ccomp", "parataxis", "conj"):
+        if clause != root and clause.dep_ not in ("ccomp", "parataxis", "conj"):
             continue
         opening = next((t for t in clause.subtree if not t.is_punct), clause)
         for edge in (opening, clause):
