@@ -29,7 +29,11 @@ from podsift.tasks.core.records import Segment, Word, load_transcript_file
 from podsift.tasks.core.sentences import bare_word, word_stream
 
 REPO = Path(__file__).resolve().parents[1]
-DEV_DIR = Path("/work/shared/corpus/ads-dev")
+SHARED = REPO.parent / "shared" / "corpus"
+DEV_DIR = SHARED / "ads-dev"
+# Real transcripts of five shows (third-party text, read in place) and our labels for them.
+REAL_DIR = SHARED / "real"
+LABELS_DIR = REPO / "bench" / "labels" / "ads"
 WRITTEN_DIR = REPO / "bench" / "corpus" / "written"
 SPOKEN_DIR = REPO / "bench" / "corpus" / "spoken"
 FIXTURES_DIR = REPO / "tests" / "data" / "ads"
@@ -39,7 +43,7 @@ CLASS_SCRIPTS_DIR = FIXTURES_DIR / "classes"
 # labelled episodes of their own shows; scored leave-one-show-out like the rest (its blocks
 # join the other shows' folds there), never used for the shipped weights (`bench/fit_ads.py`
 # does not read it).
-SOURCES = ("dev", "written", "spoken", "fixtures", "extra")
+SOURCES = ("real", "dev", "written", "spoken", "fixtures", "extra")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +106,51 @@ def load_layout(corpus: Path, source: str) -> list[LabelledEpisode]:
         )
         for name, show, duration, description, segments, truth in raw
     ]
+
+
+def load_real(
+    labels: Path = LABELS_DIR, real: Path = REAL_DIR, limit_per_show: int | None = None
+) -> list[LabelledEpisode]:
+    """The real episodes labelled by reading (`bench/labels/ads/<show>/<slug>.json`).
+
+    The transcript is read from the shared corpus by the name the label gives; the show notes
+    are its description. No same-show context: `podsift ads FILE` has none either.
+    """
+    episodes: list[LabelledEpisode] = []
+    for show_dir in sorted(p for p in labels.iterdir() if p.is_dir()):
+        files = sorted(show_dir.glob("*.json"))[:limit_per_show]
+        for label_file in files:
+            label = json.loads(label_file.read_text(encoding="utf-8"))
+            path = real / label["transcript"]
+            if not path.is_file():
+                continue
+            data = json.loads(path.read_text(encoding="utf-8"))
+            segments = load_transcript_file(path)
+            meta = data.get("metadata") or {}
+            episodes.append(
+                LabelledEpisode(
+                    "real",
+                    show_dir.name,
+                    label_file.stem,
+                    segments[-1].end if segments else 0.0,
+                    meta.get("notes"),
+                    segments,
+                    [(float(a["start"]), float(a["end"])) for a in label["ads"]],
+                    [],
+                )
+            )
+    return episodes
+
+
+def load_ad_copy(real: Path = REAL_DIR) -> list[str]:
+    """The sponsor-read templates of `ad-copy/` (MinusPod community patterns, MIT): each one
+    read's text. Positive examples of consumer-spot language for fitting; no timing."""
+    out = []
+    for path in sorted((real / "ad-copy").glob("*.json")):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if isinstance(data, dict) and isinstance(data.get("text_template"), str):
+            out.append(data["text_template"])
+    return out
 
 
 def load_written(
