@@ -25,8 +25,8 @@ import tomllib
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from tasks.records import Segment, Word, load_transcript_file
-from tasks.sentences import bare_word, word_stream
+from podsift.tasks.core.records import Segment, Word, load_transcript_file
+from podsift.tasks.core.sentences import bare_word, word_stream
 
 REPO = Path(__file__).resolve().parents[1]
 DEV_DIR = Path("/work/shared/corpus/ads-dev")

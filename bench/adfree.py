@@ -4,7 +4,8 @@ Usage: python bench/adfree.py [AUDIO] [--repeat N]
 
 On the long benchmark episode (bench/data/long_episode.mp3, about nine minutes, 16 kHz mono,
 24 kb/s) by default: the ads are found by podsift's own detector on its own transcript, then
-`tasks.adfree.cut_audio` decodes once, drops the cuts, fades the joins and encodes MP3.
+`podsift.tasks.ads.audio_cut.cut_audio` decodes once, drops the cuts, fades the joins and encodes
+MP3.
 
 Printed: wall and CPU seconds per audio hour for the cut (best of N) and for the transcription
 (once, the configured defaults), their ratio, and the peak memory of a process that only cuts.
@@ -25,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tasks.adfree import Cut, CutPlan, cut_audio, plan_cuts, probe_duration  # noqa: E402
+from podsift.tasks.ads.audio_cut import Cut, CutPlan, cut_audio, plan_cuts, probe_duration  # noqa: E402
 
 DEFAULT_AUDIO = Path(__file__).resolve().parent / "data" / "long_episode.mp3"
 
@@ -46,9 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3, help="cuts timed, best kept")
     args = parser.parse_args(argv)
     # Here, not at the top: the cutting child process must not load Whisper to be measured.
-    from tasks.ads import detect_ads
-    from tasks.config import WhisperConfig
-    from tasks.transcribe import transcribe_audio
+    from podsift.tasks.ads import detect_ads
+    from podsift.tasks.core.config import WhisperConfig
+    from podsift.tasks.speech.transcribe import transcribe_audio
 
     duration = probe_duration(args.audio)
     hours = duration / 3600

@@ -14,7 +14,7 @@ episode. Printed per source and overall, with the advertiser list on and off:
 - FP on ad-free: spans found on episodes without ads (and how many such episodes).
 - CPU s per audio hour: `detect_ads` with the weights fitted on everything.
 
-`--old` scores whatever `tasks.ads.detect_ads` is importable, unfitted (used to measure the
+`--old` scores whatever `podsift.tasks.ads.detect_ads` is importable, unfitted (used to measure the
 detector this one replaced, from a copy of the old tree: see docs/ads.md).
 """
 
@@ -40,7 +40,7 @@ from ad_corpus import (  # noqa: E402
     load_layout,
 )
 
-from tasks.records import AdSpan  # noqa: E402
+from podsift.tasks.core.records import AdSpan  # noqa: E402
 
 IOU_MATCH = 0.5
 
@@ -152,9 +152,9 @@ def cpu_per_audio_hour(episodes: Sequence[LabelledEpisode], predict: Predict) ->
 def cost_against_transcription(audio: Path) -> None:
     """Print the detector's CPU time beside the transcription's for the same audio, measured in
     this process (the issue's budget: under 5% of transcription)."""
-    from tasks.ads import detect_ads
-    from tasks.config import WhisperConfig
-    from tasks.transcribe import transcribe_audio
+    from podsift.tasks.ads import detect_ads
+    from podsift.tasks.core.config import WhisperConfig
+    from podsift.tasks.speech.transcribe import transcribe_audio
 
     started = time.process_time()
     transcript = transcribe_audio(audio, WhisperConfig())
@@ -223,11 +223,11 @@ def print_report(label: str, on: Sequence[EpisodeScore], off: Sequence[EpisodeSc
 
 
 def old_predictor(use_advertisers: bool) -> Predict:
-    """The detector importable as `tasks.ads` as it is (the old one has nothing to fit)."""
-    from tasks.ads import detect_ads
+    """The detector importable as `podsift.tasks.ads` as it is (the old one has nothing to fit)."""
+    from podsift.tasks.ads import detect_ads
 
     if not use_advertisers:
-        import tasks.ad_features as old_features  # type: ignore[import-not-found]
+        import podsift.tasks.ad_features as old_features  # type: ignore[import-not-found]
 
         old_features._add_advertisers = lambda ev, text: None
 

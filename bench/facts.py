@@ -19,7 +19,7 @@ Figures, per source and overall:
   which are what is scored.
 - **refs**: share of reference facts found (a fact shares at least half the reference's content
   words, and overlaps its time range where the reference has one).
-- **standalone**: share of facts that pass `tasks.facts.candidates.standalone_declarative`
+- **standalone**: share of facts that pass `podsift.tasks.facts.candidates.standalone_declarative`
   (the documented rule); **in ads**: facts that touch a true ad span; **ungrounded**: facts
   whose words are not all said, in order, within their time range.
 - **s/h**: seconds of extraction (parse included, model load excluded) per transcript hour.
@@ -57,19 +57,19 @@ sys.path.insert(0, str(ROOT / "bench" / "corpus"))
 
 from build import build_all  # noqa: E402
 
-from tasks.facts import (  # noqa: E402
+from podsift.tasks.core.records import AdSpan, Fact, Segment, load_transcript_file, spans_from_json  # noqa: E402
+from podsift.tasks.facts import (  # noqa: E402
     DEFAULT,
     FactOptions,
     content_terms,
     overlaps_ads,
     spoken_words,
 )
-from tasks.facts import PreparedEpisode as Prepared  # noqa: E402
-from tasks.facts.candidates import standalone_declarative  # noqa: E402
-from tasks.facts.nlp import pipeline  # noqa: E402
-from tasks.facts.params import with_weights  # noqa: E402
-from tasks.facts.sentences import grounded  # noqa: E402
-from tasks.records import AdSpan, Fact, Segment, load_transcript_file, spans_from_json  # noqa: E402
+from podsift.tasks.facts import PreparedEpisode as Prepared  # noqa: E402
+from podsift.tasks.facts.candidates import standalone_declarative  # noqa: E402
+from podsift.tasks.facts.nlp import pipeline  # noqa: E402
+from podsift.tasks.facts.params import with_weights  # noqa: E402
+from podsift.tasks.facts.sentences import grounded  # noqa: E402
 
 SCRIPTED_DIR = ROOT / "tests" / "data" / "facts"
 DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "ads-dev"

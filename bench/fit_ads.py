@@ -2,7 +2,8 @@
 
 Usage: python bench/fit_ads.py [--dev DIR] [--dry-run]
 
-Each episode goes through the detector's stages up to the classifier (`tasks.ads.analyse`); each
+Each episode goes through the detector's stages up to the classifier (`podsift.tasks.ads.analyse`);
+each
 topic block is one example, labelled an ad when more than half of its time lies inside a true
 ad break. A logistic regression (scikit-learn, L2; the features are all in 0..1, so no
 scaling) is fitted twice, with the advertiser list on and off, on all sources. The
@@ -31,10 +32,10 @@ sys.path.append(str(Path(__file__).resolve().parent))  # after the repo root
 from ad_corpus import DEV_DIR, WRITTEN_DIR, LabelledEpisode, load_all  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from tasks.ads import AdOptions, Analysis, analyse, detect_ads, spans_from_analysis  # noqa: E402
-from tasks.ads.evidence import FEATURES  # noqa: E402
-from tasks.ads.params import Weights  # noqa: E402
-from tasks.records import AdSpan  # noqa: E402
+from podsift.tasks.ads import AdOptions, Analysis, analyse, detect_ads, spans_from_analysis  # noqa: E402
+from podsift.tasks.ads.evidence import FEATURES  # noqa: E402
+from podsift.tasks.ads.params import Weights  # noqa: E402
+from podsift.tasks.core.records import AdSpan  # noqa: E402
 
 PARAMS = Path(__file__).resolve().parents[1] / "tasks" / "ads" / "params.py"
 AD_SHARE = 0.5  # a block is an ad when more than half its time is inside a true break

@@ -108,7 +108,7 @@ def runs_on_demo() -> None:
         )
         cfg_path = tmp / "config.yaml"
         cfg_path.write_text(yaml.safe_dump(config), encoding="utf-8")
-        run = [PY, "-m", "flows.cli", "run", "--config", str(cfg_path), "--quiet"]
+        run = [PY, "-m", "podsift.flows.cli", "run", "--config", str(cfg_path), "--quiet"]
         print(f"demo feed served at {base}; temp folder {tmp}")
         for label in ("first run", "no-op run"):
             log.clear()
@@ -131,14 +131,14 @@ def runs_on_demo() -> None:
 
 
 def stage_timings(hour_mp3: Path, episode: Path) -> None:
-    from tasks.ads import detect_ads, mark_ad_segments
-    from tasks.config import WhisperConfig
-    from tasks.download import download_audio
-    from tasks.facts import extract_facts
-    from tasks.records import EpisodeItem, EpisodeResult, Segment, Transcript, Word
-    from tasks.transcribe import SAMPLE_RATE, decode, load_model, transcribe_audio
-    from warehouse import store
-    from warehouse.db import writer
+    from podsift.tasks.ads import detect_ads, mark_ad_segments
+    from podsift.tasks.core.config import WhisperConfig
+    from podsift.tasks.core.records import EpisodeItem, EpisodeResult, Segment, Transcript, Word
+    from podsift.tasks.facts import extract_facts
+    from podsift.tasks.ingest.download import download_audio
+    from podsift.tasks.speech.transcribe import SAMPLE_RATE, decode, load_model, transcribe_audio
+    from podsift.warehouse import store
+    from podsift.warehouse.db import writer
 
     tmp = Path(tempfile.mkdtemp(prefix="podsift-bench-stages-"))
     timings: dict[str, float] = {}
@@ -233,8 +233,8 @@ _MEMORY_CHILD = """
 import sys, time, resource
 sys.path.insert(0, {repo!r})
 from pathlib import Path
-from tasks.config import WhisperConfig
-from tasks.transcribe import transcribe_audio
+from podsift.tasks.core.config import WhisperConfig
+from podsift.tasks.speech.transcribe import transcribe_audio
 started = time.perf_counter()
 t = transcribe_audio(Path({path!r}), WhisperConfig())
 wall = time.perf_counter() - started

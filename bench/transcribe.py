@@ -2,7 +2,8 @@
 
 Bare faster-whisper is what a user would write: `WhisperModel(path, compute_type="int8")` and
 `model.transcribe(audio)` with its defaults (beam 5, sequential 30 s windows, timestamp tokens,
-temperature fallback), consuming every segment. podsift is `tasks.transcribe.transcribe_audio`
+temperature fallback), consuming every segment. podsift is
+`podsift.tasks.speech.transcribe.transcribe_audio`
 with the default `WhisperConfig`. Both use the same model files (`tiny.en`, bundled), both start
 from the MP3 (decoding is timed), and neither includes the model load: each loads once before
 the clock starts and is warmed up on a short clip.
@@ -39,9 +40,9 @@ sys.path.insert(0, str(REPO))
 import jiwer  # noqa: E402
 
 from bench.make_long_episode import REFERENCE, ensure_long_episode  # noqa: E402
-from tasks.config import WhisperConfig  # noqa: E402
-from tasks.sentences import split_segments  # noqa: E402
-from tasks.transcribe import (  # noqa: E402
+from podsift.tasks.core.config import WhisperConfig  # noqa: E402
+from podsift.tasks.core.sentences import split_segments  # noqa: E402
+from podsift.tasks.speech.transcribe import (  # noqa: E402
     SAMPLE_RATE,
     decode,
     load_model,
@@ -50,7 +51,7 @@ from tasks.transcribe import (  # noqa: E402
     transcribe_audio,
     whisper_options,
 )
-from tasks.transcribe import _collect as collect_segments  # noqa: E402
+from podsift.tasks.speech.transcribe import _collect as collect_segments  # noqa: E402
 
 WARMUP = REPO / "tests" / "data" / "audio" / "speech_short.mp3"
 
@@ -229,7 +230,7 @@ def stage_timers(model: Any, times: StageTimes) -> Iterator[None]:
 
 def profile(audio: Path, bare_wall_s: float | None) -> None:
     """podsift's default path, stage by stage, and the CPU budget a 4x target leaves."""
-    from tasks.transcribe import speech_windows
+    from podsift.tasks.speech.transcribe import speech_windows
 
     cfg = WhisperConfig()
     model = load_model(cfg)
@@ -267,7 +268,7 @@ def profile(audio: Path, bare_wall_s: float | None) -> None:
 
 
 def decode_workers_text(cfg: WhisperConfig) -> str:
-    from tasks.transcribe import decode_workers
+    from podsift.tasks.speech.transcribe import decode_workers
 
     return f"{decode_workers(cfg)} worker(s) x {cfg.cpu_threads} thread(s)"
 

@@ -3,14 +3,14 @@
 Synthetic episodes (200 sentence-sized segments each, two ad spans, ten facts naming entities)
 are loaded two ways and the throughput of each is printed:
 
-- through `warehouse.store.load_episode`, the path every real run takes (one transaction per
+- through `podsift.warehouse.store.load_episode`, the path every real run takes (one transaction per
   episode, `executemany` inserts), for the first `--store-episodes` episodes;
 - through a bulk path for the rest: the same rows written to CSV and inserted with one
   `INSERT ... SELECT FROM read_csv` per table, as a backfill or migration would.
 
 Then typical queries are timed on a read-only connection (median of several runs): one
 episode's ad-free transcript, facts naming an entity, a substring search with ILIKE, and
-`warehouse.search.search` (BM25 over the fts index, built first and timed too).
+`podsift.warehouse.search.search` (BM25 over the fts index, built first and timed too).
 
 The database goes to a temporary folder (or `--db`), never into the repository.
 
@@ -36,7 +36,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tasks.records import (  # noqa: E402
+from podsift.tasks.core.records import (  # noqa: E402
     AdSpan,
     EpisodeItem,
     EpisodeResult,
@@ -44,9 +44,9 @@ from tasks.records import (  # noqa: E402
     Segment,
     Transcript,
 )
-from warehouse import store  # noqa: E402
-from warehouse.db import reader, writer  # noqa: E402
-from warehouse.search import rebuild_search_index, search  # noqa: E402
+from podsift.warehouse import store  # noqa: E402
+from podsift.warehouse.db import reader, writer  # noqa: E402
+from podsift.warehouse.search import rebuild_search_index, search  # noqa: E402
 
 FEEDS = 50
 ENTITIES = (

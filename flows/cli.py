@@ -19,8 +19,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from tasks.errors import ConfigError, PodsiftError, UsageError
-from tasks.timefmt import format_clock
+from podsift.tasks.core.errors import ConfigError, PodsiftError, UsageError
+from podsift.tasks.core.timefmt import format_clock
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 # A run needs room for Prefect's SQLite database (about 6 MB) and the staged files.
@@ -236,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _config(args: argparse.Namespace, *, required: bool = True):  # type: ignore[no-untyped-def]
-    from tasks.config import Config, default_config_path, load_config
+    from podsift.tasks.core.config import Config, default_config_path, load_config
 
     path = Path(args.config) if args.config else default_config_path()
     if not required and not path.exists():
@@ -328,10 +328,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     check_folders(cfg, _config_path(args))
     prefect_env(cfg, verbose=args.verbose)
     check_prefect_home()
-    from flows import progress
-    from tasks.errors import WarehouseBusyError
-    from warehouse.db import writer
-    from warehouse.lock import run_lock
+    from podsift.flows import progress
+    from podsift.tasks.core.errors import WarehouseBusyError
+    from podsift.warehouse.db import writer
+    from podsift.warehouse.lock import run_lock
 
     # Held from here, before Prefect's start-up, so a second run fails at once; the flow takes
     # the same (re-entrant) lock again for runs started by `podsift serve` or Prefect workers.
@@ -346,7 +346,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             pass
         progress.enabled = not args.quiet
         progress.say(f"podsift: {len(cfg.feeds)} feed(s), warehouse {cfg.warehouse}")
-        from flows.daily import daily
+        from podsift.flows.daily import daily
 
         try:
             summary = daily(str(_config_path(args)))
@@ -370,7 +370,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _config_path(args: argparse.Namespace) -> Path:
-    from tasks.config import default_config_path
+    from podsift.tasks.core.config import default_config_path
 
     return (Path(args.config) if args.config else default_config_path()).resolve()
 
@@ -402,7 +402,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     check_folders(cfg, _config_path(args))
     prefect_env(cfg, verbose=True)
     check_prefect_home()
-    from flows.serve import serve
+    from podsift.flows.serve import serve
 
     return serve(_config_path(args), cfg, port=args.port)
 
@@ -420,7 +420,7 @@ def cmd_sql(args: argparse.Namespace) -> int:
     else:
         return fail("give a query, --file PATH, or SQL on stdin", EXIT_USAGE)
     cfg = _config(args)
-    from warehouse.query import run_query
+    from podsift.warehouse.query import run_query
 
     columns, rows = run_query(cfg.warehouse, query)
     write_rows(columns, rows, args.format, sys.stdout)
@@ -484,7 +484,7 @@ def _clip(text: str, width: int) -> str:
 
 def cmd_transcribe(args: argparse.Namespace) -> int:
     cfg = _config(args, required=False)
-    from tasks.transcribe import transcribe_audio
+    from podsift.tasks.speech.transcribe import transcribe_audio
 
     audio = Path(args.audio)
     if not audio.is_file():
@@ -501,7 +501,7 @@ def _read_transcript(path: str) -> list[Any]:
     Raises:
         UsageError: a missing or unreadable file, or JSON that is not a transcript.
     """
-    from tasks.records import load_transcript_file, segments_from_json
+    from podsift.tasks.core.records import load_transcript_file, segments_from_json
 
     name = "stdin" if path == "-" else path
     try:
@@ -525,7 +525,7 @@ def _read_transcript(path: str) -> list[Any]:
 
 
 def cmd_ads(args: argparse.Namespace) -> int:
-    from tasks.ads import detect_ads
+    from podsift.tasks.ads import detect_ads
 
     if len(args.transcript) > 1:
         extra = ", ".join(args.transcript[1:])
@@ -546,8 +546,8 @@ def cmd_ads(args: argparse.Namespace) -> int:
 
 
 def cmd_facts(args: argparse.Namespace) -> int:
-    from tasks.facts import extract_facts
-    from tasks.records import spans_from_json
+    from podsift.tasks.core.records import spans_from_json
+    from podsift.tasks.facts import extract_facts
 
     segments = _read_transcript(args.transcript)
     spans = []
@@ -582,7 +582,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if args.limit < 1:
         return fail(f"--limit must be at least 1, not {args.limit}", EXIT_USAGE)
     cfg = _config(args)
-    from warehouse.search import search
+    from podsift.warehouse.search import search
 
     hits = search(cfg.warehouse, args.text, args.limit)
     if args.format == "json":
@@ -628,7 +628,7 @@ SEARCH_LABELS = {"fact": "fact: ", "title": "title: ", "description": "show note
 
 def cmd_export(args: argparse.Namespace) -> int:
     cfg = _config(args)
-    from warehouse.export import export_parquet
+    from podsift.warehouse.export import export_parquet
 
     written = export_parquet(cfg.warehouse, Path(args.dir), views=args.views)
     for path in written:
@@ -638,7 +638,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_publish(args: argparse.Namespace) -> int:
     cfg = _config(args)
-    from flows.publish import publish_all
+    from podsift.flows.publish import publish_all
 
     base_url = args.base_url or cfg.publish.base_url
     if base_url is not None and not base_url.startswith(("http://", "https://")):

@@ -4,8 +4,10 @@
 transcribed in parallel by the configured task runner (threads by default, Dask on request) and
 loaded by this process alone, one transaction per episode: DuckDB has one writer.
 
-The flow only wires: which episodes to process is `tasks.plan`'s policy, each stage is in
-`tasks/`, and the warehouse is opened through `warehouse.gate` only to read what it knows and
+The flow only wires: which episodes to process is `podsift.tasks.run.plan`'s policy, each stage is
+in
+`tasks/`, and the warehouse is opened through `podsift.warehouse.gate` only to read what it knows
+and
 to load, so that a client holding the file (a notebook) delays loads, not the slow work.
 """
 
@@ -27,31 +29,31 @@ from prefect.cache_policies import NONE as NO_CACHE
 from prefect.futures import as_completed
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
-from flows import progress
-from tasks.config import Config, FeedConfig, load_config
-from tasks.download import sweep_stale_parts
-from tasks.episode import (
+from podsift.flows import progress
+from podsift.tasks.core.config import Config, FeedConfig, load_config
+from podsift.tasks.core.errors import FeedError, PodsiftError, TryLaterError
+from podsift.tasks.core.records import EpisodeResult, FeedPoll
+from podsift.tasks.core.timefmt import format_clock
+from podsift.tasks.ingest.download import sweep_stale_parts
+from podsift.tasks.ingest.feeds import feed_id_for, poll_feed
+from podsift.tasks.run.episode import (
     EpisodeJob,
     analyse_episode,
     context_transcripts,
     failed_result,
     transcribe_episode,
 )
-from tasks.errors import FeedError, PodsiftError, TryLaterError
-from tasks.feeds import feed_id_for, poll_feed
-from tasks.plan import (
+from podsift.tasks.run.plan import (
     PlanInputs,
     WhisperCheck,
     load_plan_snapshot,
     plan_jobs,
     save_plan_snapshot,
 )
-from tasks.records import EpisodeResult, FeedPoll
-from tasks.timefmt import format_clock
-from warehouse import store
-from warehouse.gate import WarehouseGate, run_record
-from warehouse.lock import run_lock
-from warehouse.search import rebuild_search_index
+from podsift.warehouse import store
+from podsift.warehouse.gate import WarehouseGate, run_record
+from podsift.warehouse.lock import run_lock
+from podsift.warehouse.search import rebuild_search_index
 
 
 @dataclass(slots=True)
@@ -166,7 +168,7 @@ def make_task_runner(cfg: Config) -> TaskRunner[Any]:
         try:
             from prefect_dask import DaskTaskRunner
         except ImportError as exc:
-            from tasks.errors import ConfigError
+            from podsift.tasks.core.errors import ConfigError
 
             raise ConfigError(
                 "runner.kind 'dask' needs prefect-dask: pip install -e '.[dask]'"
@@ -599,7 +601,7 @@ def daily(config_path: str | None = None, publish: bool = False) -> RunSummary:
     cfg = load_config(config_path)
     summary = run_daily(cfg)
     if publish:
-        from flows.publish import publish_all
+        from podsift.flows.publish import publish_all
 
         try:
             published = publish_all(cfg, cfg.publish.dir, cfg.publish.base_url)

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 
-from tasks.timefmt import format_clock
+from podsift.tasks.core.timefmt import format_clock
 
 _lock = threading.Lock()
 enabled = False  # the CLI turns this on; library use stays quiet

@@ -1,6 +1,7 @@
 """`podsift publish`: the warehouse's loaded episodes, written as ad-free feeds.
 
-Reads the warehouse (read-only, briefly), then writes files only; `tasks.publish` decides
+Reads the warehouse (read-only, briefly), then writes files only; `podsift.tasks.publish.writer`
+decides
 what goes where.
 """
 
@@ -9,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from tasks.config import Config
-from tasks.publish import FeedReport, publish_feeds
-from warehouse.published import read_publishable
+from podsift.tasks.core.config import Config
+from podsift.tasks.publish.writer import FeedReport, publish_feeds
+from podsift.warehouse.published import read_publishable
 
 
 def default_base_url(cfg: Config) -> str:

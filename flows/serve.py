@@ -27,9 +27,9 @@ from pathlib import Path
 
 import httpx
 
-from flows.feedserver import start_feed_server
-from tasks.config import Config
-from tasks.errors import PodsiftError
+from podsift.flows.feedserver import start_feed_server
+from podsift.tasks.core.config import Config
+from podsift.tasks.core.errors import PodsiftError
 
 DEPLOYMENT_NAME = "podsift-daily"
 SERVER_START_TIMEOUT_S = 180.0
@@ -146,7 +146,7 @@ def serve_deployment(config_path: Path, cfg: Config, api_url: str) -> None:
     from prefect.schedules import Cron
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
-    from flows.daily import daily
+    from podsift.flows.daily import daily
 
     ui_url = api_url.removesuffix("/api") if api_url.endswith("/api") else None
     with temporary_settings(updates={PREFECT_API_URL: api_url}):
@@ -178,7 +178,7 @@ def serve(config_path: Path, cfg: Config, *, port: int = 4200) -> int:
 
 
 def _serve_feeds(cfg: Config) -> ThreadingHTTPServer:
-    from flows.publish import default_base_url
+    from podsift.flows.publish import default_base_url
 
     try:
         server = start_feed_server(cfg.publish.dir, cfg.publish.host, cfg.publish.port)

@@ -21,14 +21,14 @@ import yaml
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-import tasks.http  # noqa: E402
+import podsift.tasks.core.http  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 AUDIO = DATA / "audio"
 REPO = Path(__file__).parent.parent
 
 # Retries pause 0.5 s, 1 s, 2 s in production; tests keep the policy but not the waiting.
-tasks.http.RETRY_BACKOFF_S = 0.01
+podsift.tasks.core.http.RETRY_BACKOFF_S = 0.01
 
 
 @dataclass

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import duckdb
 
-from tasks.errors import PodsiftError, WarehouseBusyError
+from podsift.tasks.core.errors import PodsiftError, WarehouseBusyError
 
 T = TypeVar("T")
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"

@@ -1,6 +1,7 @@
 """`podsift export DIR`: every warehouse table as a Parquet file, for other engines.
 
-The warehouse is opened read-only. `warehouse.query` switches file access off for people's SQL;
+The warehouse is opened read-only. `podsift.warehouse.query` switches file access off for people's
+SQL;
 export needs it to write, so it runs only its own statements, and writes only into the folder
 the user named. Each file is written beside its final name and renamed into place, so a reader
 never sees half a file.
@@ -13,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from warehouse.db import LOCK_WAIT_S, WarehouseError, open_connection
+from podsift.warehouse.db import LOCK_WAIT_S, WarehouseError, open_connection
 
 # Derived from other tables and rebuilt after each load (see warehouse.search): not exported.
 DERIVED_TABLES = frozenset({"search_docs", "search_index_state"})

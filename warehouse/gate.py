@@ -27,9 +27,9 @@ from typing import Any
 
 import duckdb
 
-from tasks.errors import WarehouseBusyError
-from warehouse import store
-from warehouse.db import lock_holder, migrate, open_connection
+from podsift.tasks.core.errors import WarehouseBusyError
+from podsift.warehouse import store
+from podsift.warehouse.db import lock_holder, migrate, open_connection
 
 
 class WarehouseGate:

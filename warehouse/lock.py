@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from tasks.errors import WarehouseBusyError
+from podsift.tasks.core.errors import WarehouseBusyError
 
 _held: dict[Path, int] = {}  # lock file -> how many times this process holds it
 _held_guard = threading.Lock()

@@ -9,8 +9,8 @@ from typing import Any
 
 import duckdb
 
-from tasks.publish import PublishEpisode, PublishFeed
-from warehouse.db import reader
+from podsift.tasks.core.records import PublishEpisode, PublishFeed
+from podsift.warehouse.db import reader
 
 
 def read_publishable(path: Path) -> list[PublishFeed]:

@@ -11,8 +11,8 @@ from typing import Any
 
 import duckdb
 
-from tasks.errors import UsageError
-from warehouse.db import WarehouseError, reader
+from podsift.tasks.core.errors import UsageError
+from podsift.warehouse.db import WarehouseError, reader
 
 READING_STATEMENTS = {
     duckdb.StatementType.SELECT,

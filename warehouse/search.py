@@ -26,15 +26,15 @@ from typing import Literal
 
 import duckdb
 
-from tasks.errors import UsageError
-from warehouse.db import LOCK_WAIT_S, WarehouseError, retry_while_locked, utcnow
+from podsift.tasks.core.errors import UsageError
+from podsift.warehouse.db import LOCK_WAIT_S, WarehouseError, retry_while_locked, utcnow
 
 Engine = Literal["fts", "sql"]
 
 FTS_SCHEMA = "fts_main_search_docs"
 BM25_K = 1.2
 BM25_B = 0.75
-# A title hit's score is multiplied by this. Chosen on tests/test_search.py's sample: a title
+# A title hit's score is multiplied by this. Chosen on tests/warehouse/test_search.py's sample: a title
 # naming the one searched word ranks first, while a sentence matching most words of a longer
 # question ("how much sun do tomatoes need") still outranks the title that names one of them.
 TITLE_BOOST = 1.6

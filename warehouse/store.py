@@ -1,6 +1,6 @@
 """What the pipeline writes and reads: feeds' poll state, episodes with their children, runs.
 
-Every function takes an open connection (from `warehouse.db.writer`); `load_episode` and
+Every function takes an open connection (from `podsift.warehouse.db.writer`); `load_episode` and
 `record_episode_failure` each run in one transaction, so an episode is wholly loaded or not
 at all.
 """
@@ -14,17 +14,17 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
-from tasks.records import (
+from podsift.tasks.core.records import (
     EpisodeItem,
     EpisodeResult,
     FeedState,
     KnownEpisode,
     without_lone_surrogates,
 )
-from warehouse.db import transaction, utcnow
+from podsift.warehouse.db import transaction, utcnow
 
 if TYPE_CHECKING:
-    from tasks.adfree import AdFreeAudio
+    from podsift.tasks.core.records import AdFreeAudio
 
 
 def storable(value: Any) -> Any:

@@ -39,8 +39,8 @@ from make_audio import (  # noqa: E402
     synthesize,
 )
 
-from tasks.config import WhisperConfig  # noqa: E402
-from tasks.transcribe import transcribe_audio  # noqa: E402
+from podsift.tasks.core.config import WhisperConfig  # noqa: E402
+from podsift.tasks.speech.transcribe import transcribe_audio  # noqa: E402
 
 SPOKEN_DIR = Path(__file__).resolve().parent / "spoken"
 PARAGRAPH_GAP_S = 0.5

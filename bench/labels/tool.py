@@ -85,7 +85,11 @@ def ads(name: str, reader: str, spans: list[dict], out_root: Path) -> Path:
             raise SystemExit(f"kind {kind!r} is not one of {sorted(KINDS)}")
         a, b = segs[sp["start_seg"]], segs[sp["end_seg"]]
         sw = _find(a, sp["start_words"], at_end=False) if sp.get("start_words") else 0
-        ew = _find(b, sp["end_words"], at_end=True) if sp.get("end_words") else len(b["text"].split())
+        ew = (
+            _find(b, sp["end_words"], at_end=True)
+            if sp.get("end_words")
+            else len(b["text"].split())
+        )
         row = {
             "start": _time(a, sw),
             "end": _time(b, ew),
@@ -111,7 +115,14 @@ def facts(name: str, reader: str, items: list[dict], out_root: Path) -> Path:
     rows = []
     for rank, it in enumerate(items, start=1):
         s = segs[it["seg"]]
-        rows.append({"rank": rank, "text": it["text"].strip(), "seg": it["seg"], "time": round(s["start"], 2)})
+        rows.append(
+            {
+                "rank": rank,
+                "text": it["text"].strip(),
+                "seg": it["seg"],
+                "time": round(s["start"], 2),
+            }
+        )
     path = out_root / "facts" / (name.removesuffix(".json") + ".json")
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = {"transcript": name, "reader": reader, "facts": rows}
@@ -120,13 +131,19 @@ def facts(name: str, reader: str, items: list[dict], out_root: Path) -> Path:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("command", choices=["show", "ads", "facts"])
-    ap.add_argument("name", help="<folder>/<slug>.json under shared/corpus/real, or ads-dev/<episode>")
+    ap.add_argument(
+        "name", help="<folder>/<slug>.json under shared/corpus/real, or ads-dev/<episode>"
+    )
     ap.add_argument("--from", dest="lo", type=int, default=0)
     ap.add_argument("--to", dest="hi", type=int, default=None)
     ap.add_argument("--reader", default="r1")
-    ap.add_argument("--second", action="store_true", help="write under bench/labels/second/ (a check read)")
+    ap.add_argument(
+        "--second", action="store_true", help="write under bench/labels/second/ (a check read)"
+    )
     args = ap.parse_args(argv)
     root = LABELS / "second" if args.second else LABELS
     if args.command == "show":

@@ -20,10 +20,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tasks.ads.blocks import Block, topic_blocks
-from tasks.ads.boundaries import ad_breaks, reason
-from tasks.ads.classifier import ad_probability, contributions
-from tasks.ads.evidence import (
+from podsift.tasks.ads.blocks import Block, topic_blocks
+from podsift.tasks.ads.boundaries import ad_breaks, reason
+from podsift.tasks.ads.classifier import ad_probability, contributions
+from podsift.tasks.ads.evidence import (
     OPENER,
     WELCOME,
     Feature,
@@ -33,9 +33,9 @@ from tasks.ads.evidence import (
     relative_off_topic,
     sentence_evidence,
 )
-from tasks.ads.params import AdOptions
-from tasks.ads.sentences import Sentence, split_sentences
-from tasks.records import AdSpan, Segment, in_spans
+from podsift.tasks.ads.params import AdOptions
+from podsift.tasks.ads.sentences import Sentence, split_sentences
+from podsift.tasks.core.records import AdSpan, Segment, in_spans
 
 __all__ = ["AdOptions", "analyse", "detect_ads", "mark_ad_segments", "spans_from_analysis"]
 

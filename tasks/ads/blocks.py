@@ -20,9 +20,9 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from tasks.ads.evidence import Cue, SentenceEvidence, shingles
-from tasks.ads.params import BlockOptions
-from tasks.ads.sentences import Sentence
+from podsift.tasks.ads.evidence import Cue, SentenceEvidence, shingles
+from podsift.tasks.ads.params import BlockOptions
+from podsift.tasks.ads.sentences import Sentence
 
 Block = tuple[int, int]  # first and last sentence index, inclusive
 

@@ -13,10 +13,10 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tasks.ads.blocks import Block
-from tasks.ads.evidence import SECOND_PERSON, Cue, Feature, SentenceEvidence
-from tasks.ads.params import BreakOptions
-from tasks.ads.sentences import Sentence
+from podsift.tasks.ads.blocks import Block
+from podsift.tasks.ads.evidence import SECOND_PERSON, Cue, Feature, SentenceEvidence
+from podsift.tasks.ads.params import BreakOptions
+from podsift.tasks.ads.sentences import Sentence
 
 # Sentences that belong to the show even when they sit at the edge of an ad block.
 _SHOWS_OWN = frozenset({Cue.WELCOME, Cue.RETURN, Cue.SIGN_OFF, Cue.HAND_OVER, Cue.OWN_SHOW})

@@ -9,8 +9,8 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from tasks.ads.evidence import Feature
-from tasks.ads.params import Weights
+from podsift.tasks.ads.evidence import Feature
+from podsift.tasks.ads.params import Weights
 
 
 def ad_probability(features: Mapping[Feature, float], weights: Weights) -> float:

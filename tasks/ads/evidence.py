@@ -22,10 +22,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tasks.ads.advertisers import advertisers_named
-from tasks.ads.params import EvidenceOptions
-from tasks.ads.sentences import Sentence, tokenize
-from tasks.words import DISFLUENCIES, STOPWORDS
+from podsift.tasks.ads.advertisers import advertisers_named
+from podsift.tasks.ads.params import EvidenceOptions
+from podsift.tasks.ads.sentences import Sentence, tokenize
+from podsift.tasks.core.text import DISFLUENCIES, STOPWORDS
 
 
 class Cue(enum.Enum):

@@ -105,7 +105,7 @@ class BreakOptions:
 
 @dataclass(frozen=True, slots=True)
 class Weights:
-    """A fitted logistic regression over `tasks.ads.evidence.Feature`s, by feature name."""
+    """A fitted logistic regression over `podsift.tasks.ads.evidence.Feature`s, by feature name."""
 
     intercept: float
     coefficients: tuple[tuple[str, float], ...]

@@ -1,6 +1,6 @@
 """Stage 1: the transcript as timed sentences, the unit every later stage counts in.
 
-Cut by the project's one splitter (`tasks.sentences`) with the ad stage's options
+Cut by the project's one splitter (`podsift.tasks.core.sentences`) with the ad stage's options
 (`AD_UNITS`: a 1.2 s pause ends a unit, because inserted spots are spliced in at pauses and
 Whisper often drops the full stop before one), so a span always starts and ends on a sentence
 edge.
@@ -12,8 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tasks.records import Segment, Word
-from tasks.sentences import AD_UNITS, split_words, word_stream
+from podsift.tasks.core.records import Segment, Word
+from podsift.tasks.core.sentences import AD_UNITS, split_words, word_stream
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 

@@ -22,11 +22,12 @@ import html
 import re
 from collections.abc import Sequence
 
-from tasks.entities import proper_vocabulary
-from tasks.facts.candidates import NotAFact, find_candidates, reads_as_ad_copy
-from tasks.facts.params import DEFAULT, FactOptions
-from tasks.facts.rank import Ranked, fact_count, prepare, score, select, topic_profile
-from tasks.facts.sentences import (
+from podsift.tasks.core.records import AdSpan, Fact, Segment
+from podsift.tasks.facts.candidates import NotAFact, find_candidates, reads_as_ad_copy
+from podsift.tasks.facts.entities import proper_vocabulary
+from podsift.tasks.facts.params import DEFAULT, FactOptions
+from podsift.tasks.facts.rank import Ranked, fact_count, prepare, score, select, topic_profile
+from podsift.tasks.facts.sentences import (
     Sentence,
     SpokenWord,
     overlaps_ads,
@@ -34,9 +35,8 @@ from tasks.facts.sentences import (
     speech_sentences,
     spoken_words,
 )
-from tasks.facts.standalone import clean_sentence
-from tasks.facts.terms import content_terms, normalize_word, stem
-from tasks.records import AdSpan, Fact, Segment
+from podsift.tasks.facts.standalone import clean_sentence
+from podsift.tasks.facts.terms import content_terms, normalize_word, stem
 
 _TAG_RE = re.compile(r"<[^>]+>")
 

@@ -44,16 +44,16 @@ from enum import StrEnum
 
 from spacy.tokens import Doc, Span, Token
 
-from tasks.facts.nlp import parse
-from tasks.facts.params import DEFAULT, FactOptions
-from tasks.facts.sentences import Sentence, SpokenWord
-from tasks.facts.standalone import (
+from podsift.tasks.facts.nlp import parse
+from podsift.tasks.facts.params import DEFAULT, FactOptions
+from podsift.tasks.facts.sentences import Sentence, SpokenWord
+from podsift.tasks.facts.standalone import (
     PRONOUN_SUBJECTS,
     clean_sentence,
     strip_leading,
     with_antecedent,
 )
-from tasks.facts.terms import content_terms
+from podsift.tasks.facts.terms import content_terms
 
 
 class NotAFact(StrEnum):

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from tasks.sentences import FACT_SENTENCES, SplitOptions
+from podsift.tasks.core.sentences import FACT_SENTENCES, SplitOptions
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,7 +23,7 @@ class FactOptions:
 
     # --- sentences (rules) -------------------------------------------------------------------
     # The shared splitter's fact options: a run-on over 55 words is cut where Whisper's capitals
-    # return (see `tasks.sentences.split_run_on`).
+    # return (see `podsift.tasks.core.sentences.split_run_on`).
     split: SplitOptions = FACT_SENTENCES
     # A run-on still over `split.run_on_words` (no capitals came back) is cut at its longest
     # pauses until every piece is at most this long: a statement in Whisper's unpunctuated mode

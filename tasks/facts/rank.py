@@ -24,12 +24,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tasks.entities import extract_entities
-from tasks.facts.candidates import DATE_ENTS, NAME_ENTS, NUMERIC_ENTS, Candidate
-from tasks.facts.params import DEFAULT, FactOptions
-from tasks.facts.sentences import Sentence
-from tasks.facts.terms import content_terms, normalize_word
-from tasks.words import STOPWORDS
+from podsift.tasks.core.text import STOPWORDS
+from podsift.tasks.facts.candidates import DATE_ENTS, NAME_ENTS, NUMERIC_ENTS, Candidate
+from podsift.tasks.facts.entities import extract_entities
+from podsift.tasks.facts.params import DEFAULT, FactOptions
+from podsift.tasks.facts.sentences import Sentence
+from podsift.tasks.facts.terms import content_terms, normalize_word
 
 _PERSONAL = frozenset(
     "i i'm i've i'd i'll me my mine myself you you're you've you'd you'll your yours yourself "
@@ -139,7 +139,8 @@ def prepare(
     proper: frozenset[str] = frozenset(),
 ) -> list[Ranked]:
     """The weight-free part of ranking (terms, names, information), done once per episode;
-    `proper` is the episode's capitalised vocabulary (`tasks.entities.proper_vocabulary`)."""
+    `proper` is the episode's capitalised vocabulary
+    (`podsift.tasks.facts.entities.proper_vocabulary`)."""
     out = []
     for cand in candidates:
         information, names = _information(cand, options, proper)

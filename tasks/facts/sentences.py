@@ -1,6 +1,7 @@
 """Stage 1: the episode's non-ad speech as timed sentences.
 
-Cut by the project's one splitter (`tasks.sentences`, options `FACT_SENTENCES`: no pause cut, a
+Cut by the project's one splitter (`podsift.tasks.core.sentences`, options `FACT_SENTENCES`: no
+pause cut, a
 run-on over 55 words cut where Whisper's capitals return). Whisper also writes long stretches
 with neither punctuation nor capitals; such a run-on, still too long, is cut at its longest
 pauses (`_cut_at_pauses`), so a statement inside it can still be found. A sentence that touches
@@ -12,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tasks.facts.params import DEFAULT, FactOptions
-from tasks.facts.terms import normalize_word
-from tasks.records import AdSpan, Fact, Segment, Word
-from tasks.sentences import split_words, word_stream
+from podsift.tasks.core.records import AdSpan, Fact, Segment, Word
+from podsift.tasks.core.sentences import split_words, word_stream
+from podsift.tasks.facts.params import DEFAULT, FactOptions
+from podsift.tasks.facts.terms import normalize_word
 
 
 @dataclass(frozen=True, slots=True)

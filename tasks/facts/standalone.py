@@ -13,10 +13,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from tasks.facts.params import DEFAULT, FactOptions
-from tasks.facts.sentences import Sentence, SpokenWord
-from tasks.facts.terms import normalize_word
-from tasks.words import DISFLUENCIES
+from podsift.tasks.core.text import DISFLUENCIES
+from podsift.tasks.facts.params import DEFAULT, FactOptions
+from podsift.tasks.facts.sentences import Sentence, SpokenWord
+from podsift.tasks.facts.terms import normalize_word
 
 # Openers stripped whatever follows, longest first.
 _LEADING_ALWAYS: tuple[tuple[str, ...], ...] = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from tasks.sentences import bare_word
-from tasks.words import DISFLUENCIES, STOPWORDS
+from podsift.tasks.core.sentences import bare_word
+from podsift.tasks.core.text import DISFLUENCIES, STOPWORDS
 
 
 @lru_cache(maxsize=65536)

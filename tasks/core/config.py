@@ -1,0 +1,398 @@
+"""config.yaml, loaded into a typed model.
+
+Unknown keys and wrong types are refused with the key's dotted name in the message; relative
+paths resolve against the folder of the config file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlparse
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from podsift.tasks.core.errors import ConfigError
+
+DEFAULT_CONFIG_NAME = "config.yaml"
+CONFIG_ENV = "PODSIFT_CONFIG"
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FeedConfig(_Strict):
+    url: str
+    name: str | None = None
+
+    @field_validator("url")
+    @classmethod
+    def _url_or_path(cls, value: str) -> str:
+        value = value.strip()
+        scheme = urlparse(value).scheme.lower()
+        if scheme in ("http", "https"):
+            if not urlparse(value).netloc:
+                raise ValueError(f"{value!r} is not a valid URL (no host)")
+            return value
+        if scheme == "file" or scheme == "" or len(scheme) == 1:  # len 1: a Windows drive
+            if not value:
+                raise ValueError("feed url is empty")
+            return value
+        raise ValueError(f"{value!r} is neither an http(s) URL nor a file path")
+
+
+class ScheduleConfig(_Strict):
+    cron: str = "0 6 * * *"  # checked by `podsift serve` with Prefect's own parser
+    timezone: str = "UTC"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(
+                f"unknown timezone {value!r}: use an IANA name such as UTC or Europe/Paris"
+            ) from None
+        return value
+
+
+class WhisperConfig(_Strict):
+    model: str = Field("tiny.en", description="a faster-whisper model name or a local path")
+    compute_type: Literal["int8", "int8_float32", "int16", "float16", "float32", "default"] = "int8"
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    language: str | None = "en"
+    # Defaults measured in bench/transcribe.py (docs/benchmarks.md): beam 5 keeps bare
+    # faster-whisper's accuracy; narrower beams cost 1.5-2.5 WER points on tiny.en.
+    beam_size: int = Field(5, ge=1, le=10)
+    batch_size: int = Field(2, ge=0, le=64, description="0 disables batched inference")
+    vad_filter: bool = True
+    cpu_threads: int = Field(1, ge=0, description="threads per worker; 0 lets CTranslate2 choose")
+    num_workers: int = Field(
+        0, ge=0, le=64, description="windows decoded at once; 0 = one per CPU core"
+    )
+    word_timestamps: bool = True
+    without_timestamps: bool = Field(
+        True, description="batched decoding emits no timestamp tokens; word times still come"
+    )
+    chunk_length: int = Field(30, ge=5, le=30, description="seconds per batched window")
+    max_seconds_per_episode: float = Field(1800.0, gt=0)
+    use_publisher_transcripts: bool = True
+
+    @field_validator("model")
+    @classmethod
+    def _known_model(cls, value: str) -> str:
+        """A typo in the model name would fail every episode (and use up its attempts)."""
+        value = value.strip()
+        if not value:
+            raise ValueError("model is empty: name a faster-whisper model, e.g. tiny.en")
+        if value == "tiny.en" or "/" in value or "\\" in value or value.startswith(("~", ".")):
+            return value  # the bundled model, a path (checked in parse_config) or a hub repo id
+        from faster_whisper.utils import available_models
+
+        names = available_models()
+        if value not in names:
+            raise ValueError(
+                f"unknown model {value!r}: expected one of {', '.join(names)}, a Hugging Face "
+                "repo id (owner/name) or a local model folder"
+            )
+        return value
+
+
+class DownloadConfig(_Strict):
+    max_bytes: int = Field(500 * 1024 * 1024, gt=0)
+    timeout_s: float = Field(60.0, gt=0)
+    retries: int = Field(3, ge=0, le=10)
+
+
+class LLMConfig(_Strict):
+    base_url: str
+    model: str
+    api_key_env: str | None = Field(None, description="environment variable holding the key")
+    timeout_s: float = Field(60.0, gt=0)
+
+
+class FactsConfig(_Strict):
+    backend: Literal["offline", "llm"] = "offline"
+    max_facts: int | None = Field(None, ge=1)
+    llm: LLMConfig | None = None
+
+    @model_validator(mode="after")
+    def _llm_named(self) -> FactsConfig:
+        if self.backend == "llm" and self.llm is None:
+            raise ValueError("backend 'llm' needs an llm: {base_url, model} section")
+        return self
+
+
+class RunnerConfig(_Strict):
+    kind: Literal["thread", "dask"] = "thread"
+    max_workers: int = Field(2, ge=1, le=64)
+    dask_address: str | None = None
+
+
+class PublishConfig(_Strict):
+    """The ad-free copy of each episode and the feeds `podsift publish` writes."""
+
+    ad_free_audio: bool = Field(
+        True, description="write an ad-free copy of each episode's audio under data_dir"
+    )
+    dir: Path = Field(Path("data/publish"), description="where `podsift publish` writes")
+    base_url: str | None = Field(
+        None, description="the URL `dir` is served at; None: http://host:port/ of `serve`"
+    )
+    host: str = "127.0.0.1"
+    port: int = Field(8765, ge=0, le=65535)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlparse(value)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ValueError(f"{value!r} is not an http(s) URL")
+        return value
+
+
+class Config(_Strict):
+    feeds: list[FeedConfig] = Field(default_factory=list)
+    warehouse: Path = Path("data/warehouse.duckdb")
+    data_dir: Path = Path("data")
+    schedule: ScheduleConfig = ScheduleConfig()
+    whisper: WhisperConfig = WhisperConfig()
+    download: DownloadConfig = DownloadConfig()
+    facts: FactsConfig = FactsConfig()
+    runner: RunnerConfig = RunnerConfig()
+    publish: PublishConfig = PublishConfig()
+    max_episodes_per_feed: int | None = Field(
+        None, ge=1, description="newest N items per feed; None takes all"
+    )
+    max_attempts: int = Field(3, ge=1, description="failed episodes are retried this often")
+    keep_audio: bool = Field(False, description="keep downloaded audio after transcription")
+    warehouse_wait_s: float = Field(
+        1800.0,
+        ge=0,
+        description="how long a run's loads wait, in all, for a warehouse another process "
+        "holds; what is left then loads on the next run",
+    )
+    # Where the config came from, and what loading it noticed; set by load_config, not by the
+    # file.
+    base_dir: Path = Path(".")
+    warnings: tuple[str, ...] = ()
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get(CONFIG_ENV) or DEFAULT_CONFIG_NAME)
+
+
+_FEED_SHAPE = "each feed is '- url: ...' with an optional 'name: ...' below it"
+
+
+def _kind(value: object) -> str:
+    """How YAML wrote a value, for messages: 'a string ('http://...')', 'a list', ..."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, str):
+        shown = value if len(value) <= 60 else value[:57] + "..."
+        return f"a string ({shown!r})"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return f"a number ({value})"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = first["loc"]
+    key = ".".join(str(p) for p in loc) or "(top level)"
+    if first["type"] == "extra_forbidden":
+        return f"unknown key '{key}'"
+    if first["type"] == "missing":
+        return f"missing key '{key}'"
+    got = _kind(first.get("input"))
+    is_feed = len(loc) == 2 and loc[0] == "feeds"
+    if first["type"] in ("model_type", "dict_type", "model_attributes_type"):
+        hint = f"; {_FEED_SHAPE}" if is_feed else ""
+        return f"bad value for '{key}': expected a mapping of keys, got {got}{hint}"
+    if first["type"] == "path_type":
+        return f"bad value for '{key}': expected a path, got {got}"
+    if first["type"] == "list_type":
+        hint = f" ({_FEED_SHAPE})" if key == "feeds" else ""
+        return f"bad value for '{key}': expected a list{hint}, got {got}"
+    msg = str(first["msg"]).removeprefix("Value error, ")
+    return f"bad value for '{key}': {msg}"
+
+
+def _resolve(base: Path, path: Path) -> Path:
+    path = path.expanduser()
+    return path if path.is_absolute() else (base / path).resolve()
+
+
+def resolve_feed_location(url: str, base_dir: Path) -> str:
+    """Return an http(s) URL unchanged, or a local feed path made absolute."""
+    scheme = urlparse(url).scheme.lower()
+    if scheme in ("http", "https"):
+        return url
+    if scheme == "file":
+        return str(Path(urlparse(url).path))
+    return str(_resolve(base_dir, Path(url)))
+
+
+def _looks_like_path(model: str) -> bool:
+    return model.startswith(("/", "~", "./", "../", ".\\", "..\\")) or (
+        len(model) > 2 and model[1] == ":" and model[2] in "/\\"  # a Windows drive
+    )
+
+
+def _resolve_model(model: str, base_dir: Path, origin: str) -> str:
+    """whisper.model as faster-whisper should get it: a folder made absolute, else unchanged.
+
+    A relative folder resolves against the config file's folder like every other path; an
+    `owner/name` that is no folder there is a Hugging Face repo id.
+
+    Raises:
+        ConfigError: a path-like model (absolute, `~`, `./`) that names no folder.
+    """
+    local = _resolve(base_dir, Path(model))
+    if local.is_dir():
+        return str(local)
+    if _looks_like_path(model):
+        raise ConfigError(
+            f"{origin}: bad value for 'whisper.model': no model folder at {local} "
+            "(a CTranslate2 model folder, a faster-whisper model name such as tiny.en, or an "
+            "owner/name repo id)"
+        )
+    return model
+
+
+def parse_config(data: object, base_dir: Path, *, origin: str = "config") -> Config:
+    """Validate a mapping as podsift's config.
+
+    Raises:
+        ConfigError: naming the offending key.
+    """
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{origin}: expected a mapping of keys at the top level")
+    for internal in ("base_dir", "warnings"):
+        if internal in data:
+            raise ConfigError(f"{origin}: unknown key '{internal}'")
+    try:
+        cfg = Config.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(f"{origin}: {_describe(exc)}") from None
+    base_dir = base_dir.resolve()
+    feeds: list[FeedConfig] = []
+    warnings: list[str] = []
+    first_index: dict[str, int] = {}
+    for i, f in enumerate(cfg.feeds):
+        url = resolve_feed_location(f.url, base_dir)
+        if url in first_index:
+            # The same feed twice would be polled twice per run, its name flip-flopping; one
+            # poll is what the user meant.
+            warnings.append(
+                f"{origin}: feeds.{i} repeats the url of feeds.{first_index[url]} ({url}); "
+                "it is polled once"
+            )
+            continue
+        first_index[url] = i
+        feeds.append(FeedConfig(url=url, name=f.name))
+    whisper = cfg.whisper.model_copy(
+        update={"model": _resolve_model(cfg.whisper.model, base_dir, origin)}
+    )
+    publish = cfg.publish.model_copy(update={"dir": _resolve(base_dir, cfg.publish.dir)})
+    return cfg.model_copy(
+        update={
+            "whisper": whisper,
+            "publish": publish,
+            "feeds": feeds,
+            "warehouse": _resolve(base_dir, cfg.warehouse),
+            "data_dir": _resolve(base_dir, cfg.data_dir),
+            "base_dir": base_dir,
+            "warnings": tuple(warnings),
+        }
+    )
+
+
+def text_line(data: bytes, offset: int) -> int:
+    """The 1-based line of a byte offset."""
+    return data.count(b"\n", 0, offset) + 1
+
+
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """PyYAML's safe loader, refusing a key given twice in one mapping.
+
+    PyYAML keeps the last value silently: a second `feeds:` would drop every feed of the first.
+    """
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: dict[tuple[str, str], int] = {}
+        for key_node, _ in node.value:
+            # Plain keys only: `<<` merge keys may be overridden on purpose.
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            key = (key_node.tag, key_node.value)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key_node.value!r} appears twice (first at line {seen[key]}); the "
+                    "first would be silently ignored",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line + 1
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_config(path: str | Path | None = None) -> Config:
+    """Load and validate config.yaml.
+
+    Args:
+        path: the file; defaults to $PODSIFT_CONFIG, else ./config.yaml.
+
+    Raises:
+        ConfigError: missing file, bad YAML, unknown key or wrong type, naming the problem.
+    """
+    cfg_path = Path(path) if path else default_config_path()
+    try:
+        text = cfg_path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file not found: {cfg_path} (pass --config PATH or set {CONFIG_ENV})"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {cfg_path}: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        line = text_line(exc.object, exc.start)
+        raise ConfigError(
+            f"{cfg_path}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at line {line}); "
+            "save the file as UTF-8"
+        ) from None
+    try:
+        data = yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 (a SafeLoader subclass)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark else ""
+        problem = getattr(exc, "problem", None)
+        raise ConfigError(
+            f"{cfg_path}: invalid YAML{where}" + (f" ({problem})" if problem else "")
+        ) from None
+    return parse_config(data, cfg_path.parent, origin=str(cfg_path))

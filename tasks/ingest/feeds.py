@@ -1,0 +1,614 @@
+"""Poll a podcast feed: a conditional GET, then feedparser.
+
+`fetch_feed` talks to the network (or reads a local file), `read_feed` (and `parse_feed`, its
+short form) is pure, and `poll_feed` combines them into a `FeedPoll`. Blemishes podcast apps
+read past are mended first (`podsift.tasks.ingest.feed_xml`) and noted in the poll's warning.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import formatdate
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urljoin, urlparse, urlsplit
+from xml.etree.ElementTree import Element
+
+import feedparser
+import httpx
+from defusedxml import ElementTree as SafeET
+
+from podsift.tasks.core.errors import FeedError
+from podsift.tasks.core.http import (
+    RetryableHTTPError,
+    client_for,
+    describe_network_error,
+    is_http_url,
+    raise_for_retryable_status,
+    with_retries,
+)
+from podsift.tasks.core.records import EpisodeItem, FeedPoll
+from podsift.tasks.ingest.feed_xml import MalformedFeedXml, repair_feed_xml
+
+MAX_FEED_BYTES = 50 * 1024 * 1024
+# The whole fetch, retries included. The client's timeout is per read, so a server that trickles
+# a byte at a time would otherwise hold a poll open for ever.
+MAX_FEED_SECONDS = 120.0
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
+# The URI the Podcast Index's own examples used before the namespace got its permanent one.
+PODCAST_NS_OLD = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+AUDIO_EXTENSIONS = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp4")
+PERMANENT_REDIRECTS = (301, 308)
+MAX_PLAUSIBLE_DURATION_S = 24 * 3600.0  # a longer itunes:duration is milliseconds, or junk
+
+# Tracking services that wrap the real audio URL as a path prefix ("prefix redirects"). The real
+# host and path follow them, so stripping the prefix gives a stable key for the same audio.
+_TRACKING_PREFIX = re.compile(
+    r"^(?:[a-z0-9.-]*podtrac\.com/redirect\.[a-z0-9]+/|pdst\.fm/e/|chrt\.fm/track/[^/]+/|"
+    r"chtbl\.com/track/[^/]+/|pscrb\.fm/rss/p/|tracking\.swap\.fm/track/[^/]+/|"
+    r"[a-z0-9.-]*arttrk\.com/p/[^/]+/|mgln\.ai/e/[^/]+/|claritaspod\.com/measure/|"
+    r"verifi\.podscribe\.com/rss/p/|op3\.dev/e(?:,[^/]*)?/|prfx\.byspotify\.com/e/|"
+    r"dts\.podtrac\.com/redirect\.[a-z0-9]+/)",
+    re.IGNORECASE,
+)
+# Query parameters that only track the listener; anything else may name the file.
+_TRACKING_PARAM = re.compile(
+    r"^(?:utm_\w*|ref|source|src|from|aid|awcollectionid|awepisodeid|updated|ts|_)$",
+    re.IGNORECASE,
+)
+# An XML entity declaration anywhere in the document (see parse_feed).
+_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# An RFC 822 date with a two- or three-digit year ("Thu, 01 Jan 70 00:00:00 GMT").
+_SHORT_YEAR_DATE = re.compile(r"^\s*(?:[A-Za-z]+,?\s*)?\d{1,2}[\s-]+[A-Za-z]+\.?[\s-]+(\d{2,3})\b")
+
+
+@dataclass(frozen=True, slots=True)
+class FeedDocument:
+    """A parsed feed: its title, its audio episodes, and what podsift had to forgive."""
+
+    title: str
+    episodes: list[EpisodeItem]
+    warning: str | None = None  # "feed URL: ..." when the document needed repairs or lost items
+    partial: bool = False  # the document ended early: later items are missing
+    channel: dict[str, Any] | None = None  # title, image, iTunes tags: for the ad-free feed
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFetch:
+    """What a conditional GET returned."""
+
+    not_modified: bool
+    content: bytes = b""
+    content_type: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    final_url: str = ""
+    new_url: str | None = None  # where a permanent redirect pointed
+
+
+def feed_id_for(url: str) -> str:
+    """Stable feed id from the configured URL or path."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()[:16]
+
+
+def episode_id_for(feed_id: str, guid: str) -> str:
+    """Stable episode id: the feed and the episode's GUID, hashed."""
+    return hashlib.sha256(f"{feed_id}\n{guid}".encode()).hexdigest()[:20]
+
+
+def audio_key(url: str) -> str:
+    """The audio URL reduced to what identifies the file: no scheme, query or tracking prefix.
+
+    Two items whose enclosures differ only in tracking redirects or query strings point to the
+    same audio, so they are the same episode. When the path does not name an audio file
+    (`/play.php?id=17`, `/download?episode=3`) the query is what names it, so its non-tracking
+    parameters stay in the key; dropping them would make every episode of such a feed one.
+    """
+    parts = urlsplit(url)
+    rest = (parts.netloc + parts.path).lower() if parts.netloc else parts.path
+    previous = None
+    while previous != rest:
+        previous = rest
+        rest = _TRACKING_PREFIX.sub("", rest)
+        if rest.startswith(("http://", "https://")):
+            rest = rest.split("://", 1)[1]
+    rest = rest.rstrip("/")
+    if parts.query and not rest.endswith(AUDIO_EXTENSIONS):
+        params = sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAM.match(k))
+        if params:
+            rest += "?" + urlencode(params)
+    return rest
+
+
+def _is_local(url: str) -> bool:
+    return not is_http_url(url)
+
+
+def fetch_feed(
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    timeout_s: float = 30.0,
+    retries: int = 3,
+    client: httpx.Client | None = None,
+    max_seconds: float = MAX_FEED_SECONDS,
+) -> FeedFetch:
+    """Conditional GET of a feed URL, or a read of a local feed file.
+
+    Args:
+        url: an http(s) URL or a local path.
+        etag: the validator of the last good poll, sent as If-None-Match.
+        last_modified: likewise, sent as If-Modified-Since.
+        timeout_s: the longest wait for a connection or for the next bytes.
+        retries: further tries after a timeout, a dropped connection or a 5xx.
+        client: an httpx client to use instead of a fresh one.
+        max_seconds: the whole fetch, retries included, must end within this.
+
+    Raises:
+        FeedError: network failure after retries, 4xx/5xx, an oversized or too slow answer, a
+            missing file.
+    """
+    if _is_local(url):
+        return _read_local_feed(Path(url), last_modified)
+    headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*"}
+    if etag:
+        headers["If-None-Match"] = etag
+    if last_modified:
+        headers["If-Modified-Since"] = last_modified
+
+    deadline = time.monotonic() + max_seconds
+
+    def attempt(http: httpx.Client) -> httpx.Response:
+        with http.stream("GET", url, headers=headers) as response:
+            raise_for_retryable_status(response)
+            if response.status_code in (200, 203):
+                body = bytearray()
+                for chunk in response.iter_bytes():
+                    body.extend(chunk)
+                    if len(body) > MAX_FEED_BYTES:
+                        raise FeedError(f"feed {url}: larger than {MAX_FEED_BYTES} bytes")
+                    if time.monotonic() > deadline:
+                        raise FeedError(
+                            f"feed {url}: still downloading after {max_seconds:.0f} s, given up"
+                        )
+                response._content = bytes(body)  # keep what was streamed for the caller
+            return response
+
+    try:
+        with client_for(timeout_s, client) as http:
+            response = with_retries(lambda: attempt(http), retries=retries)
+    except (httpx.HTTPError, RetryableHTTPError) as exc:  # after retries
+        raise FeedError(f"feed {url}: {describe_network_error(exc)}") from exc
+    new_url = _permanent_target(response)
+    if response.status_code == 304:
+        return FeedFetch(
+            not_modified=True,
+            etag=etag,
+            last_modified=last_modified,
+            final_url=str(response.url),
+            new_url=new_url,
+        )
+    if response.status_code >= 400:
+        raise FeedError(f"feed {url}: HTTP {response.status_code} {response.reason_phrase}")
+    return FeedFetch(
+        not_modified=False,
+        content=response.content,
+        content_type=response.headers.get("content-type", ""),
+        etag=response.headers.get("etag"),
+        last_modified=response.headers.get("last-modified"),
+        final_url=str(response.url),
+        new_url=new_url,
+    )
+
+
+def _permanent_target(response: httpx.Response) -> str | None:
+    """The URL a chain of permanent redirects led to, or None when any hop was temporary."""
+    if not response.history:
+        return None
+    if all(r.status_code in PERMANENT_REDIRECTS for r in response.history):
+        return str(response.url)
+    return None
+
+
+def _read_local_feed(path: Path, last_modified: str | None) -> FeedFetch:
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise FeedError(f"feed file not found: {path}") from None
+    mtime = formatdate(stat.st_mtime, usegmt=True)
+    if last_modified == mtime:
+        return FeedFetch(not_modified=True, last_modified=mtime, final_url=str(path))
+    if stat.st_size > MAX_FEED_BYTES:
+        raise FeedError(f"feed {path}: larger than {MAX_FEED_BYTES} bytes")
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise FeedError(f"feed {path}: cannot read ({exc.strerror})") from None
+    return FeedFetch(not_modified=False, content=content, last_modified=mtime, final_url=str(path))
+
+
+def parse_feed(
+    content: bytes, base_url: str, content_type: str = ""
+) -> tuple[str, list[EpisodeItem]]:
+    """The feed's title and audio episodes; `read_feed` without the warning.
+
+    Raises:
+        FeedError: as `read_feed`.
+    """
+    document = read_feed(content, base_url, content_type)
+    return document.title, document.episodes
+
+
+def read_feed(content: bytes, base_url: str, content_type: str = "") -> FeedDocument:
+    """Parse feed bytes into the feed title, its audio episodes and a warning.
+
+    Items without audio (an enclosure, or else a `media:content`) are left out; a repeated
+    GUID keeps its first item. Blemishes that leave the items intact (blank space before the
+    XML declaration, undeclared `itunes:`/`podcast:` prefixes, an unknown entity, a bare `&`)
+    are repaired and named in `warning`; a document cut short keeps its complete items and is
+    marked `partial`.
+
+    Args:
+        content: the feed document.
+        base_url: where it came from; relative enclosure URLs resolve against it.
+        content_type: the HTTP Content-Type, used only to explain failures.
+
+    Raises:
+        FeedError: HTML instead of a feed, XML no repair can mend, entity declarations.
+    """
+    head = content[:4096].lstrip().lower()
+    if not content.strip():
+        raise FeedError(f"feed {base_url}: empty response, not a feed")
+    if _ENTITY_DECLARATION.search(content):
+        # Entity declarations are how XML bombs and external-entity reads work; real feeds
+        # have no use for them, so refuse the document before any parser expands them. The
+        # whole document is searched: a long comment can push the DOCTYPE past any prefix.
+        raise FeedError(f"feed {base_url}: declares XML entities, refused for safety")
+    if (head.startswith((b"<!doctype html", b"<html")) or "html" in content_type.lower()) and (
+        b"<rss" not in content[:65536]
+        and b"<feed" not in content[:65536]
+        and b"<rdf" not in content[:65536].lower()
+    ):
+        raise FeedError(f"feed {base_url}: got an HTML page, not an RSS or Atom feed")
+    other = _not_a_feed(content)
+    if other:
+        raise FeedError(f"feed {base_url}: got {other}, not an RSS or Atom feed")
+    try:
+        repaired = repair_feed_xml(content)
+    except MalformedFeedXml as malformed:
+        raise FeedError(f"feed {base_url}: {malformed}") from None
+    content = repaired.content
+    try:
+        parsed = feedparser.parse(content, sanitize_html=True, resolve_relative_uris=False)
+    except Exception as crash:  # noqa: BLE001
+        # feedparser falls back to its loose parser when the XML is not well-formed, and that
+        # parser itself crashes on some input (a character reference to a lone surrogate,
+        # `&#xD800;`, raises UnicodeEncodeError). Name what the strict parser found instead.
+        raise FeedError(f"feed {base_url}: {_strict_parse_problem(content, crash)}") from crash
+    if parsed.get("bozo"):
+        exc = parsed.get("bozo_exception")
+        if not isinstance(exc, feedparser.CharacterEncodingOverride):
+            if repaired.problem:  # the same fault, with lines counted in the document as sent
+                raise FeedError(f"feed {base_url}: {repaired.problem}")
+            line = getattr(exc, "getLineNumber", lambda: None)()
+            where = f" at line {line}" if line else ""
+            msg = getattr(exc, "getMessage", lambda: str(exc))()
+            raise FeedError(f"feed {base_url}: malformed XML{where} ({msg})")
+    version = parsed.get("version") or ""
+    if not version and not parsed.entries:
+        raise FeedError(f"feed {base_url}: not an RSS or Atom feed")
+    title = str(parsed.feed.get("title") or "")
+    transcripts = _publisher_transcripts(content)
+    episodes: list[EpisodeItem] = []
+    seen: set[str] = set()
+    for entry in parsed.entries:
+        item = _episode_from_entry(entry, base_url, transcripts)
+        if item is None or item.guid in seen:
+            continue
+        seen.add(item.guid)
+        episodes.append(item)
+    notes = list(repaired.notes)
+    if isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
+        notes.append(
+            str(parsed["bozo_exception"])
+        )  # "document declared as utf-8, but parsed as ..."
+    warning = f"feed {base_url}: " + "; ".join(notes) if notes else None
+    return FeedDocument(title, episodes, warning, repaired.partial, _channel(parsed.feed, content))
+
+
+def _not_a_feed(content: bytes) -> str | None:
+    """Name what a document that is plainly no XML is (audio, JSON, binary), or None.
+
+    The XML parser would only say "not well-formed (invalid token)"; a feed URL that points at
+    an episode's MP3, or at an API's JSON, deserves a message that says so.
+    """
+    from podsift.tasks.ingest.download import (
+        sniff_audio,  # a pure function; download imports nothing here
+    )
+
+    head = content[:1024]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head[:2]:
+        return None  # UTF-16 XML: its BOM looks like an MP3 frame sync, its NULs like binary
+    fmt = sniff_audio(head[:64])
+    if fmt is not None:
+        return f"{fmt} audio (is this the URL of an episode rather than of the feed?)"
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] in (b"{", b"["):
+        return "JSON"
+    if b"\x00" in head:
+        return "binary data"
+    return None
+
+
+def _strict_parse_problem(content: bytes, crash: Exception) -> str:
+    """Why a document that crashed feedparser is not a feed, from a strict XML parse."""
+    try:
+        SafeET.fromstring(content)
+    except SafeET.ParseError as strict:
+        line = strict.position[0] if getattr(strict, "position", None) else None
+        where = f" at line {line}" if line else ""
+        reason = str(strict).split(":", 1)[0]
+        return f"malformed XML{where} ({reason})"
+    except Exception:  # noqa: BLE001 (defusedxml's refusals; the crash below says enough)
+        pass
+    return f"cannot be parsed as a feed ({crash.__class__.__name__}: {crash})"
+
+
+def _resolve_url(href: str, base_url: str) -> str:
+    href = href.strip()
+    if is_http_url(href):
+        return href
+    if _is_local(base_url):
+        if urlparse(href).scheme.lower() == "file":
+            return urlparse(href).path
+        return str((Path(base_url).parent / href).resolve())
+    return urljoin(base_url, href)
+
+
+def _audio_enclosure(entry: Any, base_url: str) -> dict[str, Any] | None:
+    """The item's first audio enclosure that podsift may fetch, else its first audio
+    `media:content` (some hosts put the audio only there), as a dict with `href`, `type`,
+    `length` and, from `media:content`, `duration`.
+
+    From a feed fetched over HTTP only http(s) enclosures count: a remote feed must never make
+    podsift read a local file (`file:///...`, `C:/...`) or speak another protocol.
+    """
+    candidates = [
+        {
+            "href": e.get("href") or e.get("url") or "",
+            "type": e.get("type"),
+            "length": e.get("length"),
+        }
+        for e in entry.get("enclosures") or ()
+    ]
+    candidates += [
+        {
+            "href": m.get("url") or "",
+            "type": m.get("type") or ("audio/*" if m.get("medium") == "audio" else None),
+            "length": m.get("filesize"),
+            "duration": m.get("duration"),
+            "declared_type": m.get("type"),
+        }
+        for m in entry.get("media_content") or ()
+    ]
+    for candidate in candidates:
+        href = str(candidate["href"]).strip()
+        if not href:
+            continue
+        mime = str(candidate.get("type") or "").lower()
+        path = urlsplit(href).path.lower()
+        if mime.startswith("audio/") or (
+            not mime.startswith(("video/", "image/", "text/", "application/pdf"))
+            and path.endswith(AUDIO_EXTENSIONS)
+        ):
+            if not _is_local(base_url) and not is_http_url(_resolve_url(href, base_url)):
+                continue
+            if "declared_type" in candidate:
+                candidate["type"] = candidate.pop("declared_type")
+            return dict(candidate, href=href)
+    return None
+
+
+def parse_duration(value: Any) -> float | None:
+    """itunes:duration as seconds: '3600', '1:02:03', '62:03'.
+
+    Some publishers write milliseconds ('2700000' for 45 minutes). Read as seconds that is a
+    month, and the truncation check would refuse every such episode as "decoded 2700 s of the
+    2700000 s the feed declares"; so a bare number over a day is read as milliseconds, and
+    anything still over a day is unknown (None).
+    """
+    if value is None:
+        return None
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        parts = [float(p) for p in text.split(":")]
+    except ValueError:
+        return None
+    if any(p != p or p in (float("inf"), float("-inf")) for p in parts):
+        return None  # 'nan', 'inf'
+    seconds = 0.0
+    for part in parts:
+        seconds = seconds * 60 + part
+    if len(parts) == 1 and seconds > MAX_PLAUSIBLE_DURATION_S:
+        seconds /= 1000.0
+    if seconds > MAX_PLAUSIBLE_DURATION_S:
+        return None
+    return seconds if seconds > 0 else None
+
+
+def _episode_from_entry(
+    entry: Any, base_url: str, transcripts: dict[str, list[tuple[str, str]]]
+) -> EpisodeItem | None:
+    enclosure = _audio_enclosure(entry, base_url)
+    if enclosure is None:
+        return None
+    audio_url = _resolve_url(enclosure["href"], base_url)
+    # Without a GUID the audio URL is the identity (docs/warehouse.md says why not the link).
+    guid = str(entry.get("id") or "").strip() or audio_url
+    try:
+        declared = int(enclosure.get("length") or 0)
+    except (TypeError, ValueError):
+        declared = 0
+    length = declared if declared > 0 else None  # junk lengths ("lots", 0, -5) are unknown
+    raw_transcripts = transcripts.get(guid) or transcripts.get(enclosure["href"].strip()) or []
+    duration = parse_duration(entry.get("itunes_duration"))
+    if duration is None:
+        duration = parse_duration(enclosure.get("duration"))
+    return EpisodeItem(
+        guid=guid,
+        title=str(entry.get("title") or "(untitled)").strip(),
+        audio_url=audio_url,
+        published_at=_published_at(entry),
+        duration_s=duration,
+        description=str(entry.get("summary") or entry.get("description") or ""),
+        audio_length=length,
+        audio_type=(enclosure.get("type") or None),
+        transcript_urls=tuple((_resolve_url(u, base_url), t) for u, t in raw_transcripts),
+    )
+
+
+def _published_at(entry: Any) -> datetime | None:
+    """The item's date in UTC, with two-digit years read as RFC 2822 says.
+
+    RFC 2822 (section 4.3) reads a two-digit year below 50 as 20xx and the rest as 19xx, and a
+    three-digit year as 1900 plus it. feedparser reads two digits below 90 as 20xx (so
+    `01 Jan 70` is 2070) and keeps three digits as they are (year 70 AD).
+    """
+    parsed, raw = entry.get("published_parsed"), entry.get("published")
+    if not parsed:
+        parsed, raw = entry.get("updated_parsed"), entry.get("updated")
+    if not parsed:
+        return None
+    year = parsed.tm_year
+    short = _SHORT_YEAR_DATE.match(str(raw or ""))
+    if short:
+        digits = short.group(1)
+        written = int(digits)
+        feedparser_year = (
+            written if len(digits) == 3 else written + (2000 if written < 90 else 1900)
+        )
+        rfc_year = written + (2000 if len(digits) == 2 and written < 50 else 1900)
+        # Only when feedparser read those digits (a time zone can move the UTC date a year).
+        if abs(parsed.tm_year - feedparser_year) <= 1:
+            year = parsed.tm_year + rfc_year - feedparser_year
+    try:
+        stamp = datetime(
+            year,
+            parsed.tm_mon,
+            parsed.tm_mday,
+            parsed.tm_hour,
+            parsed.tm_min,
+            min(parsed.tm_sec, 59),  # a leap second
+            tzinfo=UTC,
+        )
+    except ValueError:  # 29 February of a year that has none after the century moved
+        return None
+    return stamp
+
+
+def _publisher_transcripts(content: bytes) -> dict[str, list[tuple[str, str]]]:
+    """Every podcast:transcript of every item, keyed by GUID and by enclosure URL.
+
+    feedparser keeps only the last podcast:transcript of an item, so read the raw XML.
+    """
+    namespaces = [ns for ns in (PODCAST_NS, PODCAST_NS_OLD) if ns.encode() in content]
+    if not namespaces:
+        return {}
+    try:
+        root = SafeET.fromstring(content)
+    except Exception:  # defusedxml and expat raise several types; the feed parsed already
+        return {}
+    found: dict[str, list[tuple[str, str]]] = {}
+    for item in root.iter("item"):
+        links = [
+            (el.get("url", ""), el.get("type", ""))
+            for ns in namespaces
+            for el in item.iter(f"{{{ns}}}transcript")
+            if el.get("url")
+        ]
+        if not links:
+            continue
+        for key in _item_keys(item):
+            found[key] = links
+    return found
+
+
+def _item_keys(item: Element) -> list[str]:
+    keys = []
+    guid = item.findtext("guid")
+    if guid and guid.strip():
+        keys.append(guid.strip())
+    for audio in (*item.iter("enclosure"), *item.iter(f"{{{MEDIA_NS}}}content")):
+        if audio.get("url"):
+            keys.append(audio.get("url", "").strip())
+    return keys
+
+
+def poll_feed(
+    url: str,
+    *,
+    etag: str | None = None,
+    last_modified: str | None = None,
+    timeout_s: float = 30.0,
+    retries: int = 3,
+    client: httpx.Client | None = None,
+    max_seconds: float = MAX_FEED_SECONDS,
+) -> FeedPoll:
+    """Fetch and parse one feed; a 304 (or an unchanged local file) costs nothing further.
+
+    The poll's `warning` says what had to be repaired or was missing (see `read_feed`).
+
+    Raises:
+        FeedError: naming the feed and what went wrong.
+    """
+    fetched = fetch_feed(
+        url,
+        etag=etag,
+        last_modified=last_modified,
+        timeout_s=timeout_s,
+        retries=retries,
+        client=client,
+        max_seconds=max_seconds,
+    )
+    if fetched.not_modified:
+        return FeedPoll(
+            url=url,
+            not_modified=True,
+            etag=fetched.etag,
+            last_modified=fetched.last_modified,
+            new_url=fetched.new_url,
+        )
+    document = read_feed(fetched.content, fetched.final_url or url, fetched.content_type)
+    # A partial document keeps no validators: the next poll must fetch it in full, not get a
+    # 304 for the copy that lost its later items.
+    return FeedPoll(
+        url=url,
+        title=document.title,
+        etag=None if document.partial else fetched.etag,
+        last_modified=None if document.partial else fetched.last_modified,
+        new_url=fetched.new_url,
+        episodes=document.episodes,
+        warning=document.warning,
+        channel=document.channel,
+    )
+
+
+def _channel(feed: Any, content: bytes) -> dict[str, Any] | None:
+    """The channel's title, image and iTunes tags, for the ad-free feed (`podsift publish`).
+
+    A channel that cannot be read costs the ad-free feed its image and tags, not the poll.
+    """
+    from podsift.tasks.ingest.channel import channel_of
+
+    try:
+        channel = channel_of(feed, content)
+    except Exception:  # noqa: BLE001 (the feed itself was read; its channel is a nicety)
+        return None
+    return channel.to_json() if channel else None

@@ -1,0 +1,1 @@
+"""Stage 6, publish: the ad-free feeds, with their audio, WebVTT and chapters."""

@@ -1,0 +1,1 @@
+"""One run: which episodes it processes and each episode carried through the stages."""

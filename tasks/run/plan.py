@@ -1,0 +1,193 @@
+"""Which episodes a run processes: new ones, failed ones with tries left, none Whisper cannot do.
+
+Pure policy over what the warehouse knows (`PlanInputs`); the flow reads those inputs, calls
+`plan_jobs`, and wires the jobs to the stages. `PlanInputs` are also kept as a small snapshot
+under `data_dir`, so that a run can plan and transcribe while another process holds the
+warehouse (a notebook left open) and load once it is free.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from podsift.tasks.core.config import Config, WhisperConfig
+from podsift.tasks.core.errors import TranscriptionError
+from podsift.tasks.core.records import EpisodeItem, FeedState, KnownEpisode
+from podsift.tasks.ingest.feeds import audio_key, episode_id_for
+from podsift.tasks.run.episode import EpisodeJob, transcript_path_for
+
+
+@dataclass(frozen=True, slots=True)
+class PlanInputs:
+    """What planning needs to know about one feed from the warehouse."""
+
+    state: FeedState | None = None
+    known: list[KnownEpisode] = field(default_factory=list)
+    retryable: list[tuple[KnownEpisode, EpisodeItem]] = field(default_factory=list)
+    recent_done: list[str] = field(default_factory=list)  # newest first, for ad context
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "state": asdict(self.state) if self.state else None,
+            "known": [asdict(k) for k in self.known],
+            "retryable": [[asdict(k), _item_json(i)] for k, i in self.retryable],
+            "recent_done": list(self.recent_done),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> PlanInputs:
+        return cls(
+            state=FeedState(**data["state"]) if data.get("state") else None,
+            known=[KnownEpisode(**k) for k in data.get("known", [])],
+            retryable=[(KnownEpisode(**k), _item_from_json(i)) for k, i in data["retryable"]],
+            recent_done=[str(e) for e in data.get("recent_done", [])],
+        )
+
+
+def _item_json(item: EpisodeItem) -> dict[str, Any]:
+    out = asdict(item)
+    out["published_at"] = item.published_at.isoformat() if item.published_at else None
+    return out
+
+
+def _item_from_json(data: dict[str, Any]) -> EpisodeItem:
+    published = data.get("published_at")
+    return EpisodeItem(
+        **{
+            **data,
+            "published_at": datetime.fromisoformat(published) if published else None,
+            "transcript_urls": tuple(tuple(pair) for pair in data.get("transcript_urls", ())),
+        }
+    )
+
+
+def snapshot_path(data_dir: Path, feed_id: str) -> Path:
+    return data_dir / "state" / f"{feed_id}.json"
+
+
+def save_plan_snapshot(data_dir: Path, feed_id: str, inputs: PlanInputs) -> None:
+    """Keep `inputs` as the feed's snapshot (atomically: temp file, then rename)."""
+    path = snapshot_path(data_dir, feed_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + f".tmp-{os.getpid()}")
+    try:
+        tmp.write_text(json.dumps(inputs.to_json()), encoding="utf-8")
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def load_plan_snapshot(data_dir: Path, feed_id: str) -> PlanInputs | None:
+    """The feed's last snapshot, or None when there is none (or it cannot be read)."""
+    try:
+        data = json.loads(snapshot_path(data_dir, feed_id).read_text(encoding="utf-8"))
+        return PlanInputs.from_json(data)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def plan_jobs(
+    feed_id: str,
+    items: Iterable[EpisodeItem],
+    known: list[KnownEpisode],
+    retryable: list[tuple[KnownEpisode, EpisodeItem]],
+    cfg: Config,
+) -> tuple[list[EpisodeJob], int]:
+    """Decide which items to process: new ones, and failed ones with tries left.
+
+    An item is the same episode as a known one when its GUID matches, or when its audio URL
+    matches once tracking prefixes and query strings are stripped (a GUID that changed).
+
+    Returns:
+        (jobs, number of episodes never seen before)
+    """
+    by_guid = {k.guid: k for k in known}
+    by_audio = {k.audio_key: k for k in known if k.audio_key}
+    jobs: dict[str, EpisodeJob] = {}
+    seen_audio: set[str] = set()
+    new = 0
+    newest_first = sorted(
+        items,
+        key=lambda i: i.published_at or datetime.min.replace(tzinfo=UTC),
+        reverse=True,
+    )
+    if cfg.max_episodes_per_feed:
+        newest_first = newest_first[: cfg.max_episodes_per_feed]
+    for item in newest_first:
+        key = audio_key(item.audio_url)
+        if key in seen_audio:
+            continue  # the same audio listed twice in one feed
+        seen_audio.add(key)
+        match = by_guid.get(item.guid) or by_audio.get(key)
+        if match is None:
+            episode_id = episode_id_for(feed_id, item.guid)
+            jobs[episode_id] = EpisodeJob(episode_id, feed_id, item, key, attempts=1)
+            new += 1
+        elif match.status == "failed" and match.attempts < cfg.max_attempts:
+            jobs[match.episode_id] = EpisodeJob(
+                match.episode_id,
+                feed_id,
+                replace(item, guid=match.guid),
+                key,
+                attempts=match.attempts + 1,
+            )
+    for match, item in retryable:  # failed earlier, not (or no longer) in this poll
+        if match.episode_id not in jobs and match.attempts < cfg.max_attempts:
+            jobs[match.episode_id] = EpisodeJob(
+                match.episode_id,
+                feed_id,
+                item,
+                match.audio_key or audio_key(item.audio_url),
+                attempts=match.attempts + 1,
+            )
+    return list(jobs.values()), new
+
+
+class WhisperCheck:
+    """Whether the Whisper model loads, asked once per run and settings, not once per feed.
+
+    A run makes one; `podsift serve` runs many in one process, so a model fixed between runs
+    is tried again.
+    """
+
+    def __init__(self) -> None:
+        self._problems: dict[str, str | None] = {}  # settings -> why they failed (None: loaded)
+
+    def problem(self, whisper: WhisperConfig) -> str | None:
+        """Why `whisper`'s model cannot load, or None when it loads."""
+        from podsift.tasks.speech.transcribe import load_model
+
+        key = whisper.model_dump_json()
+        if key not in self._problems:
+            try:
+                load_model(whisper)
+                self._problems[key] = None
+            except TranscriptionError as exc:
+                self._problems[key] = str(exc)
+        return self._problems[key]
+
+    def held_back(self, jobs: list[EpisodeJob], cfg: Config) -> tuple[list[EpisodeJob], str]:
+        """Jobs that need Whisper when its model cannot be loaded, with the reason.
+
+        Loading here costs nothing extra with the thread runner: the model is cached for the
+        process, and the transcription threads use the same one. Dask workers load their own,
+        so there a model failure shows per episode.
+        """
+        if cfg.runner.kind != "thread":
+            return [], ""
+        needs = [
+            j
+            for j in jobs
+            if not transcript_path_for(cfg.data_dir, j.episode_id).exists()
+            and not (cfg.whisper.use_publisher_transcripts and j.item.transcript_urls)
+        ]
+        if not needs:
+            return [], ""
+        problem = self.problem(cfg.whisper)
+        return (needs, problem) if problem else ([], "")

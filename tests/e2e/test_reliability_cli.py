@@ -1,0 +1,392 @@
+"""The CLI and the security promises: config errors, a read-only `podsift sql`, and an LLM API
+key that comes only from the environment and never reaches logs, output or the warehouse.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from podsift.flows.cli import main
+from podsift.warehouse import store
+from podsift.warehouse.db import writer
+from tests.conftest import AUDIO, FeedServer, Route, rss, write_config
+
+# --- config errors, through the real `podsift` command ----------------------------------------
+
+
+def podsift(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    exe = shutil.which("podsift")
+    command = [exe] if exe else [sys.executable, "-m", "podsift.flows.cli"]
+    env = {k: v for k, v in os.environ.items() if k != "PODSIFT_CONFIG"}
+    return subprocess.run(
+        [*command, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+CONFIG_ERRORS = {
+    "missing-file": (None, "config file not found: "),
+    "bad-yaml": ("feeds:\n  - url: [unclosed\n", "invalid YAML at line 3"),
+    "unknown-key": ("feeds:\n  - url: a.xml\nwarehose: x.duckdb\n", "unknown key 'warehose'"),
+    "wrong-type": (
+        "feeds:\n  - url: a.xml\nwhisper:\n  beam_size: many\n",
+        "bad value for 'whisper.beam_size'",
+    ),
+    "not-url-or-path": (
+        "feeds:\n  - url: ftp://example.org/f.xml\n",
+        "bad value for 'feeds.0.url': 'ftp://example.org/f.xml' is neither an http(s) URL nor "
+        "a file path",
+    ),
+    "url-without-host": ("feeds:\n  - url: 'https://'\n", "is not a valid URL (no host)"),
+    "api-key-in-file": (
+        "feeds:\n  - url: a.xml\nfacts:\n  backend: llm\n  llm:\n    base_url: http://x/v1\n"
+        "    model: m\n    api_key: sk-secret\n",
+        "unknown key 'facts.llm.api_key'",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(CONFIG_ERRORS), ids=list(CONFIG_ERRORS))
+def test_config_error_is_one_line_and_exit_2(tmp_path: Path, case: str) -> None:
+    text, message = CONFIG_ERRORS[case]
+    config = tmp_path / "config.yaml"
+    if text is not None:
+        config.write_text(text, encoding="utf-8")
+    done = podsift("run", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(f"podsift: {config}" if text else "podsift: config file not")
+    assert message in done.stderr
+    assert "sk-secret" not in done.stderr
+    assert not (tmp_path / "data").exists()  # nothing was started
+
+
+# Folders that cannot work: each case makes the obstacle, then names data_dir / warehouse.
+FOLDER_ERRORS = {
+    "data-dir-is-a-file": ("data_dir: taken", "data_dir {root}/taken is a file, not a folder"),
+    "data-dir-under-a-file": (
+        "data_dir: taken/data",
+        "data_dir {root}/taken/data: part of that path is a file, not a folder",
+    ),
+    "warehouse-is-a-folder": (
+        "warehouse: folder.duckdb",
+        "warehouse {root}/folder.duckdb is a folder; name a file, e.g. data/warehouse.duckdb",
+    ),
+    "warehouse-under-a-file": (
+        "warehouse: taken/warehouse.duckdb",
+        "warehouse {root}/taken/warehouse.duckdb: {root}/taken is a file, not a folder",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(FOLDER_ERRORS), ids=list(FOLDER_ERRORS))
+def test_unusable_folders_are_one_line_and_exit_2(tmp_path: Path, case: str) -> None:
+    """Refused before Prefect starts (they used to end in a Python or Prefect traceback)."""
+    setting, message = FOLDER_ERRORS[case]
+    (tmp_path / "taken").write_text("a file where a folder should be\n")
+    (tmp_path / "folder.duckdb").mkdir()
+    config = tmp_path / "config.yaml"
+    config.write_text(f"feeds:\n  - url: a.xml\n{setting}\n", encoding="utf-8")
+    done = podsift("run", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 2, done.stderr
+    assert done.stdout == ""
+    assert done.stderr == f"podsift: {config}: {message.format(root=tmp_path)}\n"
+    started = [p for p in tmp_path.rglob("*") if p.name.endswith((".duckdb", "prefect"))]
+    assert started == [tmp_path / "folder.duckdb"]  # no warehouse, no Prefect home
+
+
+def test_a_file_that_is_not_a_warehouse_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "warehouse.duckdb").write_text("not a DuckDB file\n" * 100)
+    config = tmp_path / "config.yaml"
+    config.write_text("feeds:\n  - url: a.xml\nwarehouse: warehouse.duckdb\n")
+    done = podsift("run", "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.startswith(f"podsift: cannot open warehouse {tmp_path}/warehouse.duckdb: ")
+    assert "not a valid DuckDB database file" in done.stderr
+    assert done.stderr.count("\n") == 1, done.stderr  # before Prefect starts: no traceback
+
+
+def test_unusable_prefect_home_is_one_line(tmp_path: Path) -> None:
+    """Prefect's temporary server used to retry for three minutes, printing tracebacks."""
+    (tmp_path / "taken").write_text("a file\n")
+    config = write_config(tmp_path, ["a.xml"])
+    env = {k: v for k, v in os.environ.items() if k not in ("PREFECT_API_URL", "PODSIFT_CONFIG")}
+    env["PREFECT_HOME"] = str(tmp_path / "taken" / "prefect")
+    exe = shutil.which("podsift")
+    command = [exe] if exe else [sys.executable, "-m", "podsift.flows.cli"]
+    done = subprocess.run(
+        [*command, "run", "--config", str(config)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        f"podsift: cannot create PREFECT_HOME {tmp_path}/taken/prefect (Not a directory); set "
+        "PREFECT_HOME to a writable folder, or PREFECT_API_URL to a running Prefect server\n"
+    )
+
+
+def test_a_nearly_full_disk_is_refused_before_the_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A real full disk needs a mount; here the threshold is raised above any free space."""
+    import podsift.flows.cli
+
+    monkeypatch.setattr(podsift.flows.cli, "MIN_FREE_BYTES", 1 << 62)
+    config = write_config(tmp_path, ["a.xml"])
+    assert main(["run", "--config", str(config)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("podsift: only ")
+    assert f"KB free on the disk holding data_dir {tmp_path}/data; a run needs at least" in err
+
+
+# --- podsift sql cannot write -----------------------------------------------------------------
+
+WRITES = [
+    "INSERT INTO feeds (feed_id, url) VALUES ('x', 'y')",
+    "UPDATE episodes SET status = 'done'",
+    "DELETE FROM feeds",
+    "DROP TABLE feeds",
+    "CREATE TABLE t AS SELECT 1",
+    "ALTER TABLE feeds ADD COLUMN x INTEGER",
+    "SELECT 1; DELETE FROM feeds",
+    "COPY feeds TO '{dir}/stolen.csv'",
+    "EXPORT DATABASE '{dir}/export'",
+    "ATTACH '{dir}/other.duckdb' AS other",
+    "INSTALL httpfs",
+    "LOAD fts",
+    "SET enable_external_access = true",
+    "CHECKPOINT",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELECT * FROM read_text('{dir}/config.yaml')",
+]
+
+
+@pytest.fixture
+def loaded_warehouse(tmp_path: Path) -> Path:
+    config = write_config(tmp_path, ["http://example.invalid/feed.xml"])
+    with writer(tmp_path / "warehouse.duckdb") as con:
+        store.save_feed_poll(
+            con,
+            feed_id="f1",
+            url="http://example.invalid/feed.xml",
+            name="show",
+            title="Show",
+            current_url=None,
+            etag=None,
+            last_modified=None,
+            error=None,
+        )
+    return config
+
+
+@pytest.mark.parametrize("sql", WRITES)
+def test_sql_cannot_write_or_reach_files(
+    loaded_warehouse: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], sql: str
+) -> None:
+    warehouse = tmp_path / "warehouse.duckdb"
+    before = hashlib.sha256(warehouse.read_bytes()).hexdigest()
+    files = sorted(p.name for p in tmp_path.iterdir())
+    query = sql.format(dir=tmp_path)
+    code = main(["sql", query, "--config", str(loaded_warehouse)])
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.count("\n") == 1
+    # A statement that writes is refused before it runs (a usage error, exit 2); one that
+    # reads but reaches for a file fails in DuckDB (exit 1).
+    if "podsift: sql is read-only" in out.err:
+        assert code == 2, out.err
+    else:
+        assert "file system operations are disabled" in out.err and code == 1, out.err
+    assert hashlib.sha256(warehouse.read_bytes()).hexdigest() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == files
+    assert (
+        main(
+            [
+                "sql",
+                "SELECT count(*) AS n FROM feeds",
+                "--config",
+                str(loaded_warehouse),
+                "--format",
+                "csv",
+            ]
+        )
+        == 0
+    )
+    assert capsys.readouterr().out.splitlines() == ["n", "1"]
+
+
+# --- the LLM API key --------------------------------------------------------------------------
+
+
+class LLMServer:
+    """A loopback OpenAI-compatible endpoint that records the keys it is sent."""
+
+    def __init__(self) -> None:
+        self.fail_with: int | None = None
+        self.authorizations: list[str] = []
+        self.facts: list[str] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                prompt = json.loads(self.rfile.read(length))["messages"][-1]["content"]
+                # Echo the first transcript line back as the fact: grounded by construction.
+                said = next(ln for ln in prompt.splitlines() if ln.startswith("["))
+                server.facts.append(said.split("] ", 1)[1])
+                auth = self.headers.get("Authorization", "")
+                server.authorizations.append(auth)
+                if server.fail_with:
+                    # A careless server that echoes the request's key in its error body.
+                    body = f"internal error for {auth}".encode()
+                    status = server.fail_with
+                else:
+                    facts = {"facts": [{"text": server.facts[-1]}]}
+                    answer = {"choices": [{"message": {"content": json.dumps(facts)}}]}
+                    body, status = json.dumps(answer).encode(), 200
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+@pytest.fixture
+def llm() -> Iterator[LLMServer]:
+    srv = LLMServer()
+    yield srv
+    srv.close()
+
+
+def files_containing(root: Path, secret: bytes) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and secret in p.read_bytes()]
+
+
+@pytest.mark.slow
+def test_llm_api_key_comes_from_the_environment_and_leaks_nowhere(
+    tmp_path: Path,
+    server: FeedServer,
+    llm: LLMServer,
+    prefect_harness: None,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    secret = f"sk-test-{uuid.uuid4().hex}"
+    monkeypatch.setenv("PODSIFT_TEST_LLM_KEY", secret)
+    audio = server.add("/a.mp3", Route(body=(AUDIO / "speech_short.mp3").read_bytes(), headers={}))
+    feed = server.add("/feed.xml", body=rss([{"guid": "fox", "title": "Fox", "url": audio}]))
+    config = write_config(
+        tmp_path,
+        [feed],
+        facts={
+            "backend": "llm",
+            "llm": {
+                "base_url": llm.base_url,
+                "model": "test-model",
+                "api_key_env": "PODSIFT_TEST_LLM_KEY",
+            },
+        },
+    )
+    caplog.set_level(logging.DEBUG)
+
+    # Run 1: the endpoint fails and echoes the key back; the episode fails, the key is redacted.
+    llm.fail_with = 500
+    assert main(["run", "--config", str(config)]) == 1
+    # Run 2: the endpoint works; the failed episode is retried from its staged transcript.
+    llm.fail_with = None
+    assert main(["run", "--config", str(config)]) == 0
+
+    assert llm.authorizations and set(llm.authorizations) == {f"Bearer {secret}"}
+    import duckdb
+
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    status, attempts = con.execute("SELECT status, attempts FROM episodes").fetchone()
+    facts = con.execute("SELECT text FROM facts").fetchall()
+    runs = con.execute("SELECT message FROM runs ORDER BY started_at").fetchall()
+    con.close()
+    assert (status, attempts) == ("done", 2)
+    assert facts == [(llm.facts[-1],)]
+    assert "failed with HTTP 500: internal error for Bearer ***" in runs[0][0]
+
+    output = capsys.readouterr()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    for where, text in [("stdout", output.out), ("stderr", output.err), ("logs", logged)]:
+        assert secret not in text, f"API key leaked to {where}"
+    assert files_containing(tmp_path, secret.encode()) == []  # warehouse, WAL, staged files
+
+
+# --- misused commands: one line, exit 2 --------------------------------------------------------
+
+TRANSCRIPT = Path(__file__).parents[1] / "data" / "transcripts" / "interview.whisper.json"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["ads", "{tmp}"], "{tmp} is a folder, not a transcript JSON file"),
+        (["facts", "{tmp}/garbage.json"], "{tmp}/garbage.json: not JSON (Expecting value at line"),
+        (["ads", str(AUDIO / "speech_short.mp3")], "not a transcript JSON file (not UTF-8 text)"),
+        (["facts", "{tmp}/object.json"], "must be a list of segments or an object with 'segments'"),
+        (["ads", "{tmp}/nope.json"], "transcript file not found: {tmp}/nope.json"),
+        (["facts", str(TRANSCRIPT), "--ads", "{tmp}"], "cannot read {tmp}: Is a directory"),
+        (
+            ["facts", str(TRANSCRIPT), "--ads", "{tmp}/object.json"],
+            '{tmp}/object.json: not an ad spans JSON list (expected [{"start": s, ',
+        ),
+        (["facts", str(TRANSCRIPT), "--ads", "{tmp}/garbage.json"], "garbage.json: not JSON ("),
+    ],
+    ids=[
+        "folder",
+        "not-json",
+        "mp3-as-transcript",
+        "object-without-segments",
+        "missing",
+        "ads-folder",
+        "ads-object",
+        "ads-not-json",
+    ],
+)
+def test_misused_transcript_commands_are_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    (tmp_path / "garbage.json").write_text("garbage\n")
+    (tmp_path / "object.json").write_text('{"a": 1}\n')
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in args]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.count("\n") == 1, out.err
+    assert message.replace("{tmp}", str(tmp_path)) in out.err

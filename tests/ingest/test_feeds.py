@@ -1,0 +1,578 @@
+"""Feeds on a bad day: golden parser files, and fetches from a real loopback HTTP server.
+
+Every failure must become a `FeedError` naming the feed and the problem; nothing is expanded,
+fetched from elsewhere or held open for ever.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+import tracemalloc
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+
+import pytest
+
+import podsift.tasks.ingest.feeds
+from podsift.tasks.core.config import Config
+from podsift.tasks.core.errors import FeedError
+from podsift.tasks.core.records import EpisodeItem, KnownEpisode
+from podsift.tasks.ingest.feeds import audio_key, parse_feed, poll_feed, read_feed
+from podsift.tasks.run.plan import plan_jobs
+from tests.conftest import DATA, FeedServer, Route, closed_port, rss
+
+FEEDS = DATA / "feeds"
+GOLDEN_BASE = "https://feeds.example.org/show/feed.rss"
+GOLDEN = sorted([*FEEDS.glob("*.rss"), *FEEDS.glob("*.xml")])
+
+
+def _as_json(content: bytes) -> dict[str, object]:
+    """What the golden files record: every field podsift keeps of the feed and its episodes,
+    or the error, with the feed's URL written as {base}."""
+    try:
+        document = read_feed(content, GOLDEN_BASE)
+    except FeedError as exc:
+        return {"error": str(exc).replace(GOLDEN_BASE, "{base}")}
+    return {
+        "title": document.title,
+        "warning": document.warning.replace(GOLDEN_BASE, "{base}") if document.warning else None,
+        "partial": document.partial,
+        "episodes": [
+            {
+                "guid": e.guid,
+                "title": e.title,
+                "audio_url": e.audio_url,
+                "published_at": e.published_at.isoformat() if e.published_at else None,
+                "duration_s": e.duration_s,
+                "audio_length": e.audio_length,
+                "audio_type": e.audio_type,
+                "description": e.description,
+                "transcript_urls": [list(t) for t in e.transcript_urls],
+            }
+            for e in document.episodes
+        ],
+    }
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
+def test_golden_feed(path: Path) -> None:
+    expected_path = path.with_name(path.stem + ".expected.json")
+    expected = json.loads(expected_path.read_text(encoding="utf-8"))
+    assert _as_json(path.read_bytes()) == expected
+
+
+def test_every_golden_feed_has_its_expectation() -> None:
+    assert len(GOLDEN) >= 15
+    for path in FEEDS.glob("*.expected.json"):
+        stem = path.name.removesuffix(".expected.json")
+        assert any(path.with_name(stem + ext).exists() for ext in (".rss", ".xml")), path
+
+
+@pytest.mark.parametrize("name", ["entity_bomb", "entity_bomb_after_comment"])
+def test_entity_bomb_is_refused_fast_without_memory_blowup(name: str) -> None:
+    content = (FEEDS / f"{name}.rss").read_bytes()
+    tracemalloc.start()
+    started = time.monotonic()
+    try:
+        with pytest.raises(FeedError, match="declares XML entities, refused for safety"):
+            parse_feed(content, GOLDEN_BASE)
+        elapsed = time.monotonic() - started
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    # Expanded, &lol9; is a billion "lol"s (3 GB); refused, it costs about the document itself.
+    assert elapsed < 1.0
+    assert peak < 2 * 1024 * 1024
+
+
+def test_external_dtd_is_never_fetched(server: FeedServer) -> None:
+    server.add("/evil.dtd", body=b'<!ENTITY title "stolen">', headers={"Content-Type": "text/xml"})
+    body = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss SYSTEM "'
+        + server.url("/evil.dtd").encode()
+        + b'">\n<rss version="2.0"><channel><title>Plain</title><item><guid>1</guid>'
+        b'<enclosure url="a.mp3" type="audio/mpeg" length="10"/></item></channel></rss>'
+    )
+    url = server.add("/dtd.xml", body=body, headers={"Content-Type": "application/rss+xml"})
+    poll = poll_feed(url, retries=0)
+    assert [e.guid for e in poll.episodes] == ["1"]
+    assert server.hits("/evil.dtd") == 0
+    # A reference to an entity only the external DTD could define is an error, not a fetch.
+    body2 = body.replace(b"<title>Plain</title>", b"<title>&title;</title>")
+    url2 = server.add("/dtd2.xml", body=body2, headers={"Content-Type": "application/rss+xml"})
+    with pytest.raises(FeedError, match="malformed XML"):
+        poll_feed(url2, retries=0)
+    assert server.hits("/evil.dtd") == 0
+
+
+def test_a_partial_feed_keeps_no_validators_and_a_whole_one_does(server: FeedServer) -> None:
+    """A cut-short copy must not earn a 304 next time: its lost items would never be read."""
+    whole = (FEEDS / "basic.rss").read_bytes()
+    cut = (FEEDS / "truncated_after_items.rss").read_bytes()
+    url = server.add("/cut.xml", body=cut, headers={"Content-Type": "application/rss+xml"})
+    poll = poll_feed(url, retries=0)
+    assert [e.guid for e in poll.episodes] == ["cut-4", "cut-3"]
+    assert (poll.etag, poll.last_modified) == (None, None)
+    assert poll.warning is not None and poll.warning.startswith(f"feed {url}: the document ends")
+    server.routes["/cut.xml"].body = whole
+    poll = poll_feed(url, retries=0)
+    assert [e.guid for e in poll.episodes] == ["basic-3", "basic-2", "basic-1"]
+    assert poll.etag and poll.warning is None
+    assert poll_feed(url, etag=poll.etag, retries=0).not_modified
+
+
+def test_an_entity_only_an_external_dtd_defines_is_refused_by_name() -> None:
+    body = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE rss SYSTEM "https://dtd.example.org/show.dtd">\n'
+        b'<rss version="2.0"><channel><title>&showname;</title></channel></rss>'
+    )
+    with pytest.raises(FeedError) as err:
+        parse_feed(body, GOLDEN_BASE)
+    assert str(err.value) == (
+        f"feed {GOLDEN_BASE}: malformed XML at line 3 (undefined entity &showname;, which only "
+        "the external DTD could define, and podsift does not read external DTDs)"
+    )
+
+
+def test_the_xml_repairs_refuse_entity_declarations_on_their_own() -> None:
+    """parse_feed refuses `<!ENTITY` before any parser runs; the repair step's own parsers
+    refuse it too, should that first check ever be bypassed."""
+    from podsift.tasks.ingest.feed_xml import MalformedFeedXml, repair_feed_xml
+
+    content = (FEEDS / "entity_bomb.rss").read_bytes()
+    with pytest.raises(MalformedFeedXml, match="declares XML entities, refused for safety"):
+        repair_feed_xml(b"\n" + content)
+
+
+def test_unreachable_host() -> None:
+    url = f"http://127.0.0.1:{closed_port()}/feed.xml"
+    started = time.monotonic()
+    with pytest.raises(FeedError) as err:
+        poll_feed(url, timeout_s=2, retries=2)
+    assert str(err.value).startswith(f"feed {url}: cannot connect")
+    assert time.monotonic() - started < 5
+
+
+def _sleep_then_answer(
+    seconds: float, body: bytes = b""
+) -> Callable[[BaseHTTPRequestHandler], None]:
+    def handler(req: BaseHTTPRequestHandler) -> None:
+        time.sleep(seconds)
+        try:
+            req.send_response(200)
+            req.send_header("Content-Length", str(len(body)))
+            req.end_headers()
+            req.wfile.write(body)
+        except OSError:  # the client gave up, as it should
+            pass
+
+    return handler
+
+
+def test_timeout_is_retried_then_reported(server: FeedServer) -> None:
+    url = server.add("/slow.xml", Route(handler=_sleep_then_answer(2.0)))
+    started = time.monotonic()
+    with pytest.raises(FeedError, match=r"feed http://127\.0\.0\.1:\d+/slow\.xml: timed out"):
+        poll_feed(url, timeout_s=0.3, retries=1)
+    assert server.hits("/slow.xml") == 2  # one retry
+    assert time.monotonic() - started < 2.0
+
+
+@pytest.mark.parametrize(("status", "reason"), [(404, "Not Found"), (410, "Gone")])
+def test_4xx_is_final_and_not_retried(server: FeedServer, status: int, reason: str) -> None:
+    url = server.add("/gone.xml", status=status, body=b"nope", etag=False)
+    with pytest.raises(FeedError) as err:
+        poll_feed(url, retries=3)
+    assert str(err.value) == f"feed {url}: HTTP {status} {reason}"
+    assert server.hits("/gone.xml") == 1
+
+
+def test_500_then_success_is_retried(server: FeedServer) -> None:
+    body = rss([{"guid": "a", "url": "a.mp3"}])
+    url = server.add("/flaky.xml", body=body, fail_first=2)
+    poll = poll_feed(url, retries=2)
+    assert [e.guid for e in poll.episodes] == ["a"]
+    assert server.hits("/flaky.xml") == 3
+
+
+def test_500_for_ever_is_reported_after_retries(server: FeedServer) -> None:
+    url = server.add("/down.xml", body=b"", fail_first=100)
+    with pytest.raises(FeedError, match="server error HTTP 500, still failing after retries"):
+        poll_feed(url, retries=2)
+    assert server.hits("/down.xml") == 3
+
+
+@pytest.mark.parametrize(
+    ("status", "permanent"), [(301, True), (302, False), (307, False), (308, True)]
+)
+def test_redirects_are_followed_and_permanent_ones_reported(
+    server: FeedServer, status: int, permanent: bool
+) -> None:
+    body = rss([{"guid": "r1", "url": "audio/r1.mp3"}], title="Moved Show")
+    new = server.add("/new/feed.xml", body=body)
+    old = server.add("/old.xml", status=status, location=new)
+    poll = poll_feed(old, retries=0)
+    assert poll.title == "Moved Show"
+    assert poll.new_url == (new if permanent else None)
+    # Relative enclosures resolve against where the feed really is.
+    assert poll.episodes[0].audio_url == server.url("/new/audio/r1.mp3")
+
+
+def test_mixed_redirect_chain_is_not_permanent(server: FeedServer) -> None:
+    final = server.add("/final.xml", body=rss([]))
+    hop = server.add("/hop.xml", status=302, location=final)
+    first = server.add("/first.xml", status=301, location=hop)
+    assert poll_feed(first, retries=0).new_url is None
+
+
+def test_redirect_loop_is_reported(server: FeedServer) -> None:
+    server.add("/a.xml", status=302, location=server.url("/b.xml"))
+    server.add("/b.xml", status=302, location=server.url("/a.xml"))
+    with pytest.raises(FeedError, match="too many redirects"):
+        poll_feed(server.url("/a.xml"), retries=0)
+
+
+def test_html_page_with_feed_content_type_is_refused(server: FeedServer) -> None:
+    url = server.add(
+        "/login.xml",
+        body=b"<!DOCTYPE html><html><body>Please log in</body></html>",
+        headers={"Content-Type": "application/rss+xml"},
+    )
+    with pytest.raises(FeedError, match="got an HTML page, not an RSS or Atom feed"):
+        poll_feed(url, retries=0)
+
+
+def test_oversized_and_gzip_bomb_feeds_are_refused(
+    server: FeedServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(podsift.tasks.ingest.feeds, "MAX_FEED_BYTES", 1024 * 1024)
+    url = server.add("/huge.xml", body=b" " * (2 * 1024 * 1024))
+    with pytest.raises(FeedError, match="larger than 1048576 bytes"):
+        poll_feed(url, retries=0)
+    # 8 MB of zeros compress to a few KB; the cap counts what decompression produces.
+    packed = gzip.compress(b"\0" * (8 * 1024 * 1024))
+    assert len(packed) < 20_000
+    url = server.add("/bomb.xml", body=packed, headers={"Content-Encoding": "gzip"})
+    with pytest.raises(FeedError, match="larger than 1048576 bytes"):
+        poll_feed(url, retries=0)
+
+
+def _trickle(req: BaseHTTPRequestHandler) -> None:
+    """A byte every 50 ms: never slow enough for a read timeout, never finished."""
+    try:
+        req.send_response(200)
+        req.send_header("Content-Length", "100000")
+        req.end_headers()
+        for _ in range(400):
+            req.wfile.write(b" ")
+            req.wfile.flush()
+            time.sleep(0.05)
+    except OSError:
+        pass
+
+
+def test_trickling_feed_hits_the_time_cap(server: FeedServer) -> None:
+    url = server.add("/trickle.xml", Route(handler=_trickle))
+    started = time.monotonic()
+    with pytest.raises(FeedError, match=r"still downloading after 1 s, given up"):
+        poll_feed(url, timeout_s=2, retries=0, max_seconds=1.0)
+    assert time.monotonic() - started < 3
+
+
+def test_missing_local_feed_file(tmp_path: Path) -> None:
+    with pytest.raises(FeedError, match="feed file not found"):
+        poll_feed(str(tmp_path / "nope.xml"))
+
+
+# --- one episode, however its identity drifts ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("https://cdn.example.org/ep1.mp3", "https://cdn.example.org/ep1.mp3?utm_source=rss"),
+        ("https://cdn.example.org/ep1.mp3", "http://CDN.example.org/ep1.mp3?token=abc"),
+        (
+            "https://cdn.example.org/ep1.mp3",
+            "https://dts.podtrac.com/redirect.mp3/cdn.example.org/ep1.mp3",
+        ),
+        (
+            "https://chrt.fm/track/ABC123/cdn.example.org/ep1.mp3",
+            "https://op3.dev/e/pdst.fm/e/cdn.example.org/ep1.mp3?aid=rss",
+        ),
+        ("https://host.example/play.php?id=17", "https://host.example/play.php?utm_medium=x&id=17"),
+    ],
+)
+def test_audio_key_ignores_tracking(a: str, b: str) -> None:
+    assert audio_key(a) == audio_key(b)
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("https://host.example/play.php?id=17", "https://host.example/play.php?id=18"),
+        ("https://host.example/download?episode=1", "https://host.example/download?episode=2"),
+        ("https://cdn.example.org/ep1.mp3", "https://cdn.example.org/ep2.mp3"),
+    ],
+)
+def test_audio_key_keeps_what_names_the_file(a: str, b: str) -> None:
+    assert audio_key(a) != audio_key(b)
+
+
+def _item(guid: str, url: str, day: int = 1) -> EpisodeItem:
+    from datetime import UTC, datetime
+
+    return EpisodeItem(
+        guid=guid, title=guid, audio_url=url, published_at=datetime(2025, 3, day, tzinfo=UTC)
+    )
+
+
+def _known(guid: str, url: str, status: str = "done", attempts: int = 1) -> KnownEpisode:
+    return KnownEpisode(f"id-{guid}", guid, audio_key(url), status, attempts)
+
+
+def test_plan_changed_guid_same_audio_is_not_new() -> None:
+    known = [_known("old-guid", "https://cdn.example.org/ep1.mp3")]
+    items = [_item("new-guid", "https://cdn.example.org/ep1.mp3?utm_source=feed")]
+    jobs, new = plan_jobs("f", items, known, [], Config())
+    assert (jobs, new) == ([], 0)
+
+
+def test_plan_changed_tracking_prefix_same_guid_is_not_new() -> None:
+    known = [_known("g1", "https://cdn.example.org/ep1.mp3")]
+    items = [_item("g1", "https://pdst.fm/e/chrt.fm/track/XYZ/cdn.example.org/ep1.mp3?x=2")]
+    jobs, new = plan_jobs("f", items, known, [], Config())
+    assert (jobs, new) == ([], 0)
+
+
+def test_plan_query_named_files_are_distinct_episodes() -> None:
+    items = [
+        _item("g1", "https://host.example/play.php?id=1", day=1),
+        _item("g2", "https://host.example/play.php?id=2", day=2),
+    ]
+    jobs, new = plan_jobs("f", items, [], [], Config())
+    assert new == 2
+    assert sorted(j.item.guid for j in jobs) == ["g1", "g2"]
+
+
+def test_plan_same_audio_twice_in_one_feed_is_one_job() -> None:
+    items = [
+        _item("g1", "https://cdn.example.org/ep1.mp3", day=2),
+        _item("g1-copy", "https://dts.podtrac.com/redirect.mp3/cdn.example.org/ep1.mp3", day=1),
+    ]
+    jobs, new = plan_jobs("f", items, [], [], Config())
+    assert new == 1 and [j.item.guid for j in jobs] == ["g1"]
+
+
+def test_plan_failed_episode_is_retried_until_max_attempts() -> None:
+    url = "https://cdn.example.org/ep1.mp3"
+    cfg = Config(max_attempts=3)
+    for attempts, retried in [(1, True), (2, True), (3, False), (4, False)]:
+        known = [_known("g1", url, status="failed", attempts=attempts)]
+        jobs, new = plan_jobs("f", [_item("g1", url)], known, [], cfg)
+        assert new == 0
+        assert [j.attempts for j in jobs] == ([attempts + 1] if retried else [])
+
+
+def test_rate_limited_feed_is_retried_after_the_date_it_names(server: FeedServer) -> None:
+    from email.utils import formatdate
+
+    from tests.ingest.test_download import refuse_first
+
+    body = rss([{"guid": "a", "url": "a.mp3"}])
+    when = formatdate(time.time() + 1, usegmt=True)  # Retry-After as an HTTP date
+    url = server.add("/limited.xml", Route(handler=refuse_first(1, 429, when, body)))
+    poll = poll_feed(url, retries=2)
+    assert [e.guid for e in poll.episodes] == ["a"]
+    assert server.hits("/limited.xml") == 2
+
+
+def test_rate_limited_feed_for_ever_names_the_429(server: FeedServer) -> None:
+    from tests.ingest.test_download import refuse_first
+
+    url = server.add("/limited.xml", Route(handler=refuse_first(99, 429, "0", b"")))
+    with pytest.raises(FeedError) as err:
+        poll_feed(url, retries=2)
+    assert str(err.value) == (
+        f"feed {url}: rate limited (HTTP 429 Too Many Requests), still refused after retries"
+    )
+    assert server.hits("/limited.xml") == 3
+
+
+def test_an_episode_url_given_as_the_feed_says_so(server: FeedServer) -> None:
+    """A common slip: the config names an episode's MP3, not the feed. The XML parser alone
+    said `malformed XML at line 2 (not well-formed (invalid token))`."""
+    from tests.conftest import AUDIO
+
+    url = server.add("/episode.mp3", body=(AUDIO / "speech_short.mp3").read_bytes())
+    with pytest.raises(FeedError) as err:
+        poll_feed(url, retries=0)
+    assert str(err.value) == (
+        f"feed {url}: got mp3 audio (is this the URL of an episode rather than of the feed?), "
+        "not an RSS or Atom feed"
+    )
+
+
+def test_corrupt_compressed_answer_is_named(server: FeedServer) -> None:
+    url = server.add(
+        "/badgz.xml", body=b"this is not gzip", headers={"Content-Encoding": "gzip"}, etag=False
+    )
+    with pytest.raises(FeedError) as err:
+        poll_feed(url, retries=0)
+    assert str(err.value) == (
+        f"feed {url}: the server's compressed answer is corrupt "
+        "(Error -3 while decompressing data: incorrect header check)"
+    )
+
+
+def test_self_signed_certificate_is_named(server: FeedServer, tmp_path: Path) -> None:
+    """HTTPS on the loopback server with a certificate nobody signed."""
+    import shutil
+    import ssl
+    import subprocess
+
+    if not shutil.which("openssl"):
+        pytest.skip("needs openssl to make a certificate")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", str(key)]
+        + ["-out", str(cert), "-days", "1", "-subj", "/CN=127.0.0.1"],
+        check=True,
+        capture_output=True,
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.httpd.socket = context.wrap_socket(server.httpd.socket, server_side=True)
+    url = server.add("/feed.xml", body=rss([])).replace("http://", "https://")
+    with pytest.raises(FeedError) as err:
+        poll_feed(url, retries=0, timeout_s=5)
+    # OpenSSL 3 says "self-signed certificate", OpenSSL 1.1 "self signed certificate".
+    assert str(err.value).startswith(f"feed {url}: the server's TLS certificate is not trusted")
+    assert "self" in str(err.value) and "signed certificate" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("value", "seconds"),
+    [
+        ("3600", 3600.0),
+        ("1:02:03", 3723.0),
+        ("62:03", 3723.0),
+        ("2700000", 2700.0),  # milliseconds: 45 minutes, not a month
+        ("99:00:00", None),  # 99 hours: junk, not a reason to call the audio truncated
+        ("900000000", None),  # over a day even as milliseconds
+        ("nan", None),
+        ("inf", None),
+        ("-5", None),
+    ],
+)
+def test_durations_that_would_call_good_audio_truncated_are_not_trusted(
+    value: str, seconds: float | None
+) -> None:
+    from podsift.tasks.ingest.feeds import parse_duration
+
+    assert parse_duration(value) == seconds
+
+
+# --- a blemished feed through the daily flow: episodes, feeds.last_warning, the summary -------
+
+
+def _blemished_item(server: FeedServer, n: int, pub: str) -> str:
+    """An item that uses the itunes: and podcast: prefixes the document never declares, with
+    a transcript the loopback server holds (so no audio is fetched and Whisper never runs)."""
+    return (
+        f"<item><guid>blem-{n}</guid><title>Part {n} &gtgt; the rest</title>"
+        f"<description>Notes for part {n}</description><pubDate>{pub}</pubDate>"
+        "<itunes:duration>0:21</itunes:duration>"
+        f'<podcast:transcript url="{server.url(f"/t/{n}.vtt")}" type="text/vtt"/>'
+        f'<enclosure url="{server.url(f"/audio/{n}.mp3")}" length="1000" type="audio/mpeg"/>'
+        "</item>"
+    )
+
+
+def _blemished_feed(items: list[str], *, cut: bool = False) -> bytes:
+    head = '\n\n<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+    body = head + "<title>Blemished Show</title>\n" + "\n".join(items)
+    return (body if cut else body + "\n</channel></rss>\n").encode()
+
+
+@pytest.mark.slow
+def test_a_blemished_feed_loads_and_its_warning_is_kept_and_told_once(
+    tmp_path: Path, server: FeedServer, prefect_harness: None
+) -> None:
+    import duckdb
+
+    from podsift.flows.daily import daily
+    from tests.conftest import write_config
+
+    vtt = (DATA / "transcripts" / "interview.vtt").read_bytes()
+    for n in (1, 2, 3):
+        server.add(f"/t/{n}.vtt", body=vtt, headers={"Content-Type": "text/vtt"})
+    one = _blemished_item(server, 1, "Wed, 01 Jan 75 06:00:00 GMT")  # 1975, not 2075
+    two = _blemished_item(server, 2, "Thu, 02 Jan 75 06:00:00 GMT")
+    three = _blemished_item(server, 3, "Fri, 03 Jan 75 06:00:00 GMT")
+    xml = {"Content-Type": "application/rss+xml"}
+    url = server.add("/feed.xml", body=_blemished_feed([two, one]), headers=xml)
+    config = write_config(tmp_path, [url])
+    repaired = (
+        f"feed {url}: blank space before the XML declaration ignored; unknown entities kept as "
+        "text (&gtgt;); namespace prefix(es) itunes, podcast used without an xmlns declaration"
+    )
+
+    def feed_row() -> tuple[str | None, str | None, str | None]:
+        con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+        try:
+            row = con.execute("SELECT last_warning, last_error, etag FROM feeds").fetchone()
+        finally:
+            con.close()
+        assert row is not None
+        return row
+
+    def episodes() -> list[tuple[object, ...]]:
+        con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+        try:
+            return con.execute(
+                "SELECT guid, title, published_at::VARCHAR, duration_s, status, transcript_source,"
+                " description FROM episodes ORDER BY guid"
+            ).fetchall()
+        finally:
+            con.close()
+
+    first = daily(str(config))
+    assert first.exit_code == 0, first.render()
+    assert episodes() == [
+        (f"blem-{n}", f"Part {n} &gtgt; the rest", f"1975-01-0{n} 06:00:00", 21.0, "done",
+         "publisher:vtt", f"Notes for part {n}")
+        for n in (1, 2)
+    ]  # fmt: skip
+    assert server.hits("/audio/1.mp3") == server.hits("/audio/2.mp3") == 0
+    last_warning, last_error, etag = feed_row()
+    assert (last_warning, last_error) == (repaired, None) and etag
+    assert first.render().splitlines().count(f"  warning: {repaired}") == 1
+
+    # Unchanged (a 304): the warning stays on the feed, and the summary does not repeat it.
+    second = daily(str(config))
+    assert second.exit_code == 0 and "warning:" not in second.render()
+    assert feed_row()[0] == repaired
+
+    # Cut short after a new item: the complete items load, the feed is marked partial and its
+    # validators are dropped, so the next run reads it in full rather than getting a 304.
+    server.routes["/feed.xml"].body = _blemished_feed([three, two, one[:60]], cut=True)
+    third = daily(str(config))
+    assert third.exit_code == 0, third.render()
+    assert [g for g, *_ in episodes()] == ["blem-1", "blem-2", "blem-3"]
+    last_warning, _, etag = feed_row()
+    assert last_warning is not None and etag is None
+    assert last_warning.endswith(
+        "the document ends early (line 7: unclosed token); the 2 complete item(s) before the "
+        "cut are read, later ones are missing: the feed is partial"
+    )
+    assert f"  warning: {last_warning}" in third.render()
+
+    # Fixed by the publisher: read as it stands, the warning is cleared.
+    server.routes["/feed.xml"].body = rss([], title="Blemished Show")
+    fourth = daily(str(config))
+    assert fourth.exit_code == 0 and "warning:" not in fourth.render()
+    assert feed_row()[0] is None
