@@ -17,15 +17,14 @@ import feedparser
 import podcastparser
 import pytest
 
+from podsift.tasks.ingest.channel import Channel, parse_channel
 from podsift.tasks.publish.documents import (
     ATOM_NS,
     PODCAST_NS,
-    Channel,
     ContentStretch,
     FeedItem,
     RemovedAd,
     chapter_title,
-    parse_channel,
     render_chapters,
     render_feed,
     render_vtt,
