@@ -32,10 +32,10 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from podsift.flows import progress
 from podsift.tasks.core.config import Config, FeedConfig, load_config
 from podsift.tasks.core.errors import FeedError, PodsiftError, TryLaterError
-from podsift.tasks.core.records import EpisodeResult, FeedPoll
+from podsift.tasks.core.records import EpisodeResult
 from podsift.tasks.core.timefmt import format_clock
 from podsift.tasks.ingest.download import sweep_stale_parts
-from podsift.tasks.ingest.feeds import feed_id_for, poll_feed
+from podsift.tasks.ingest.feeds import ItemizedPoll, feed_id_for, poll_feed
 from podsift.tasks.run.episode import (
     EpisodeJob,
     analyse_episode,
@@ -47,7 +47,7 @@ from podsift.tasks.run.plan import (
     PlanInputs,
     WhisperCheck,
     load_plan_snapshot,
-    plan_jobs,
+    plan_feed,
     save_plan_snapshot,
 )
 from podsift.warehouse import store
@@ -62,7 +62,7 @@ class FeedOutcome:
 
     feed: str
     error: str | None = None
-    warning: str | None = None  # what the feed's document needed repaired, or lost
+    warning: str | None = None  # what the document needed repaired, and the items no episode
     unchanged: bool = False
     not_polled: bool = False  # the warehouse was held and podsift had no snapshot to plan from
     counts: store.RunCounts = field(default_factory=store.RunCounts)
@@ -206,7 +206,7 @@ def _inherit_blas_threads() -> None:
 @task(name="poll-feed", cache_policy=NO_CACHE)
 def poll_feed_task(
     url: str, etag: str | None, last_modified: str | None, cfg: Config
-) -> tuple[FeedPoll | None, str | None]:
+) -> tuple[ItemizedPoll | None, str | None]:
     """Poll one feed: (the poll, None), or (None, the error) for an expected `FeedError`.
 
     A dead or broken feed is an everyday event that lands in `feeds.last_error`; raised, it
@@ -309,13 +309,16 @@ def ingest_feed(
         _finish_feed(gate, cfg, feed, feed_id, error=outcome.error, wait=False)
         return outcome
     outcome.unchanged = poll.not_modified
-    outcome.warning = poll.warning
-    jobs, outcome.counts.episodes_new = plan_jobs(
-        feed_id, poll.episodes, inputs.known, inputs.retryable, cfg
-    )
+    plan = plan_feed(feed_id, poll.episodes, inputs.known, inputs.retryable, cfg)
+    jobs, outcome.counts.episodes_new = plan.jobs, plan.new
+    # Every item the feed lists is an episode row or is named with its reason, from reading
+    # the document and from planning, in one count (feeds.last_warning and the summary).
+    outcome.warning = poll.warning_with(plan.skipped)
+    skipped = len(poll.skipped) + len(plan.skipped)
     progress.say(
         f"feed {outcome.feed}: "
-        + ("unchanged" if poll.not_modified else f"{len(poll.episodes)} items")
+        + ("unchanged" if poll.not_modified else f"{poll.listed} items")
+        + (f" ({skipped} skipped, the summary says why)" if skipped else "")
         + f", {len(jobs)} to process"
     )
     held, problem = whisper.held_back(jobs, cfg)
@@ -353,7 +356,7 @@ def ingest_feed(
         current_url=poll.new_url,
         etag=poll.etag if complete else None,
         last_modified=poll.last_modified if complete else None,
-        warning=poll.warning,
+        warning=outcome.warning,
         channel=poll.channel,
         unchanged=poll.not_modified,
         wait=True,

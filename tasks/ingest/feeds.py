@@ -2,7 +2,9 @@
 
 `fetch_feed` talks to the network (or reads a local file), `read_feed` (and `parse_feed`, its
 short form) is pure, and `poll_feed` combines them into a `FeedPoll`. Blemishes podcast apps
-read past are mended first (`podsift.tasks.ingest.feed_xml`) and noted in the poll's warning.
+read past are mended first (`podsift.tasks.ingest.feed_xml`) and noted in the poll's warning,
+as is every item that becomes no episode (`podsift.tasks.ingest.skipped`). What makes two
+items one audio file is `podsift.tasks.ingest.audio_identity`.
 """
 
 from __future__ import annotations
@@ -10,12 +12,13 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urljoin, urlparse, urlsplit
+from urllib.parse import urljoin, urlparse, urlsplit
 from xml.etree.ElementTree import Element
 
 import feedparser
@@ -32,7 +35,9 @@ from podsift.tasks.core.http import (
     with_retries,
 )
 from podsift.tasks.core.records import EpisodeItem, FeedPoll
+from podsift.tasks.ingest.audio_identity import audio_key, same_audio, unwrap_tracking
 from podsift.tasks.ingest.feed_xml import MalformedFeedXml, repair_feed_xml
+from podsift.tasks.ingest.skipped import SkippedItem, describe_items
 
 MAX_FEED_BYTES = 50 * 1024 * 1024
 # The whole fetch, retries included. The client's timeout is per read, so a server that trickles
@@ -46,21 +51,6 @@ AUDIO_EXTENSIONS = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".f
 PERMANENT_REDIRECTS = (301, 308)
 MAX_PLAUSIBLE_DURATION_S = 24 * 3600.0  # a longer itunes:duration is milliseconds, or junk
 
-# Tracking services that wrap the real audio URL as a path prefix ("prefix redirects"). The real
-# host and path follow them, so stripping the prefix gives a stable key for the same audio.
-_TRACKING_PREFIX = re.compile(
-    r"^(?:[a-z0-9.-]*podtrac\.com/redirect\.[a-z0-9]+/|pdst\.fm/e/|chrt\.fm/track/[^/]+/|"
-    r"chtbl\.com/track/[^/]+/|pscrb\.fm/rss/p/|tracking\.swap\.fm/track/[^/]+/|"
-    r"[a-z0-9.-]*arttrk\.com/p/[^/]+/|mgln\.ai/e/[^/]+/|claritaspod\.com/measure/|"
-    r"verifi\.podscribe\.com/rss/p/|op3\.dev/e(?:,[^/]*)?/|prfx\.byspotify\.com/e/|"
-    r"dts\.podtrac\.com/redirect\.[a-z0-9]+/)",
-    re.IGNORECASE,
-)
-# Query parameters that only track the listener; anything else may name the file.
-_TRACKING_PARAM = re.compile(
-    r"^(?:utm_\w*|ref|source|src|from|aid|awcollectionid|awepisodeid|updated|ts|_)$",
-    re.IGNORECASE,
-)
 # An XML entity declaration anywhere in the document (see parse_feed).
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 # An RFC 822 date with a two- or three-digit year ("Thu, 01 Jan 70 00:00:00 GMT").
@@ -76,6 +66,40 @@ class FeedDocument:
     warning: str | None = None  # "feed URL: ..." when the document needed repairs or lost items
     partial: bool = False  # the document ended early: later items are missing
     channel: dict[str, Any] | None = None  # title, image, iTunes tags: for the ad-free feed
+    listed: int = 0  # the items (Atom entries) the document lists
+    skipped: tuple[SkippedItem, ...] = ()  # those that are no episode, each with its reason
+    notes: tuple[str, ...] = ()  # what was repaired: the warning's first part
+
+
+@dataclass(slots=True)
+class ItemizedPoll(FeedPoll):
+    """A `FeedPoll` that also says what became of every item the document lists.
+
+    The planner may leave out more items (`max_episodes_per_feed`); `warning_with` gives the
+    warning that counts those too, so `feeds.last_warning` and the run summary tell one
+    count of every item.
+    """
+
+    source: str = ""  # the URL the warning names: where the document really came from
+    listed: int = 0
+    skipped: tuple[SkippedItem, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    def warning_with(self, more: Sequence[SkippedItem] = ()) -> str | None:
+        """The poll's warning with `more` items skipped (None: nothing to say)."""
+        return feed_warning(self.source, self.notes, self.listed, (*self.skipped, *more))
+
+
+def feed_warning(
+    source: str, notes: Sequence[str], listed: int, skipped: Sequence[SkippedItem]
+) -> str | None:
+    """`feed URL: repairs; N items, M loaded, K skipped: ...`, or None when there is nothing to
+    say (the document read as it stands, and every item it lists is an episode)."""
+    parts = [*notes]
+    items = describe_items(listed, skipped)
+    if items:
+        parts.append(items)
+    return f"feed {source}: " + "; ".join(parts) if parts else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,30 +123,6 @@ def feed_id_for(url: str) -> str:
 def episode_id_for(feed_id: str, guid: str) -> str:
     """Stable episode id: the feed and the episode's GUID, hashed."""
     return hashlib.sha256(f"{feed_id}\n{guid}".encode()).hexdigest()[:20]
-
-
-def audio_key(url: str) -> str:
-    """The audio URL reduced to what identifies the file: no scheme, query or tracking prefix.
-
-    Two items whose enclosures differ only in tracking redirects or query strings point to the
-    same audio, so they are the same episode. When the path does not name an audio file
-    (`/play.php?id=17`, `/download?episode=3`) the query is what names it, so its non-tracking
-    parameters stay in the key; dropping them would make every episode of such a feed one.
-    """
-    parts = urlsplit(url)
-    rest = (parts.netloc + parts.path).lower() if parts.netloc else parts.path
-    previous = None
-    while previous != rest:
-        previous = rest
-        rest = _TRACKING_PREFIX.sub("", rest)
-        if rest.startswith(("http://", "https://")):
-            rest = rest.split("://", 1)[1]
-    rest = rest.rstrip("/")
-    if parts.query and not rest.endswith(AUDIO_EXTENSIONS):
-        params = sorted((k, v) for k, v in parse_qsl(parts.query) if not _TRACKING_PARAM.match(k))
-        if params:
-            rest += "?" + urlencode(params)
-    return rest
 
 
 def _is_local(url: str) -> bool:
@@ -249,10 +249,11 @@ def read_feed(content: bytes, base_url: str, content_type: str = "") -> FeedDocu
     """Parse feed bytes into the feed title, its audio episodes and a warning.
 
     Items without audio (an enclosure, or else a `media:content`) are left out; a repeated
-    GUID keeps its first item. Blemishes that leave the items intact (blank space before the
-    XML declaration, undeclared `itunes:`/`podcast:` prefixes, an unknown entity, a bare `&`)
-    are repaired and named in `warning`; a document cut short keeps its complete items and is
-    marked `partial`.
+    GUID keeps its first item, and so does one audio file listed twice. Every item left out
+    is counted and named, per reason, in `warning` (and kept in `skipped`). Blemishes that
+    leave the items intact (blank space before the XML declaration, undeclared
+    `itunes:`/`podcast:` prefixes, an unknown entity, a bare `&`) are repaired and named in
+    `warning`; a document cut short keeps its complete items and is marked `partial`.
 
     Args:
         content: the feed document.
@@ -304,22 +305,78 @@ def read_feed(content: bytes, base_url: str, content_type: str = "") -> FeedDocu
     if not version and not parsed.entries:
         raise FeedError(f"feed {base_url}: not an RSS or Atom feed")
     title = str(parsed.feed.get("title") or "")
-    transcripts = _publisher_transcripts(content)
-    episodes: list[EpisodeItem] = []
-    seen: set[str] = set()
-    for entry in parsed.entries:
-        item = _episode_from_entry(entry, base_url, transcripts)
-        if item is None or item.guid in seen:
-            continue
-        seen.add(item.guid)
-        episodes.append(item)
+    episodes, skipped = _episodes(parsed.entries, base_url, _publisher_transcripts(content))
     notes = list(repaired.notes)
     if isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
         notes.append(
             str(parsed["bozo_exception"])
         )  # "document declared as utf-8, but parsed as ..."
-    warning = f"feed {base_url}: " + "; ".join(notes) if notes else None
-    return FeedDocument(title, episodes, warning, repaired.partial, _channel(parsed.feed, content))
+    listed = len(parsed.entries)
+    return FeedDocument(
+        title,
+        episodes,
+        feed_warning(base_url, notes, listed, skipped),
+        repaired.partial,
+        _channel(parsed.feed, content),
+        listed=listed,
+        skipped=tuple(skipped),
+        notes=tuple(notes),
+    )
+
+
+# What a malformed field of one item can raise while it is read (an enclosure URL such as
+# `http://[oops/ep.mp3` makes urlsplit raise ValueError): that item is skipped as unparseable,
+# named in the warning, and the rest of the feed is read.
+_UNPARSEABLE = (ValueError, TypeError, AttributeError, KeyError, IndexError, OverflowError)
+
+
+def _episodes(
+    entries: list[Any], base_url: str, transcripts: dict[str, list[tuple[str, str]]]
+) -> tuple[list[EpisodeItem], list[SkippedItem]]:
+    """The feed's episodes in document order, and every other item with why it is none.
+
+    An item is left out when it has no audio, repeats an earlier item's GUID (the first is
+    the episode), or names the same audio file as an earlier item (`same_audio`: same file
+    once tracking wrappers are taken off, and no declared length that says otherwise).
+    """
+    episodes: list[EpisodeItem] = []
+    skipped: list[SkippedItem] = []
+    by_guid: dict[str, EpisodeItem] = {}
+    by_audio: dict[str, list[EpisodeItem]] = {}
+    for entry in entries:
+        title = _entry_title(entry)
+        try:
+            item = _episode_from_entry(entry, base_url, transcripts)
+        except _UNPARSEABLE as exc:
+            detail = f"{exc.__class__.__name__}: {exc}"
+            skipped.append(SkippedItem("unparseable", title, detail=detail[:120]))
+            continue
+        if item is None:
+            skipped.append(SkippedItem("no_audio", title, detail=_why_no_audio(entry, base_url)))
+            continue
+        earlier = by_guid.get(item.guid)
+        if earlier is not None:
+            # Without a GUID of its own an item's GUID is its audio URL: a repeat is the file.
+            own_guid = bool(str(entry.get("id") or "").strip())
+            reason = "repeated_guid" if own_guid or not same_audio(earlier, item) else "same_audio"
+            skipped.append(SkippedItem(reason, item.title, other=earlier.title))
+            continue
+        key = audio_key(item.audio_url)
+        twin = next((e for e in by_audio.get(key, ()) if same_audio(e, item)), None)
+        if twin is not None:
+            skipped.append(SkippedItem("same_audio", item.title, other=twin.title))
+            continue
+        by_guid[item.guid] = item
+        by_audio.setdefault(key, []).append(item)
+        episodes.append(item)
+    return episodes, skipped
+
+
+def _entry_title(entry: Any) -> str:
+    try:
+        return str(entry.get("title") or "(untitled)").strip() or "(untitled)"
+    except _UNPARSEABLE:
+        return "(untitled)"
 
 
 def _not_a_feed(content: bytes) -> str | None:
@@ -378,6 +435,21 @@ def _audio_enclosure(entry: Any, base_url: str) -> dict[str, Any] | None:
     From a feed fetched over HTTP only http(s) enclosures count: a remote feed must never make
     podsift read a local file (`file:///...`, `C:/...`) or speak another protocol.
     """
+    for candidate in _enclosure_candidates(entry):
+        if _not_audio(candidate, base_url) is None:
+            if "declared_type" in candidate:
+                candidate["type"] = candidate.pop("declared_type")
+            return dict(candidate, href=str(candidate["href"]).strip())
+    return None
+
+
+def _why_no_audio(entry: Any, base_url: str) -> str:
+    """What an item without usable audio has instead, for the warning that names it."""
+    reasons = [_not_audio(c, base_url) for c in _enclosure_candidates(entry)]
+    return "; ".join(dict.fromkeys(r for r in reasons if r)) or "no enclosure"
+
+
+def _enclosure_candidates(entry: Any) -> list[dict[str, Any]]:
     candidates = [
         {
             "href": e.get("href") or e.get("url") or "",
@@ -396,22 +468,60 @@ def _audio_enclosure(entry: Any, base_url: str) -> dict[str, Any] | None:
         }
         for m in entry.get("media_content") or ()
     ]
-    for candidate in candidates:
-        href = str(candidate["href"]).strip()
-        if not href:
-            continue
-        mime = str(candidate.get("type") or "").lower()
-        path = urlsplit(href).path.lower()
-        if mime.startswith("audio/") or (
-            not mime.startswith(("video/", "image/", "text/", "application/pdf"))
-            and path.endswith(AUDIO_EXTENSIONS)
-        ):
-            if not _is_local(base_url) and not is_http_url(_resolve_url(href, base_url)):
-                continue
-            if "declared_type" in candidate:
-                candidate["type"] = candidate.pop("declared_type")
-            return dict(candidate, href=href)
+    return candidates
+
+
+def _not_audio(candidate: dict[str, Any], base_url: str) -> str | None:
+    """Why an enclosure is not audio podsift may fetch, or None when it is.
+
+    Typed `audio/*` is audio; typed video, image, text or PDF is not. Otherwise the file's
+    name decides: an audio file is audio, and so is a name with no file type at all under no
+    type or a generic one such as `application/octet-stream` (`/download?id=3`: the download
+    checks what the bytes are, and says so when they are not audio). A tracking redirect's
+    target is the file (`redirect?http://host/ep.mp3`).
+    """
+    href = str(candidate["href"]).strip()
+    if not href:
+        return "empty enclosure URL"
+    mime = str(candidate.get("type") or "").strip().lower()
+    if mime.startswith(("video/", "image/", "text/", "application/pdf")):
+        return f"{mime} enclosure"
+    if not mime.startswith("audio/"):
+        extension = _file_extension(unwrap_tracking(href))
+        if extension is None and mime not in _GENERIC_TYPES:
+            return f"{mime} enclosure"
+        if extension is not None and extension not in AUDIO_EXTENSIONS:
+            return f"{extension} enclosure"
+    if not _is_local(base_url) and not is_http_url(_resolve_url(href, base_url)):
+        return "enclosure not http(s)"
     return None
+
+
+# Types that say nothing of what a file holds: the file's name decides.
+_GENERIC_TYPES = frozenset(
+    {
+        "",
+        "application/octet-stream",
+        "binary/octet-stream",
+        "application/x-octet-stream",
+        "application/download",
+        "application/force-download",
+        "application/x-download",
+        "application/binary",
+        "application/unknown",
+    }
+)
+# Pages that serve any file: their extension names no file type.
+_SCRIPT_EXTENSIONS = (".php", ".asp", ".aspx", ".cgi", ".jsp", ".pl", ".py", ".ashx")
+
+
+def _file_extension(url: str) -> str | None:
+    """The extension of the file a URL names (`.mp3`), or None when its name has none."""
+    name = urlsplit(url).path.rsplit("/", 1)[-1].lower()
+    if "." not in name:
+        return None
+    extension = "." + name.rsplit(".", 1)[-1]
+    return None if extension in _SCRIPT_EXTENSIONS or len(extension) > 6 else extension
 
 
 def parse_duration(value: Any) -> float | None:
@@ -560,10 +670,11 @@ def poll_feed(
     retries: int = 3,
     client: httpx.Client | None = None,
     max_seconds: float = MAX_FEED_SECONDS,
-) -> FeedPoll:
+) -> ItemizedPoll:
     """Fetch and parse one feed; a 304 (or an unchanged local file) costs nothing further.
 
-    The poll's `warning` says what had to be repaired or was missing (see `read_feed`).
+    The poll's `warning` says what had to be repaired or was missing, and which items are no
+    episode and why (see `read_feed`).
 
     Raises:
         FeedError: naming the feed and what went wrong.
@@ -578,17 +689,18 @@ def poll_feed(
         max_seconds=max_seconds,
     )
     if fetched.not_modified:
-        return FeedPoll(
+        return ItemizedPoll(
             url=url,
             not_modified=True,
             etag=fetched.etag,
             last_modified=fetched.last_modified,
             new_url=fetched.new_url,
         )
-    document = read_feed(fetched.content, fetched.final_url or url, fetched.content_type)
+    source = fetched.final_url or url
+    document = read_feed(fetched.content, source, fetched.content_type)
     # A partial document keeps no validators: the next poll must fetch it in full, not get a
     # 304 for the copy that lost its later items.
-    return FeedPoll(
+    return ItemizedPoll(
         url=url,
         title=document.title,
         etag=None if document.partial else fetched.etag,
@@ -597,6 +709,10 @@ def poll_feed(
         episodes=document.episodes,
         warning=document.warning,
         channel=document.channel,
+        source=source,
+        listed=document.listed,
+        skipped=document.skipped,
+        notes=document.notes,
     )
 
 

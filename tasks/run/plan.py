@@ -1,9 +1,10 @@
 """Which episodes a run processes: new ones, failed ones with tries left, none Whisper cannot do.
 
 Pure policy over what the warehouse knows (`PlanInputs`); the flow reads those inputs, calls
-`plan_jobs`, and wires the jobs to the stages. `PlanInputs` are also kept as a small snapshot
-under `data_dir`, so that a run can plan and transcribe while another process holds the
-warehouse (a notebook left open) and load once it is free.
+`plan_feed`, and wires the jobs to the stages; the items the plan leaves out are named in the
+feed's warning. `PlanInputs` are also kept as a small snapshot under `data_dir`, so that a run
+can plan and transcribe while another process holds the warehouse (a notebook left open) and
+load once it is free.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from typing import Any
 from podsift.tasks.core.config import Config, WhisperConfig
 from podsift.tasks.core.errors import TranscriptionError
 from podsift.tasks.core.records import EpisodeItem, FeedState, KnownEpisode
-from podsift.tasks.ingest.feeds import audio_key, episode_id_for
+from podsift.tasks.ingest.audio_identity import audio_key, same_audio
+from podsift.tasks.ingest.feeds import episode_id_for
+from podsift.tasks.ingest.skipped import SkippedItem
 from podsift.tasks.run.episode import EpisodeJob, transcript_path_for
 
 
@@ -92,6 +95,15 @@ def load_plan_snapshot(data_dir: Path, feed_id: str) -> PlanInputs | None:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class FeedPlan:
+    """What a run does with one feed's items: the jobs, and the items that are no episode."""
+
+    jobs: list[EpisodeJob]
+    new: int  # episodes never seen before
+    skipped: list[SkippedItem]  # each item that is no episode row, with why
+
+
 def plan_jobs(
     feed_id: str,
     items: Iterable[EpisodeItem],
@@ -99,32 +111,78 @@ def plan_jobs(
     retryable: list[tuple[KnownEpisode, EpisodeItem]],
     cfg: Config,
 ) -> tuple[list[EpisodeJob], int]:
-    """Decide which items to process: new ones, and failed ones with tries left.
-
-    An item is the same episode as a known one when its GUID matches, or when its audio URL
-    matches once tracking prefixes and query strings are stripped (a GUID that changed).
+    """`plan_feed`'s jobs and count of new episodes.
 
     Returns:
         (jobs, number of episodes never seen before)
     """
+    plan = plan_feed(feed_id, items, known, retryable, cfg)
+    return plan.jobs, plan.new
+
+
+def plan_feed(
+    feed_id: str,
+    items: Iterable[EpisodeItem],
+    known: list[KnownEpisode],
+    retryable: list[tuple[KnownEpisode, EpisodeItem]],
+    cfg: Config,
+) -> FeedPlan:
+    """Decide which items to process: new ones, and failed ones with tries left.
+
+    An item is the same episode as a known one when its GUID matches, or (a GUID that changed)
+    when its audio key matches that of exactly one known episode whose GUID no item of this
+    poll still carries: a key that two known episodes share, or that belongs to an episode
+    the feed still lists under its own GUID, proves nothing, and the item is kept as new.
+
+    Only the newest `max_episodes_per_feed` items are processed; older ones that the warehouse
+    does not hold yet are skipped, as are items that repeat a GUID or an audio file of a newer
+    one (`read_feed` has left those out already; items from elsewhere are checked the same
+    way). Every skipped item is in the plan's `skipped`.
+    """
+    items = list(items)
     by_guid = {k.guid: k for k in known}
-    by_audio = {k.audio_key: k for k in known if k.audio_key}
+    listed_guids = {item.guid for item in items}
+    audio_owners: dict[str, list[KnownEpisode]] = {}
+    for k in known:
+        if k.audio_key:
+            audio_owners.setdefault(k.audio_key, []).append(k)
+    by_audio = {
+        key: owners[0]
+        for key, owners in audio_owners.items()
+        if len(owners) == 1 and owners[0].guid not in listed_guids
+    }
     jobs: dict[str, EpisodeJob] = {}
-    seen_audio: set[str] = set()
+    skipped: list[SkippedItem] = []
+    planned: dict[str, EpisodeItem] = {}  # by GUID
+    planned_audio: dict[str, list[EpisodeItem]] = {}
     new = 0
     newest_first = sorted(
         items,
         key=lambda i: i.published_at or datetime.min.replace(tzinfo=UTC),
         reverse=True,
     )
-    if cfg.max_episodes_per_feed:
-        newest_first = newest_first[: cfg.max_episodes_per_feed]
     for item in newest_first:
         key = audio_key(item.audio_url)
-        if key in seen_audio:
-            continue  # the same audio listed twice in one feed
-        seen_audio.add(key)
-        match = by_guid.get(item.guid) or by_audio.get(key)
+        earlier = planned.get(item.guid)
+        if earlier is not None:
+            skipped.append(SkippedItem("repeated_guid", item.title, other=earlier.title))
+            continue
+        twin = next((i for i in planned_audio.get(key, ()) if same_audio(i, item)), None)
+        if twin is not None:
+            skipped.append(SkippedItem("same_audio", item.title, other=twin.title))
+            continue
+        rank = len(planned)
+        planned[item.guid] = item
+        planned_audio.setdefault(key, []).append(item)
+        match = by_guid.get(item.guid)
+        if match is None and key in by_audio:
+            # One known episode stands for one item: a second item with its key (one that
+            # declares another length) is another file.
+            match = by_audio.pop(key)
+        if cfg.max_episodes_per_feed and rank >= cfg.max_episodes_per_feed:
+            if match is None:  # a row already when known; failed ones are retried below
+                skipped.append(SkippedItem("over_limit", item.title))
+            continue
         if match is None:
             episode_id = episode_id_for(feed_id, item.guid)
             jobs[episode_id] = EpisodeJob(episode_id, feed_id, item, key, attempts=1)
@@ -146,7 +204,7 @@ def plan_jobs(
                 match.audio_key or audio_key(item.audio_url),
                 attempts=match.attempts + 1,
             )
-    return list(jobs.values()), new
+    return FeedPlan(list(jobs.values()), new, skipped)
 
 
 class WhisperCheck:

@@ -21,7 +21,7 @@ from podsift.tasks.core.config import Config
 from podsift.tasks.core.errors import FeedError
 from podsift.tasks.core.records import EpisodeItem, KnownEpisode
 from podsift.tasks.ingest.feeds import audio_key, parse_feed, poll_feed, read_feed
-from podsift.tasks.run.plan import plan_jobs
+from podsift.tasks.run.plan import plan_feed, plan_jobs
 from tests.conftest import DATA, FeedServer, Route, closed_port, rss
 
 FEEDS = DATA / "feeds"
@@ -30,8 +30,9 @@ GOLDEN = sorted([*FEEDS.glob("*.rss"), *FEEDS.glob("*.xml")])
 
 
 def _as_json(content: bytes) -> dict[str, object]:
-    """What the golden files record: every field podsift keeps of the feed and its episodes,
-    or the error, with the feed's URL written as {base}."""
+    """What the golden files record: every field podsift keeps of the feed and its episodes
+    (and the key that names each episode's audio file), or the error, with the feed's URL
+    written as {base}."""
     try:
         document = read_feed(content, GOLDEN_BASE)
     except FeedError as exc:
@@ -45,6 +46,7 @@ def _as_json(content: bytes) -> dict[str, object]:
                 "guid": e.guid,
                 "title": e.title,
                 "audio_url": e.audio_url,
+                "audio_key": audio_key(e.audio_url),
                 "published_at": e.published_at.isoformat() if e.published_at else None,
                 "duration_s": e.duration_s,
                 "audio_length": e.audio_length,
@@ -62,6 +64,22 @@ def test_golden_feed(path: Path) -> None:
     expected_path = path.with_name(path.stem + ".expected.json")
     expected = json.loads(expected_path.read_text(encoding="utf-8"))
     assert _as_json(path.read_bytes()) == expected
+
+
+@pytest.mark.parametrize("path", GOLDEN, ids=[p.stem for p in GOLDEN])
+def test_every_episode_of_a_golden_feed_is_planned(path: Path) -> None:
+    """What `read_feed` keeps, the planner keeps: no item of a golden feed is merged by the
+    plan, and each episode's audio key is its own."""
+    try:
+        document = read_feed(path.read_bytes(), GOLDEN_BASE)
+    except FeedError:
+        return
+    plan = plan_feed("f", document.episodes, [], [], Config())
+    assert plan.skipped == []
+    assert sorted(j.item.guid for j in plan.jobs) == sorted(e.guid for e in document.episodes)
+    keys = [audio_key(e.audio_url) for e in document.episodes]
+    assert len(set(keys)) == len(keys) or path.stem == "skipped_items"  # lengths differ there
+    assert len(document.episodes) + len(document.skipped) == document.listed
 
 
 def test_every_golden_feed_has_its_expectation() -> None:
@@ -294,7 +312,7 @@ def test_missing_local_feed_file(tmp_path: Path) -> None:
     ("a", "b"),
     [
         ("https://cdn.example.org/ep1.mp3", "https://cdn.example.org/ep1.mp3?utm_source=rss"),
-        ("https://cdn.example.org/ep1.mp3", "http://CDN.example.org/ep1.mp3?token=abc"),
+        ("https://cdn.example.org/ep1.mp3", "http://CDN.example.org/ep1.mp3?updated=1712"),
         (
             "https://cdn.example.org/ep1.mp3",
             "https://dts.podtrac.com/redirect.mp3/cdn.example.org/ep1.mp3",
@@ -316,6 +334,18 @@ def test_audio_key_ignores_tracking(a: str, b: str) -> None:
         ("https://host.example/play.php?id=17", "https://host.example/play.php?id=18"),
         ("https://host.example/download?episode=1", "https://host.example/download?episode=2"),
         ("https://cdn.example.org/ep1.mp3", "https://cdn.example.org/ep2.mp3"),
+        # A query that is not tracking may name the file, even after an audio path.
+        ("https://host.example/sermon.mp3?id=1", "https://host.example/sermon.mp3?id=2"),
+        ("https://cdn.example.org/ep1.mp3", "https://cdn.example.org/ep1.mp3?token=abc"),
+        ("https://host.example/a.mp3?2025-03-23", "https://host.example/a.mp3?2025-03-30"),
+        # A tracking parameter's name, but a value that names a file.
+        ("https://host.example/stream?src=1.mp3", "https://host.example/stream?src=2.mp3"),
+        # Paths keep their case; the old Podtrac form's query is the file.
+        ("https://cdn.example.org/Ep1.mp3", "https://cdn.example.org/ep1.mp3"),
+        (
+            "http://www.podtrac.com/pts/redirect.mp3?http://media.example.org/show-62.mp3",
+            "http://www.podtrac.com/pts/redirect.mp3?http://media.example.org/show-63.mp3",
+        ),
     ],
 )
 def test_audio_key_keeps_what_names_the_file(a: str, b: str) -> None:
