@@ -8,6 +8,7 @@ pairs first. Precision, recall and F1 per episode; averages over episodes with a
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -20,7 +21,9 @@ def iou(a: Span, b: Span) -> float:
     return inter / union if union > 0 else 0.0
 
 
-def match(pred: Sequence[Span], truth: Sequence[Span], threshold: float = 0.5) -> list[tuple[int, int]]:
+def match(
+    pred: Sequence[Span], truth: Sequence[Span], threshold: float = 0.5
+) -> list[tuple[int, int]]:
     """One-to-one (pred index, truth index) pairs at IoU >= threshold, best pairs first."""
     pairs = sorted(
         ((iou(p, t), i, j) for i, p in enumerate(pred) for j, t in enumerate(truth)), reverse=True
@@ -96,3 +99,53 @@ class EpisodeScore:
             (self.pred[i][0] - self.truth[j][0], self.pred[i][1] - self.truth[j][1])
             for i, j in match(self.pred, self.truth, 0.5)
         ]
+
+
+HEADER = (
+    "| show | eps | F1@.5 | F1@.8 | F0.5 | found | cut s/h | FP eps | start s | end s | F1 j15 |\n"
+    "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
+)
+
+
+def row(label: str, scores: Sequence[EpisodeScore]) -> str:
+    """One table row: F1 at IoU 0.5 and 0.8 and F0.5 (means over episodes with ads), ad time
+    found, show seconds cut per hour, ad-free episodes with a span, median signed edge errors
+    (positive: late), and F1 with spans less than 15 s apart joined."""
+    withads = [s for s in scores if s.truth]
+    adfree = [s for s in scores if not s.truth]
+
+    def mean(xs: Sequence[float]) -> float:
+        return sum(xs) / len(xs) if xs else float("nan")
+
+    ad_time = sum(s.ad_time for s in scores)
+    found = sum(s.found_time for s in scores) / ad_time if ad_time else float("nan")
+    hours = sum(s.duration_s for s in scores) / 3600
+    cut = sum(s.cut_content for s in scores) / hours if hours else 0.0
+    errs = [e for s in scores for e in s.edge_errors()]
+    start = statistics.median(e[0] for e in errs) if errs else float("nan")
+    end = statistics.median(e[1] for e in errs) if errs else float("nan")
+    return (
+        f"| {label} | {len(scores)} | {mean([s.f(0.5) for s in withads]):.3f} "
+        f"| {mean([s.f(0.8) for s in withads]):.3f} "
+        f"| {mean([s.f(0.5, beta=0.5) for s in withads]):.3f} | {found:.1%} | {cut:.1f} "
+        f"| {sum(1 for s in adfree if s.pred)}/{len(adfree)} | {start:+.1f} | {end:+.1f} "
+        f"| {mean([s.f(0.5, join_s=15.0) for s in withads]):.3f} |"
+    )
+
+
+def table(title: str, scores: Sequence[EpisodeScore]) -> None:
+    """Print a markdown table, a row per show and one for all, and the mean of per-show F1."""
+    print(f"\n### {title}\n")
+    print(HEADER)
+    shows = sorted({s.show for s in scores})
+    for show in shows:
+        print(row(show, [s for s in scores if s.show == show]))
+    print(row(f"**all ({len(shows)} shows)**", scores))
+    per_show = [
+        sum(s.f() for s in scores if s.show == sh and s.truth)
+        / sum(1 for s in scores if s.show == sh and s.truth)
+        for sh in shows
+        if any(s.truth for s in scores if s.show == sh)
+    ]
+    if per_show:
+        print(f"\nmean of per-show F1@.5: {sum(per_show) / len(per_show):.3f}")

@@ -1,6 +1,18 @@
-"""Score the ad detector leave-one-show-out on every labelled source (issue 11).
+"""Score the ad detector: real shows first (issue 24), then the older sources (issue 11).
 
-Usage: python bench/ads.py [--dev DIR] [--no-written] [--spans] [--old]
+Usage: python bench/ads.py [--dev DIR] [--no-written] [--spans] [--old] [--learned]
+
+**Headline: real shows.** The shipped detector, as `podsift ads` runs it, on the real episodes
+labelled by reading (`bench/labels/ads/`: 203 episodes of five shows of the shared corpus, see
+bench/labels/PROTOCOL.md) and the five ads-dev episodes. Its weights were fitted on the dev and
+written episodes (`bench/fit_ads.py`), never on the five corpus shows, so those are scored
+out of sample; the dev shows are in sample and marked so. Per show and overall: F1 at IoU >= 0.5
+and 0.8, F0.5, ad time found, content cut per hour, spans on ad-free episodes, median signed
+start and end error, F1 with spans less than 15 s apart joined (`bench/ad_score.py`).
+`--learned` also refits and scores the learned detector of `bench/learned/` leave-one-show-out
+on the same episodes (about ten minutes).
+
+**Regression checks**, below the headline and never mixed into it:
 
 Sources are kept apart (`bench/ad_corpus.py`): the real dev episodes, the written corpus, the
 invented test fixtures. For each show, the classifier is fitted on every other show's episodes
@@ -237,6 +249,46 @@ def old_predictor(use_advertisers: bool) -> Predict:
     return predict
 
 
+def real_shows_headline(dev: Path | None, *, learned: bool, spans: bool) -> None:
+    """The shipped detector on the real labelled episodes, per show (see the docstring)."""
+    from ad_corpus import load_real
+    from ad_score import EpisodeScore, table
+
+    from podsift.tasks.ads import detect_ads
+
+    episodes = load_real()
+    if dev is not None and dev.is_dir():
+        episodes += load_layout(dev, "dev")
+    t0 = time.process_time()
+    scores = []
+    for ep in episodes:
+        found = detect_ads(ep.segments, description=ep.description)
+        name = f"{ep.show} (dev, in sample)" if ep.source == "dev" else ep.show
+        scores.append(
+            EpisodeScore(
+                name, ep.name, ep.duration_s, list(ep.truth), [(f.start, f.end) for f in found]
+            )
+        )
+    cpu = time.process_time() - t0
+    hours = sum(ep.duration_s for ep in episodes) / 3600
+    table("Real shows: the shipped detector (headline)", scores)
+    print(f"\nCPU {cpu / hours:.2f} s per audio hour over {hours:.1f} h")
+    if spans:
+        for s in scores:
+            print(f"{s.show}/{s.name}: truth {s.truth} found {s.pred}")
+    if learned:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from learned import fit
+
+        examples = fit.load_examples()
+        extra = fit.ad_copy_examples(fit.load_ad_copy())
+        _, predicted = fit.loso(examples, extra)
+        table(
+            "Real shows: the learned detector (bench/learned/), leave-one-show-out",
+            [fit.score(ex, pred) for ex, pred in predicted],
+        )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dev", type=Path, default=DEV_DIR, help="ads-dev layout folder")
@@ -252,6 +304,12 @@ def main(argv: list[str] | None = None) -> int:
         "the other shows' folds, so compare rows only between runs with the same --extra",
     )
     parser.add_argument("--spans", action="store_true", help="print true and found spans")
+    parser.add_argument(
+        "--learned", action="store_true", help="also refit and score bench/learned/ (slow)"
+    )
+    parser.add_argument(
+        "--no-real", action="store_true", help="leave out the real-shows headline (fast runs)"
+    )
     parser.add_argument("--old", action="store_true", help="score tasks.ads as it is, unfitted")
     parser.add_argument(
         "--vs-transcription",
@@ -267,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
         "punctuation, 25-s segments), with its show's leave-one-show-out weights",
     )
     args = parser.parse_args(argv)
+    if not args.no_real:
+        real_shows_headline(args.dev, learned=args.learned, spans=args.spans)
+        print("\n## Regression checks: dev, written and fixtures (ours), leave-one-show-out refits")
     episodes = load_all(args.dev, None if args.no_written else args.written)
     for folder in args.extra:
         episodes += load_layout(folder, "extra")

@@ -26,7 +26,9 @@ def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
 
 
 def matched(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> int:
-    pairs = sorted(((iou(x, y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)), reverse=True)
+    pairs = sorted(
+        ((iou(x, y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)), reverse=True
+    )
     used_a: set[int] = set()
     used_b: set[int] = set()
     for v, i, j in pairs:
@@ -68,8 +70,10 @@ def main() -> None:
     pe = (pa / total) * (pb / total) + (1 - pa / total) * (1 - pb / total)
     kappa = (po - pe) / (1 - pe)
     print(f"\n{len(rows)} episodes read twice; breaks {na} (first) / {nb} (second), {tp} matched")
-    print(f"break F1 at IoU>=0.5: {f1:.3f}; ad-time Jaccard {both / max(1, either):.3f}; "
-          f"per-second kappa {kappa:.3f}")
+    print(
+        f"break F1 at IoU>=0.5: {f1:.3f}; ad-time Jaccard {both / max(1, either):.3f}; "
+        f"per-second kappa {kappa:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ def _norm(word: str) -> str:
 
 
 def load(name: str) -> list[dict]:
-    """Segments of a real transcript (``<folder>/<slug>.json``) or a dev episode (``ads-dev/<ep>``)."""
+    """Segments of a real transcript (`<folder>/<slug>.json`) or a dev episode (`ads-dev/<ep>`)."""
     if name.startswith("ads-dev/"):
         data = json.loads((DEV / name.split("/", 1)[1] / "segments.json").read_text())
         return data if isinstance(data, list) else data["segments"]

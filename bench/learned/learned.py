@@ -1,8 +1,4 @@
-"""The learned detector's pass over one episode: sentences, cues, features, scores, breaks.
-
-`detect_ads` (the package's entry point) is this module's `detect`; `bench/fit_ads.py` uses
-`prepare` to fit the weights on the same features the detector computes.
-"""
+"""The learned detector's pass over one episode: sentences, cues, features, scores, breaks."""
 
 from __future__ import annotations
 
@@ -11,13 +7,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from podsift.tasks.ads.evidence import OPENER, WELCOME, SentenceEvidence, notes_sponsors
-from podsift.tasks.ads.evidence import sentence_evidence as cue_evidence
-from podsift.tasks.ads.features import PLACE, EpisodeFeatures, episode_features
-from podsift.tasks.ads.model import AdModel, group_names, sigmoid
-from podsift.tasks.ads.params import EvidenceOptions
-from podsift.tasks.ads.sentences import Sentence, split_sentences
-from podsift.tasks.ads.sequence import ad_breaks
+from learned.features import PLACE, EpisodeFeatures, episode_features
+from learned.model import AdModel, group_names, sigmoid
+from learned.sequence import ad_breaks
+from podsift.tasks.ads import Analysis, analyse, spans_from_analysis
+from podsift.tasks.ads.classifier import ad_probability
+from podsift.tasks.ads.evidence import SentenceEvidence, notes_sponsors
+from podsift.tasks.ads.params import AdOptions
+from podsift.tasks.ads.sentences import Sentence
 from podsift.tasks.core.records import AdSpan, Segment
 
 # A span's reason names at most this many of what raised its score, strongest first.
@@ -35,18 +32,37 @@ class Prepared:
     features: EpisodeFeatures
 
 
+def block_probabilities(analysis: Analysis, options: AdOptions) -> list[float]:
+    """Each topic block's probability under the rules' fitted weights."""
+    weights = options.resolved_weights()
+    return [ad_probability(f, weights) for f in analysis.features]
+
+
 def prepare(
     segments: Sequence[Segment], description: str | None = None, *, use_advertisers: bool = True
 ) -> Prepared:
-    sentences = split_sentences(segments, OPENER, WELCOME)
-    evidence = cue_evidence(sentences, EvidenceOptions(), use_advertisers=use_advertisers)
+    """Sentences, cues, the rules' reading and the first stage's features."""
+    options = AdOptions(use_advertisers=use_advertisers)
+    analysis = analyse(segments, description=description, options=options)
+    sentences, evidence = analysis.sentences, analysis.evidence
+    rules = np.zeros((len(sentences), 2))
+    if sentences:
+        for (lo, hi), p in zip(
+            analysis.blocks, block_probabilities(analysis, options), strict=True
+        ):
+            rules[lo : hi + 1, 0] = p
+        for span in spans_from_analysis(analysis, options):
+            for i, s in enumerate(sentences):
+                if span.start <= (s.start + s.end) / 2 <= span.end:
+                    rules[i, 1] = 1.0
     sponsors = frozenset(notes_sponsors(description))
-    return Prepared(sentences, evidence, episode_features(sentences, evidence, sponsors))
+    features = episode_features(sentences, evidence, sponsors, rules)
+    return Prepared(sentences, evidence, features)
 
 
 def reason(parts: np.ndarray) -> str:
-    """What drove a span's score: its groups' summed log-odds, the positive ones, strongest
-    first ("ad language; sponsor lead-in; web address; pre-roll")."""
+    """What drove a span's score: its sentences' first-stage log-odds summed per feature, the
+    positive ones, strongest first ("ad language; sponsor lead-in; web address; pre-roll")."""
     totals = parts.sum(axis=0)
     names = group_names()
     ranked = sorted(
@@ -61,8 +77,6 @@ def reason(parts: np.ndarray) -> str:
     for _, name in ranked:
         if name == "words":
             label = "ad language"
-        elif name == "words near":
-            label = "ad language around it"
         elif name.startswith("cue"):
             label = name.split(":", 1)[1].lower().replace("_", " ")
             label = _CUE_LABELS.get(name.split(":", 1)[1], label)
@@ -92,10 +106,12 @@ def spans(prepared: Prepared, model: AdModel) -> list[AdSpan]:
     if not prepared.sentences:
         return []
     parts = model.parts(prepared.features)
-    log_odds = parts.sum(axis=1)
+    log_odds = model.log_odds(prepared.features, parts.sum(axis=1))
     probs = sigmoid(log_odds + model.sequence.bias)
     out = []
-    for lo, hi in ad_breaks(log_odds, prepared.sentences, model.sequence):
+    for lo, hi in ad_breaks(
+        log_odds, prepared.sentences, model.sequence, prepared.features.rules[:, 1]
+    ):
         out.append(
             AdSpan(
                 prepared.sentences[lo].start,

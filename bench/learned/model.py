@@ -10,14 +10,19 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from podsift.tasks.ads.features import DENSE_NAMES, DENSE_SIZE, HASH_SIZE, EpisodeFeatures
+from learned.features import (
+    CONTEXT_NAMES,
+    DENSE_NAMES,
+    DENSE_SIZE,
+    HASH_SIZE,
+    EpisodeFeatures,
+    context_features,
+)
 from podsift.tasks.core.errors import PodsiftError
 
 MODEL_FILE = "ads_model.npz"
@@ -34,39 +39,49 @@ class SequenceParams:
     bias: float  # added to every sentence's log-odds: precision against recall
     min_break_s: float  # a shorter break is dropped
     min_confidence: float  # a break whose mean probability is lower is dropped
+    low: float = 0.0  # 0: the HMM's path; else hysteresis, staying open down to this
+    join_s: float = 0.0  # breaks closer than this are one
+    drop_below: float = 0.0  # a rules' break with a lower mean probability is dropped
+    add_above: float = 0.0  # a break of the model's own needs this mean probability
 
 
 @dataclass(frozen=True, slots=True)
 class AdModel:
-    """Weights of the three feature groups, the intercept and the sequence step's numbers."""
+    """The two stages' weights and intercepts, and the sequence step's numbers."""
 
-    own: np.ndarray  # (HASH_SIZE,) the sentence's words
-    near: np.ndarray  # (HASH_SIZE,) its neighbours' words
-    dense: np.ndarray  # (DENSE_SIZE,) cues, cues near and wide, place
+    words: np.ndarray  # (HASH_SIZE,) first stage: the sentence's words
+    dense: np.ndarray  # (DENSE_SIZE,) first stage: cues and place
     intercept: float
+    context: np.ndarray  # (CONTEXT_SIZE,) second stage
+    context_intercept: float
     sequence: SequenceParams
     meta: dict[str, Any]
 
     def parts(self, features: EpisodeFeatures) -> np.ndarray:
-        """Each sentence's log-odds split by group: (sentences, 3 + DENSE_SIZE) = own words,
-        neighbours' words, intercept, then each dense feature's share."""
+        """Each sentence's first-stage log-odds split by feature: (sentences, 2 + DENSE_SIZE) =
+        words, intercept, then each cue and place feature (`group_names`)."""
         n = len(features.own)
-        out = np.zeros((n, 3 + DENSE_SIZE))
+        out = np.zeros((n, 2 + DENSE_SIZE))
         for i in range(n):
-            out[i, 0] = sum(self.own[b] * v for b, v in features.own[i].items())
-            out[i, 1] = sum(self.near[b] * v for b, v in features.near[i].items())
-        out[:, 2] = self.intercept
+            out[i, 0] = sum(self.words[b] * v for b, v in features.own[i].items())
+        out[:, 1] = self.intercept
         if n:
-            out[:, 3:] = features.dense * self.dense
+            out[:, 2:] = features.dense * self.dense
         return out
 
-    def log_odds(self, features: EpisodeFeatures) -> np.ndarray:
+    def first_stage(self, features: EpisodeFeatures) -> np.ndarray:
         return self.parts(features).sum(axis=1)
+
+    def log_odds(self, features: EpisodeFeatures, first: np.ndarray | None = None) -> np.ndarray:
+        """Each sentence's second-stage log-odds (the one the sequence step reads)."""
+        z = self.first_stage(features) if first is None else first
+        x = context_features(z, features.cues, features.place, features.rules)
+        return x @ self.context + self.context_intercept if len(z) else z
 
 
 def group_names() -> tuple[str, ...]:
     """Names of the columns of `AdModel.parts`."""
-    return ("words", "words near", "intercept", *DENSE_NAMES)
+    return ("words", "intercept", *DENSE_NAMES)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -78,14 +93,15 @@ def save(path: Path, model: AdModel) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(
         path,
-        own=model.own.astype(np.float32),
-        near=model.near.astype(np.float32),
+        words=model.words.astype(np.float32),
         dense=model.dense.astype(np.float64),
-        intercept=np.array([model.intercept]),
+        context=model.context.astype(np.float64),
+        intercepts=np.array([model.intercept, model.context_intercept]),
     )
     meta = dict(model.meta)
     meta["sequence"] = {k: getattr(model.sequence, k) for k in SequenceParams.__slots__}
     meta["dense_names"] = list(DENSE_NAMES)
+    meta["context_names"] = list(CONTEXT_NAMES)
     meta["hash_size"] = HASH_SIZE
     path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
@@ -99,29 +115,25 @@ def load(path: Path) -> AdModel:
     try:
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         with np.load(path) as data:
-            own, near, dense = data["own"], data["near"], data["dense"]
-            intercept = float(data["intercept"][0])
+            words, dense, context = data["words"], data["dense"], data["context"]
+            intercept, context_intercept = (float(v) for v in data["intercepts"][:2])
     except (OSError, KeyError, ValueError) as exc:
         raise PodsiftError(f"ad model {path}: cannot be read ({exc})") from exc
     if (
         meta.get("hash_size") != HASH_SIZE
         or list(meta.get("dense_names", ())) != list(DENSE_NAMES)
-        or own.shape != (HASH_SIZE,)
-        or dense.shape != (DENSE_SIZE,)
+        or list(meta.get("context_names", ())) != list(CONTEXT_NAMES)
+        or words.shape != (HASH_SIZE,)
+        or dense.shape != (len(DENSE_NAMES),)
+        or context.shape != (len(CONTEXT_NAMES),)
     ):
         raise PodsiftError(
             f"ad model {path}: fitted for other features; refit it with bench/fit_ads.py"
         )
     seq = SequenceParams(**{k: float(v) for k, v in meta["sequence"].items()})
-    return AdModel(own.astype(np.float64), near.astype(np.float64), dense, intercept, seq, meta)
-
-
-@cache
-def default_model() -> AdModel:
-    """The model shipped inside the package (`podsift/tasks/ads/model/`)."""
-    ref = resources.files("podsift.tasks.ads") / "model" / MODEL_FILE
-    with resources.as_file(ref) as path:
-        return load(Path(path))
+    return AdModel(
+        words.astype(np.float64), dense, intercept, context, context_intercept, seq, meta
+    )
 
 
 def logit(p: float) -> float:

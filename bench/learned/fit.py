@@ -1,0 +1,418 @@
+"""Fit the learned ad detector on real episodes labelled by reading; write its weights file.
+
+    python bench/fit_ads.py            # fit on every labelled real episode, write the model
+    python bench/fit_ads.py --check    # only print what would be written
+
+Data: the real episodes of `bench/labels/ads/` (five shows, read whole, see
+bench/labels/PROTOCOL.md), the five ads-dev episodes (each its own show), and the ad-copy
+templates of the shared corpus as extra examples of consumer-spot language (always in training,
+never scored). Transcripts written or spoken here are not fitted on: they are regression checks.
+
+What is fitted, and how:
+- the sentence classifier: L2 logistic regression (scikit-learn's averaged SGD) on the features of
+  `podsift.tasks.ads.features`, each show weighted equally (a show's sentences share a weight
+  1 / its sentence count), so the model learns what carries across shows, not one show's habits;
+  its L2 strength chosen leave-one-show-out;
+- the sequence step's transition numbers, counted on the labels: the share of ad sentences,
+  P(a break starts after a content sentence), P(a break goes on after an ad sentence);
+- the sequence step's bias, minimum break length and minimum confidence: a grid, each point
+  scored by the mean per-episode F1 at IoU >= 0.5 (an ad-free episode scores 1 with no span,
+  0 with any) over out-of-fold scores (each show scored by a model fitted without it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import itertools
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+from ad_corpus import DEV_DIR, LabelledEpisode, load_ad_copy, load_layout, load_real  # noqa: E402
+from ad_score import EpisodeScore  # noqa: E402
+
+from learned import learned  # noqa: E402
+from learned.features import HASH_SIZE, PLACE, context_features  # noqa: E402
+from learned.model import AdModel, SequenceParams, save  # noqa: E402
+from learned.sequence import ad_breaks, raw_breaks, runs_of  # noqa: E402
+from podsift.tasks.core.records import Segment  # noqa: E402
+
+MODEL_PATH = Path(__file__).resolve().parent / "ads_model.npz"
+AD_COPY = "ad-copy"
+# The templates are all ad and carry no show around them: a quarter of a show's weight keeps
+# their consumer-spot words in the model without making every ad look like one.
+AD_COPY_WEIGHT = 0.25
+# L2 strength of the classifier (scikit-learn's SGD `alpha`), chosen leave-one-show-out among
+# 1e-6, 1e-5, 1e-4 (`bench/ads.py --alpha`).
+DEFAULT_ALPHA = 1e-5
+EPOCHS = 20
+# The second stage has 63 dense features and many examples: scikit-learn's default strength.
+SECOND_C = 1.0
+# The sequence step's grid.
+BIASES = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0)
+MIN_BREAK_S = (0.0, 5.0, 10.0, 15.0, 20.0)
+MIN_CONFIDENCE = (0.0, 0.3, 0.4, 0.5, 0.6)
+LOWS = (0.0, 0.2, 0.35, 0.5)  # 0: the HMM
+JOINS_S = (0.0, 10.0, 20.0)
+DROPS_BELOW = (0.0, 0.05, 0.1, 0.2, 0.3)
+ADDS_ABOVE = (0.5, 0.7, 0.8, 0.9, 1.01)  # 1.01: the model adds no break of its own
+# Seconds a synthetic ad-copy sentence lasts per word (the real corpus' synthetic timing).
+_S_PER_WORD = 0.38
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One episode ready to fit on or score."""
+
+    episode: LabelledEpisode
+    prepared: learned.Prepared
+    labels: np.ndarray  # 1 where over half the sentence lies in a true break
+
+    @property
+    def show(self) -> str:
+        return self.episode.show
+
+
+def sentence_labels(prepared: learned.Prepared, truth: Sequence[tuple[float, float]]) -> np.ndarray:
+    out = np.zeros(len(prepared.sentences))
+    for i, s in enumerate(prepared.sentences):
+        length = max(s.end - s.start, 1e-6)
+        inside = sum(max(0.0, min(s.end, b) - max(s.start, a)) for a, b in truth)
+        out[i] = float(inside / length > 0.5)
+    return out
+
+
+def example(episode: LabelledEpisode) -> Example:
+    prepared = learned.prepare(episode.segments, episode.description)
+    return Example(episode, prepared, sentence_labels(prepared, episode.truth))
+
+
+def ad_copy_examples(texts: Sequence[str]) -> list[Example]:
+    """Each template as a short all-ad 'episode' placed mid-show (its place features neutral)."""
+    out = []
+    for k, text in enumerate(texts):
+        words = text.split()
+        if len(words) < 5:
+            continue
+        start = 600.0
+        seg = Segment(start, start + _S_PER_WORD * len(words), text)
+        prepared = learned.prepare([seg])
+        if not prepared.sentences:
+            continue
+        place = prepared.features.place.copy()
+        for name, value in (("pre-roll", 0.0), ("post-roll", 0.0), ("first tenth", 0.0),
+                            ("last tenth", 0.0), ("relative position", 0.5)):  # fmt: skip
+            place[:, PLACE.index(name)] = value
+        prepared = replace(prepared, features=replace(prepared.features, place=place))
+        episode = LabelledEpisode(AD_COPY, AD_COPY, f"template-{k}", seg.end, None, [seg], [], [])
+        out.append(Example(episode, prepared, np.ones(len(prepared.sentences))))
+    return out
+
+
+def load_examples(*, dev: bool = True) -> list[Example]:
+    episodes = load_real()
+    if dev and DEV_DIR.is_dir():
+        episodes += [replace(e, source="real") for e in load_layout(DEV_DIR, "dev")]
+    return [example(e) for e in episodes]
+
+
+_DESIGN_CACHE: dict[int, sparse.csr_matrix] = {}
+
+
+def example_matrix(ex: Example) -> sparse.csr_matrix:
+    """One example's sentences as first-stage rows: hashed words | cues and place."""
+    key = id(ex.prepared.features)
+    if key in _DESIGN_CACHE:
+        return _DESIGN_CACHE[key]
+    f = ex.prepared.features
+    rows, cols, vals = [], [], []
+    for i in range(len(f.own)):
+        for b, v in f.own[i].items():
+            rows.append(i)
+            cols.append(b)
+            vals.append(v)
+    words = sparse.csr_matrix((vals, (rows, cols)), shape=(len(f.own), HASH_SIZE))
+    out = sparse.hstack([words, sparse.csr_matrix(f.dense)]).tocsr()
+    _DESIGN_CACHE[key] = out
+    return out
+
+
+def design(examples: Sequence[Example]) -> sparse.csr_matrix:
+    return sparse.vstack([example_matrix(ex) for ex in examples]).tocsr()
+
+
+def show_weights(examples: Sequence[Example]) -> np.ndarray:
+    """Each show's sentences weighted 1 / its sentence count (the ad-copy templates together
+    `AD_COPY_WEIGHT` of a show), scaled to a mean of 1."""
+    counts: dict[str, int] = {}
+    for ex in examples:
+        counts[ex.show] = counts.get(ex.show, 0) + len(ex.labels)
+
+    def weight(show: str) -> float:
+        return (AD_COPY_WEIGHT if show == AD_COPY else 1.0) / counts[show]
+
+    w = np.concatenate([np.full(len(ex.labels), weight(ex.show)) for ex in examples])
+    return w * len(w) / w.sum()
+
+
+@dataclass(frozen=True, slots=True)
+class FirstStage:
+    words: np.ndarray
+    dense: np.ndarray
+    intercept: float
+
+    def score(self, ex: Example) -> np.ndarray:
+        return example_matrix(ex) @ np.concatenate([self.words, self.dense]) + self.intercept
+
+
+def fit_first(examples: Sequence[Example], alpha: float = DEFAULT_ALPHA) -> FirstStage:
+    """The sentence classifier: logistic regression by averaged SGD (log loss, L2)."""
+    x = design(examples)
+    y = np.concatenate([ex.labels for ex in examples])
+    lr = SGDClassifier(
+        loss="log_loss", alpha=alpha, max_iter=EPOCHS, tol=None, average=True, random_state=0
+    )
+    lr.fit(x, y, sample_weight=show_weights(examples))
+    coef = lr.coef_[0]
+    return FirstStage(coef[:HASH_SIZE].copy(), coef[HASH_SIZE:].copy(), float(lr.intercept_[0]))
+
+
+@dataclass(frozen=True, slots=True)
+class SecondStage:
+    weights: np.ndarray
+    intercept: float
+
+    def score(self, ex: Example, z: np.ndarray) -> np.ndarray:
+        f = ex.prepared.features
+        if not len(z):
+            return z
+        return context_features(z, f.cues, f.place, f.rules) @ self.weights + self.intercept
+
+
+def fit_second(examples: Sequence[Example], z: dict[int, np.ndarray]) -> SecondStage:
+    """The sentence among its neighbours: logistic regression (liblinear, C=1) on
+    `context_features` of out-of-fold first-stage scores `z` (by id of the example)."""
+    x = np.vstack(
+        [
+            context_features(
+                z[id(ex)],
+                ex.prepared.features.cues,
+                ex.prepared.features.place,
+                ex.prepared.features.rules,
+            )
+            for ex in examples
+        ]
+    )
+    y = np.concatenate([ex.labels for ex in examples])
+    lr = LogisticRegression(C=SECOND_C, solver="liblinear", max_iter=500)
+    lr.fit(x, y, sample_weight=show_weights(examples))
+    return SecondStage(lr.coef_[0].copy(), float(lr.intercept_[0]))
+
+
+def assemble(first: FirstStage, second: SecondStage, seq: SequenceParams, meta: dict) -> AdModel:
+    return AdModel(
+        first.words, first.dense, first.intercept, second.weights, second.intercept, seq, meta
+    )
+
+
+def counted_sequence(examples: Sequence[Example]) -> SequenceParams:
+    """Transition numbers counted on the labels (the grid's numbers left at neutral)."""
+    ads = content = starts = ends = 0
+    weighted_ad = weighted_all = 0.0
+    w = show_weights(examples)
+    k = 0
+    for ex in examples:
+        y = ex.labels
+        ads += int(y.sum())
+        content += int(len(y) - y.sum())
+        starts += int(((y[1:] == 1) & (y[:-1] == 0)).sum()) + int(len(y) > 0 and y[0] == 1)
+        ends += int(((y[1:] == 0) & (y[:-1] == 1)).sum())
+        weighted_ad += float((w[k : k + len(y)] * y).sum())
+        weighted_all += float(w[k : k + len(y)].sum())
+        k += len(y)
+    return SequenceParams(
+        prior=weighted_ad / max(weighted_all, 1e-9),
+        enter=max(starts, 1) / max(content, 1),
+        stay=1.0 - max(ends, 1) / max(ads, 1),
+        bias=0.0,
+        min_break_s=0.0,
+        min_confidence=0.0,
+    )
+
+
+def predict(ex: Example, log_odds: np.ndarray, params: SequenceParams) -> list[tuple[float, float]]:
+    sents = ex.prepared.sentences
+    if not sents:
+        return []
+    rules = ex.prepared.features.rules[:, 1]
+    return [(sents[a].start, sents[b].end) for a, b in ad_breaks(log_odds, sents, params, rules)]
+
+
+def score(ex: Example, pred: list[tuple[float, float]]) -> EpisodeScore:
+    e = ex.episode
+    return EpisodeScore(e.show, e.name, e.duration_s, list(e.truth), pred)
+
+
+Runs = list[tuple[float, float, float]]  # (start, end, mean probability) of each raw break
+
+
+def raw_runs(ex: Example, log_odds: np.ndarray, params: SequenceParams) -> Runs:
+    """The breaks before the two filters (they depend on bias, low and join_s only)."""
+    s = ex.prepared.sentences
+    probs = 1.0 / (1.0 + np.exp(-(log_odds + params.bias)))
+    return [
+        (s[a].start, s[b].end, float(probs[a : b + 1].mean()))
+        for a, b in raw_breaks(log_odds, s, params)
+    ]
+
+
+Scored = tuple[Example, np.ndarray, SequenceParams]
+
+
+def choose_sequence(
+    scored: Sequence[Scored],
+    base: SequenceParams,
+    runs: dict[tuple[int, float, float, float], Runs] | None = None,
+) -> SequenceParams:
+    """The grid point with the best mean F1 (IoU >= 0.5, ad-free episodes counted) over
+    `scored`: examples with their out-of-fold log-odds and the transition numbers of the model
+    that gave them. `runs` caches `raw_runs` by (id of the example, bias, low, join_s)."""
+    runs = {} if runs is None else runs
+    best, best_f = base, -1.0
+    for bias, low, join_s in itertools.product(BIASES, LOWS, JOINS_S):
+        params = replace(base, bias=bias, low=low, join_s=join_s)
+        per_ex = []
+        for ex, lo, seq in scored:
+            key = (id(ex), bias, low, join_s)
+            if key not in runs:
+                runs[key] = raw_runs(ex, lo, replace(seq, bias=bias, low=low, join_s=join_s))
+            probs = 1.0 / (1.0 + np.exp(-(lo + bias)))
+            s = ex.prepared.sentences
+            rules = [
+                (s[i].start, s[j].end, float(probs[i : j + 1].mean()))
+                for i, j in runs_of(ex.prepared.features.rules[:, 1])
+            ]
+            per_ex.append((ex, runs[key], rules))
+        for min_s, min_c, drop, add in itertools.product(
+            MIN_BREAK_S, MIN_CONFIDENCE, DROPS_BELOW, ADDS_ABOVE
+        ):
+            total = 0.0
+            for ex, rr, rules in per_ex:
+                kept = [(a, b) for a, b, p in rules if p >= drop]
+                pred = kept + [
+                    (a, b)
+                    for a, b, p in rr
+                    if b - a >= min_s
+                    and p >= max(min_c, add)
+                    and not any(a < kb + 1 and ka - 1 < b for ka, kb in kept)
+                ]
+                total += score(ex, pred).f()
+            f = total / max(len(scored), 1)
+            if f > best_f + 1e-9:
+                best_f = f
+                best = replace(
+                    params, min_break_s=min_s, min_confidence=min_c, drop_below=drop, add_above=add
+                )
+    return best
+
+
+@dataclass(frozen=True, slots=True)
+class OutOfFold:
+    """Every show scored by stages fitted without it."""
+
+    first: dict[str, FirstStage]
+    second: dict[str, SecondStage]
+    sequence: dict[str, SequenceParams]  # transition numbers counted without the show
+    z: dict[int, np.ndarray]  # first-stage scores by id of the example
+    log_odds: dict[int, np.ndarray]  # second-stage scores
+
+
+def out_of_fold(
+    examples: Sequence[Example], extra: Sequence[Example], alpha: float = DEFAULT_ALPHA
+) -> OutOfFold:
+    """Both stages leave-one-show-out. The second stage of show A is fitted on the other shows'
+    first-stage scores, each from a first stage fitted without that show (but with A: a small
+    leak through the 63 second-stage weights, accepted to keep ten first-stage fits, not 90)."""
+    shows = sorted({ex.show for ex in examples})
+    first = {
+        show: fit_first([ex for ex in examples if ex.show != show] + list(extra), alpha)
+        for show in shows
+    }
+    z = {id(ex): first[ex.show].score(ex) for ex in examples}
+    second = {show: fit_second([ex for ex in examples if ex.show != show], z) for show in shows}
+    log_odds = {id(ex): second[ex.show].score(ex, z[id(ex)]) for ex in examples}
+    sequence = {
+        show: counted_sequence([ex for ex in examples if ex.show != show]) for show in shows
+    }
+    return OutOfFold(first, second, sequence, z, log_odds)
+
+
+def loso(
+    examples: Sequence[Example], extra: Sequence[Example], alpha: float = DEFAULT_ALPHA
+) -> tuple[dict[str, SequenceParams], list[tuple[Example, list[tuple[float, float]]]]]:
+    """Leave-one-show-out: each show predicted by stages that never saw it, its sequence
+    numbers chosen on the other shows' out-of-fold scores."""
+    oof = out_of_fold(examples, extra, alpha)
+    scored = [(ex, oof.log_odds[id(ex)], oof.sequence[ex.show]) for ex in examples]
+    cache: dict[tuple[int, float, float, float], Runs] = {}
+    chosen = {
+        show: choose_sequence([it for it in scored if it[0].show != show], seq, cache)
+        for show, seq in oof.sequence.items()
+    }
+    return chosen, [(ex, predict(ex, oof.log_odds[id(ex)], chosen[ex.show])) for ex in examples]
+
+
+def fit_all(
+    examples: Sequence[Example], extra: Sequence[Example], alpha: float = DEFAULT_ALPHA
+) -> AdModel:
+    """The shipped model: both stages fitted on everything (the second on out-of-fold
+    first-stage scores), the sequence numbers chosen on out-of-fold scores of every show."""
+    oof = out_of_fold(examples, extra, alpha)
+    first = fit_first(list(examples) + list(extra), alpha)
+    second = fit_second(examples, oof.z)
+    base = counted_sequence(examples)
+    scored = [(ex, oof.log_odds[id(ex)], oof.sequence[ex.show]) for ex in examples]
+    params = choose_sequence(scored, base)
+    shows = sorted({ex.show for ex in examples})
+    meta = {
+        "fitted_on": (
+            f"{dt.date.today().isoformat()}: {len(examples)} real episodes of {len(shows)} shows "
+            f"({', '.join(shows)}) labelled by reading, plus {len(extra)} ad-copy templates"
+        ),
+        "first_stage": f"logistic regression, averaged SGD, {EPOCHS} epochs, L2 alpha={alpha}, "
+        "shows weighted equally, ad-copy templates as one more show",
+        "second_stage": f"logistic regression, liblinear, C={SECOND_C}, on out-of-fold "
+        "first-stage scores, shows weighted equally",
+        "sequence": "prior/enter/stay counted on the labels; bias, min_break_s, min_confidence: "
+        "grid, best mean per-episode F1 (IoU>=0.5) on out-of-fold scores",
+    }
+    return assemble(first, second, params, meta)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--check", action="store_true", help="print, do not write")
+    ap.add_argument("--c", type=float, default=DEFAULT_ALPHA, help="L2 strength (alpha)")
+    args = ap.parse_args(argv)
+    examples = load_examples()
+    extra = ad_copy_examples(load_ad_copy())
+    model = fit_all(examples, extra, args.c)
+    print(model.meta["fitted_on"])
+    print("sequence:", model.sequence)
+    if not args.check:
+        save(MODEL_PATH, model)
+        print("wrote", MODEL_PATH)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
