@@ -4,14 +4,16 @@ The stages, in the order `extract_facts` runs them, one module each:
 
 1. `sentences`: the non-ad speech as timed sentences (the project's one splitter; Whisper's
    long run-ons cut where capitals return, then at pauses).
-2. `standalone`: openers, fillers and quote marks stripped, words kept as said; a sentence that
-   opens with a pronoun is read with the one before it.
+2. `standalone`: openers, fillers ("you know", "I mean"), false starts ("the the", "it's, it's")
+   and quote marks stripped, words kept as said; a sentence that opens with a pronoun is read
+   with the one before it.
 3. `candidates`: what a fact is, by structure and parts of speech (spaCy, `nlp`): a declarative
    statement with a named subject, not a question, greeting, introduction, sign-off, plan for
    the episode, hedge or ad copy; a sentence that is none of these whole is cut into its
-   coordinate clauses, each judged on its own.
-4. `rank`: information, centrality to the episode, its title and show notes, diversity; a
-   count that grows with the episode's length.
+   coordinate clauses, each judged on its own; two statements said one after the other, the
+   second going on about what the first named, are also offered read as one.
+4. `rank`: information, how much it says, centrality to the episode, its title and show notes,
+   whether it answers a question, diversity; one fact per four minutes of non-ad speech.
 
 Every number is in `params.FactOptions`, with how it was chosen.
 """
@@ -80,14 +82,14 @@ class PreparedEpisode:
         self.speech_seconds = speech_duration(segments, ad_spans)
         candidates, self.rejected = find_candidates(self.sentences, options)
         proper = frozenset(proper_vocabulary(s.text for s in self.sentences))
-        self.ranked = prepare(candidates, options, proper)
+        self.ranked = prepare(candidates, options, proper, self.sentences)
         self.profile, self.idf = topic_profile(self.sentences)
         plain = html.unescape(_TAG_RE.sub(" ", notes))
         self.title_terms = frozenset(content_terms(f"{title} {plain}"))
 
     def facts(self, k: int | None = None, options: FactOptions = DEFAULT) -> list[Fact]:
         """The best `k` facts (default `fact_count` of the speech time), in the order said."""
-        count = fact_count(self.speech_seconds) if k is None else max(0, k)
+        count = fact_count(self.speech_seconds, options) if k is None else max(0, k)
         if not self.ranked or count == 0:
             return []
         first = self.sentences[0].start if self.sentences else 0.0

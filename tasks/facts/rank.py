@@ -1,23 +1,27 @@
 """Stage 4: which facts matter in this episode, and how many.
 
-Each candidate gets a score from three parts, weighted by `FactOptions` (chosen by
-leave-one-show-out, see `params.py`):
+Each candidate gets a score from five parts, weighted by `FactOptions` (chosen by
+leave-one-show-out on readers' key facts, see `params.py`):
 
 - **information**: numbers, dates and names (spaCy's entities, and digits) a reader keeps, with
   the share of content words; minus chatter (first and second person, interjections, hedges)
   and length past `long_words`;
-- **centrality**: cosine to the episode's topic profile (terms weighted by how many sentences
-  say them);
-- **title**: the share of the episode title's and show notes' content words it says, when the
-  caller has them.
+- **terms**: how many content words it says, against the most any candidate of the episode
+  says: a key fact packs its subject, numbers and attribution into one statement;
+- **centrality**: cosine to the episode's TF-IDF centroid (what it keeps coming back to);
+- **title**: the share of the episode title's (and show notes') content words it says, when the
+  caller has them;
+- **answer**: said just after a question (the guest's answer to the host's question).
 
 Selection is greedy: score plus coverage of the episode's topic terms not yet covered (concept
 coverage, as in Gillick and Favre's summarisation work), minus redundancy with the facts already
-chosen; a near-duplicate is never chosen. `fact_count` grows with the episode's length.
+chosen; a near-duplicate is never chosen, nor a pair of statements one of whose halves repeats
+a chosen fact. `fact_count` grows with the episode's length, one per four minutes.
 """
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -56,6 +60,8 @@ class Ranked:
     terms: frozenset[str]
     entities: tuple[str, ...]
     information: float
+    parts: tuple[frozenset[str], ...] = ()  # each joined statement's terms (a pair's two)
+    answers: bool = False  # said right after a question: the episode's answer to it
     score: float = 0.0
 
     @property
@@ -63,17 +69,16 @@ class Ranked:
         return self.candidate.sentence
 
 
-def fact_count(speech_seconds: float) -> int:
+def fact_count(speech_seconds: float, options: FactOptions = DEFAULT) -> int:
     """How many facts an episode with this much non-ad speech gets.
 
-    At least three (a short news item still states a few things), about one per two minutes
-    up to ten minutes (5), then one more per eleven minutes, capped at 15 (two hours and
-    beyond). Fewer come back when fewer sentences qualify.
+    One per `options.minutes_per_fact` minutes (the labelling protocol's "about one per four
+    minutes of show content"), at least `options.min_facts`: a short news item still states a
+    few things. No upper cap: a two-hour episode states more than a half-hour one. Fewer come
+    back when fewer sentences qualify.
     """
     minutes = max(speech_seconds, 0.0) / 60.0
-    if minutes <= 10:
-        return max(3, round(minutes / 2))
-    return min(15, round(5 + (minutes - 10) * 10 / 110))
+    return max(options.min_facts, round(minutes / options.minutes_per_fact))
 
 
 def names_in(candidate: Candidate, proper: frozenset[str] = frozenset()) -> tuple[str, ...]:
@@ -137,31 +142,60 @@ def prepare(
     candidates: Sequence[Candidate],
     options: FactOptions = DEFAULT,
     proper: frozenset[str] = frozenset(),
+    sentences: Sequence[Sentence] = (),
 ) -> list[Ranked]:
-    """The weight-free part of ranking (terms, names, information), done once per episode;
-    `proper` is the episode's capitalised vocabulary
-    (`podsift.tasks.facts.entities.proper_vocabulary`)."""
+    """The weight-free part of ranking (terms, names, information, whether it answers a
+    question), done once per episode; `proper` is the episode's capitalised vocabulary
+    (`podsift.tasks.facts.entities.proper_vocabulary`), `sentences` the episode's speech."""
+    ends = [s.end for s in sentences]
     out = []
     for cand in candidates:
         information, names = _information(cand, options, proper)
-        out.append(Ranked(cand, frozenset(content_terms(cand.text)), names, information))
+        out.append(
+            Ranked(
+                cand,
+                frozenset(content_terms(cand.text)),
+                names,
+                information,
+                parts=tuple(frozenset(content_terms(p)) for p in cand.parts),
+                answers=_answers(cand.sentence, sentences, ends, options),
+            )
+        )
     return out
+
+
+def _answers(
+    sentence: Sentence, sentences: Sequence[Sentence], ends: Sequence[float], options: FactOptions
+) -> bool:
+    """The sentence comes within `options.answer_window` sentences after a question (a
+    host's question, then the guest's answer)."""
+    at = bisect.bisect_right(ends, sentence.start + 0.01)
+    before = sentences[max(0, at - options.answer_window) : at]
+    return any(s.text.rstrip("\"'”’)").endswith("?") for s in before)
 
 
 def topic_profile(sentences: Sequence[Sentence]) -> tuple[dict[str, float], dict[str, float]]:
     """The episode's topic profile and each term's IDF.
 
-    The profile weighs a term by how many sentences say it (terms in one sentence only are
-    left out): an episode's topic is what it keeps coming back to. A TF-IDF profile, which
-    discounts exactly those terms, did worse on every source of the benchmark (overall notes
-    ratio 1.08 against 1.16 at the same weights).
+    The profile is the TF-IDF centroid of the episode's sentences: each sentence's TF-IDF
+    vector, normalised, summed over the episode (terms in one sentence only left out). A
+    sentence close to it says what the episode keeps coming back to, weighted by how
+    particular each word is to that; key facts said in the episode are closer to it than other
+    candidates (AUC 0.62 on the 50 keyed episodes, as good as the mean cosine to every
+    sentence, and better than a 20-dimension LSA projection's length, 0.53).
     """
+    term_sets = [set(content_terms(s.text)) for s in sentences]
     df: Counter[str] = Counter()
-    for sentence in sentences:
-        df.update(set(content_terms(sentence.text)))
+    for terms in term_sets:
+        df.update(terms)
     n_docs = max(len(sentences), 1)
     idf = {t: math.log((n_docs + 1) / (d + 0.5)) for t, d in df.items()}
-    profile = {t: float(d) for t, d in df.items() if d > 1}
+    profile: dict[str, float] = {}
+    for terms in term_sets:
+        norm = math.sqrt(sum(idf[t] ** 2 for t in terms)) or 1.0
+        for t in terms:
+            if df[t] > 1:
+                profile[t] = profile.get(t, 0.0) + idf[t] / norm
     return profile, idf
 
 
@@ -186,11 +220,14 @@ def score(
         dot = sum(w * profile.get(t, 0.0) for t, w in weights.items())
         centrality.append(dot / (norm * profile_norm))
     top = max(centrality, default=0.0) or 1.0
+    most_terms = max((len(r.terms) for r in ranked), default=0) or 1
     for r, cent in zip(ranked, centrality, strict=True):
         title = len(r.terms & title_terms) / math.sqrt(len(title_terms)) if title_terms else 0.0
         r.score = (
             options.w_information * r.information
             + options.w_centrality * cent / top
+            + options.w_terms * len(r.terms) / most_terms
+            + options.w_answer * r.answers
             + options.w_title * min(1.0, title)
             + options.w_position * max(0.0, 1.0 - (r.sentence.start - first) / window)
         )
@@ -213,7 +250,7 @@ def select(
         best: Ranked | None = None
         best_value = -math.inf
         for r, gain in zip(pool, gains, strict=True):
-            overlaps = [_cosine(r.terms, c.terms) for c in chosen]
+            overlaps = [_overlap(r, c) for c in chosen]
             if any(o >= options.near_duplicate for o in overlaps) or any(
                 _shares_words(r, c) for c in chosen
             ):
@@ -231,6 +268,13 @@ def select(
         covered |= best.terms
         pool.remove(best)
     return chosen
+
+
+def _overlap(a: Ranked, b: Ranked) -> float:
+    """Content-word cosine of two facts, or of any statement one joins with the other's: a
+    pair that repeats a chosen fact in one of its halves is a near-duplicate of it."""
+    sides_a, sides_b = (a.terms, *a.parts), (b.terms, *b.parts)
+    return max(_cosine(x, y) for x in sides_a for y in sides_b)
 
 
 def _shares_words(a: Ranked, b: Ranked) -> bool:

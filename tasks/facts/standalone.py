@@ -1,8 +1,10 @@
 """Stage 2: make a sentence readable on its own, keeping the words as said.
 
 - Disfluencies ("um") go, and so do discourse openers ("So,", "Well,", "I mean", "And"), quote
-  markers around words, mid-sentence ", you know," and tag questions (", right?"). The time
-  range shrinks to the words kept, so every word of a fact is found in its time range.
+  markers around words, mid-sentence ", you know," / "I mean," and tag questions (", right?"),
+  and the first copy of a word or pair said twice when the speaker starts over ("the the",
+  "it's, it's"). The time range shrinks to the words kept, so every word of a fact is found in
+  its time range.
 - A sentence whose subject is a pronoun ("It will cost $310 million.") is read with the sentence
   before it when that one names what the pronoun stands for and was said just before
   (`with_antecedent`); words are never substituted, so the fact stays grounded.
@@ -75,6 +77,9 @@ _LEADING_WITH_COMMA: tuple[tuple[str, ...], ...] = (
 )
 # "So many", "so far": here "so" is not a connective.
 _SO_KEEPS = frozenset({"many", "much", "far", "long", "few", "little", "called", "that"})
+# Words after which "you know," / "I mean," is said as a clause ("what you know, ...", "if I
+# mean, ..."), not as a filler.
+_KNOWERS = frozenset("what if that as than how who which whatever all do did".split())
 _MID_FILLERS: tuple[tuple[str, ...], ...] = (("you", "know"), ("i", "mean"), ("like",))
 _TAGS: tuple[tuple[str, ...], ...] = (
     ("you", "know"),
@@ -134,7 +139,7 @@ def _strip_fillers(words: list[SpokenWord]) -> list[SpokenWord]:
             continue
         # ", you know," / ", I mean," / ", like," in mid-sentence.
         removed = False
-        if kept and kept[-1].text.endswith(","):
+        if kept:
             for phrase in _MID_FILLERS:
                 n = len(phrase)
                 window = words[i : i + n]
@@ -143,13 +148,54 @@ def _strip_fillers(words: list[SpokenWord]) -> list[SpokenWord]:
                     and i + n < len(words)
                     and tuple(_norms(window)) == phrase
                     and window[-1].text.endswith(",")
+                    # ", you know," set off on both sides; "you know," alone after a word
+                    # that cannot take it as a clause ("it was, you know, huge" and "it was
+                    # you know, huge", not "what you know, ...")
+                    and (
+                        kept[-1].text.endswith(",")
+                        or (n == 2 and normalize_word(kept[-1].text) not in _KNOWERS)
+                    )
                 ):
+                    # The comma before went with the filler ("the bridge, you know, opened").
+                    last = kept[-1]
+                    kept[-1] = SpokenWord(last.text.rstrip(","), last.start, last.end)
                     i += n
                     removed = True
                     break
         if not removed:
             kept.append(words[i])
             i += 1
+    return kept
+
+
+# Words a speaker says twice when starting over ("the the", "I, I", "and, and"); a doubled
+# "is" ("what it is is ...") or "that" ("he said that that ...") can be grammar, and stays.
+_STUTTERED = frozenset(
+    "the a an i we you it they he she and but so or to of in on at for with was are this my our "
+    "their if like be can will just it's i'm we're they're there".split()
+)
+
+
+def _strip_false_starts(words: list[SpokenWord]) -> list[SpokenWord]:
+    """The words without the first of a word or a pair said twice in a row ("the the", "it's,
+    it's", "I was, I was"): the speaker starting over. The later copy is kept, so the time
+    range still holds every word kept."""
+    kept: list[SpokenWord] = []
+    norms = _norms(words)
+    i = 0
+    while i < len(words):
+        if (
+            i + 3 < len(words)
+            and norms[i : i + 2] == norms[i + 2 : i + 4]
+            and norms[i] in _STUTTERED
+        ):
+            i += 2
+            continue
+        if i + 1 < len(words) and norms[i] == norms[i + 1] and norms[i] in _STUTTERED:
+            i += 1
+            continue
+        kept.append(words[i])
+        i += 1
     return kept
 
 
@@ -183,6 +229,7 @@ def clean_sentence(sentence: Sentence) -> Sentence | None:
     """
     words = [_unquote(w) for w in sentence.words]
     words = _strip_fillers(words)
+    words = _strip_false_starts(words)
     words = strip_leading(words)
     words = _strip_tag_question(words)
     if not words:

@@ -123,7 +123,7 @@ def test_every_fact_is_grounded_and_standalone(name: str) -> None:
 
 def test_fillers_stripped_and_start_moves_to_first_kept_word() -> None:
     segments, spans, _ = load("northline_report")
-    facts = extract_facts(segments, spans)
+    facts = extract_facts(segments, spans, max_facts=50)
     fares = next(f for f in facts if "fares" in f.text)
     assert fares.text == (
         "Northline Rail confirmed on Tuesday that regional fares will rise by 4% in January."
@@ -560,9 +560,11 @@ DEMO_FACTS = {
         "If the reservoirs are not at 70% by June, we will need water restrictions.",
     ],
     "ep3": [
+        # Three facts for a short episode; the fuller of its two "we" statements wins the
+        # third place over "We now open 7 days a week." (issue 25: a fact that says more).
         "The Northgate Library reopened on June 3rd after an 18-month renovation.",
+        "We added a children's wing, and solar panels on the roof.",
         "The panels now make 40% of the library's electricity.",
-        "We now open 7 days a week.",
     ],
 }
 
@@ -649,7 +651,7 @@ def synthetic_episode(minutes: float, seed: int = 7) -> list[Segment]:
 
 
 @pytest.mark.parametrize(
-    ("minutes", "expected"), [(6, 3), (10, 5), (30, 7), (60, 10), (120, 15), (180, 15)]
+    ("minutes", "expected"), [(6, 3), (10, 3), (20, 5), (34, 8), (60, 15), (120, 30)]
 )
 def test_count_scales_with_episode_length(minutes: float, expected: int) -> None:
     assert fact_count(minutes * 60) == expected
@@ -659,7 +661,8 @@ def test_count_scales_with_episode_length(minutes: float, expected: int) -> None
 
 def test_count_ignores_ad_time_and_honours_max_facts() -> None:
     segments = synthetic_episode(20)
-    assert len(extract_facts(segments, [AdSpan(0, 600, 1.0, "long ad")])) == 5
+    assert len(extract_facts(segments)) == 5
+    assert len(extract_facts(segments, [AdSpan(0, 300, 1.0, "long ad")])) == 4
     assert len(extract_facts(segments, max_facts=3)) == 3
     assert extract_facts(segments, max_facts=0) == []
     assert extract_facts([]) == []
@@ -673,7 +676,7 @@ def test_deterministic() -> None:
 def test_segments_without_word_times() -> None:
     segments, spans, _ = load("northline_report")
     bare = [Segment(s.start, s.end, s.text) for s in segments]
-    facts = extract_facts(bare, spans)
+    facts = extract_facts(bare, spans, max_facts=50)
     assert any("4% in January" in f.text for f in facts)
     for fact in facts:
         assert any(s.start <= fact.start and fact.end <= s.end + 1e-6 for s in bare) or any(
