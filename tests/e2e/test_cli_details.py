@@ -12,7 +12,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from podsift.flows.cli import build_parser, main
+from podsift.flows.cli import main
+from podsift.flows.cli_parser import build_parser
 from podsift.tasks.ads import detect_ads
 from podsift.tasks.core.records import Segment, Transcript, load_transcript_file
 from podsift.warehouse import store

@@ -9,7 +9,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from podsift.flows.daily import daily, make_task_runner
+from podsift.flows.daily import daily
+from podsift.flows.runner import make_task_runner
 from podsift.tasks.core.config import load_config
 from tests.conftest import FeedServer, rss, write_config
 

@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from podsift.flows.cli import EXAMPLES
+from podsift.flows.cli_parser import EXAMPLES
 
 pytestmark = pytest.mark.slow
 

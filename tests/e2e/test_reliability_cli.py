@@ -147,9 +147,9 @@ def test_a_nearly_full_disk_is_refused_before_the_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A real full disk needs a mount; here the threshold is raised above any free space."""
-    import podsift.flows.cli
+    import podsift.flows.preflight
 
-    monkeypatch.setattr(podsift.flows.cli, "MIN_FREE_BYTES", 1 << 62)
+    monkeypatch.setattr(podsift.flows.preflight, "MIN_FREE_BYTES", 1 << 62)
     config = write_config(tmp_path, ["a.xml"])
     assert main(["run", "--config", str(config)]) == 1
     err = capsys.readouterr().err

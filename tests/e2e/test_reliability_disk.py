@@ -16,10 +16,11 @@ from typing import Any
 import duckdb
 import pytest
 
-from podsift.flows.daily import RunSummary, daily
+from podsift.flows.daily import daily
 from podsift.tasks.ingest.download import audio_path_for
 from podsift.tasks.ingest.feeds import episode_id_for, feed_id_for
 from podsift.tasks.run.episode import transcript_path_for
+from podsift.tasks.run.summary import RunSummary
 from tests.conftest import (
     AUDIO,
     DATA,
@@ -201,9 +202,9 @@ def test_a_full_disk_under_the_warehouse_fails_that_load_and_keeps_the_file(
     """DuckDB cannot write its WAL (real ENOSPC): the episode's transaction is rolled back and
     it is reported failed; the warehouse stays usable and the next load goes through. (Its
     transcript stays staged, so the next run loads it without transcribing.)"""
-    from podsift.flows.daily import _load
     from podsift.tasks.core.config import Config, FeedConfig
     from podsift.tasks.core.records import EpisodeItem, EpisodeResult, Segment, Transcript
+    from podsift.tasks.run.loading import load_result as _load
     from podsift.warehouse import store
     from podsift.warehouse.db import writer
     from podsift.warehouse.gate import WarehouseGate

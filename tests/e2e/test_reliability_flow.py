@@ -18,8 +18,9 @@ from typing import Any
 import duckdb
 import pytest
 
-from podsift.flows.daily import RunSummary, daily
+from podsift.flows.daily import daily
 from podsift.tasks.ingest.feeds import feed_id_for
+from podsift.tasks.run.summary import RunSummary
 from tests.conftest import (
     AUDIO,
     DATA,

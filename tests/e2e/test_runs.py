@@ -372,7 +372,8 @@ def test_an_enormous_title_is_clipped_in_progress_lines_and_the_summary(
 ) -> None:
     """A 200,000-character title used to be printed whole, three times, per episode."""
     from podsift.flows import progress
-    from podsift.flows.daily import FeedOutcome, _count
+    from podsift.flows.daily import _count
+    from podsift.tasks.run.summary import FeedOutcome
 
     title = "T" * 200_000
     result = EpisodeResult(

@@ -1,0 +1,85 @@
+"""Reading what the CLI's commands are given: SQL text, transcript JSON, ad spans JSON.
+
+Each failure is a `UsageError` (the CLI exits 2) that names the file and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from podsift.tasks.core.errors import UsageError
+
+
+def read_sql(query: str | None, file: str | None) -> str:
+    """The SQL of `podsift sql`: from --file, the argument, or stdin ('-' or no argument).
+
+    Raises:
+        UsageError: an unreadable file, or no query from anywhere.
+    """
+    if file:
+        try:
+            return Path(file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot read SQL file {file}: {exc.strerror}") from None
+    if query and query != "-":
+        return query
+    if not sys.stdin.isatty():
+        return sys.stdin.read()
+    raise UsageError("give a query, --file PATH, or SQL on stdin")
+
+
+def read_transcript(path: str) -> list[Any]:
+    """A transcript JSON file, or standard input for '-'.
+
+    Raises:
+        UsageError: a missing or unreadable file, or JSON that is not a transcript.
+    """
+    from podsift.tasks.core.records import load_transcript_file, segments_from_json
+
+    name = "stdin" if path == "-" else path
+    try:
+        if path == "-":
+            return segments_from_json(json.loads(sys.stdin.read()))
+        return load_transcript_file(path)
+    except FileNotFoundError:
+        raise UsageError(f"transcript file not found: {path}") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path} is a folder, not a transcript JSON file") from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{name}: not a transcript JSON file (not UTF-8 text)") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(
+            f"{name}: not JSON ({exc.msg} at line {exc.lineno} column {exc.colno})"
+        ) from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {name}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise UsageError(f"{name}: {exc}") from None
+
+
+def read_ad_spans(path: str) -> list[Any]:
+    """An ad spans JSON file, as the ads command prints it.
+
+    Raises:
+        UsageError: a missing or unreadable file, or JSON that is not a list of ad spans.
+    """
+    from podsift.tasks.core.records import spans_from_json
+
+    try:
+        with open(path, encoding="utf-8") as fh:
+            return spans_from_json(json.load(fh))
+    except FileNotFoundError:
+        raise UsageError(f"ad spans file not found: {path}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise UsageError(
+            f"{path}: not an ad spans JSON list (expected "
+            '[{"start": s, "end": s, "confidence": c, "reason": text}, ...], '
+            "as the ads command prints)"
+        ) from None

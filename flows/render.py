@@ -1,0 +1,106 @@
+"""How the CLI prints results: query rows as a table, CSV or JSON; search hits as text or JSON."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from podsift.tasks.core.timefmt import format_clock
+
+# How `podsift search` marks what kind of text a hit is (transcript segments go unmarked).
+SEARCH_LABELS = {"fact": "fact: ", "title": "title: ", "description": "show notes: "}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return value
+
+
+def write_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, out: Any) -> None:
+    """Print a result as an aligned table, CSV, or a JSON list of objects."""
+    if fmt == "json":
+        json.dump(
+            [dict(zip(columns, map(_jsonable, r), strict=True)) for r in rows],
+            out,
+            indent=2,
+            ensure_ascii=False,
+        )
+        out.write("\n")
+        return
+    if fmt == "csv":
+        w = csv.writer(out)
+        w.writerow(columns)
+        w.writerows(rows)
+        return
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [min(max([len(c)] + [len(r[i]) for r in cells]), 80) for i, c in enumerate(columns)]
+    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))
+    out.write(line.rstrip() + "\n")
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    for row in cells:
+        out.write(
+            "  ".join(_clip(v, w).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip()
+            + "\n"
+        )
+    out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "NULL"
+    if isinstance(value, float):
+        return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else "NaN"
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="seconds")
+    return str(value).replace("\n", " ")
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def write_search_json(hits: list[Any], out: Any) -> None:
+    """Print search hits as a JSON list of objects."""
+    json.dump(
+        [
+            {
+                "feed": h.feed,
+                "episode_id": h.episode_id,
+                "episode": h.episode_title,
+                "kind": h.kind,
+                "start": h.start_s,
+                "end": h.end_s,
+                "time": format_clock(h.start_s),
+                "text": h.text,
+                "score": round(h.score, 4),
+                "link": h.link,
+            }
+            for h in hits
+        ],
+        out,
+        indent=2,
+        ensure_ascii=False,
+    )
+    out.write("\n")
+
+
+def write_search_text(hits: list[Any], out: Any) -> None:
+    """Print search hits ranked: show / episode [time], the text, then the link."""
+    for rank, h in enumerate(hits, 1):
+        where = f"{h.feed or '?'} / {h.episode_title or h.episode_id}"
+        print(f"{rank}. {where}  [{format_clock(h.start_s)}]", file=out)
+        label = SEARCH_LABELS.get(h.kind, "")
+        text = " ".join(h.text.split())
+        print(f"   {label}{_clip(text, 200) if h.kind == 'description' else text}", file=out)
+        if h.link:
+            print(f"   {h.link}", file=out)
