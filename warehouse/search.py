@@ -34,9 +34,10 @@ Engine = Literal["fts", "sql"]
 FTS_SCHEMA = "fts_main_search_docs"
 BM25_K = 1.2
 BM25_B = 0.75
-# A title hit's score is multiplied by this. Chosen on tests/warehouse/test_search.py's sample: a title
-# naming the one searched word ranks first, while a sentence matching most words of a longer
-# question ("how much sun do tomatoes need") still outranks the title that names one of them.
+# A title hit's score is multiplied by this. Chosen on tests/warehouse/test_search.py's
+# sample: a title naming the one searched word ranks first, while a sentence matching most words
+# of a longer question ("how much sun do tomatoes need") still outranks the title that names
+# one of them.
 TITLE_BOOST = 1.6
 # The fts extension's own tokenizer: lower-case, accents stripped, digits and punctuation split.
 _IGNORE = r"[0-9!@#$%^&*()_+={}\[\]:;<>,.?~\\/\|''\"`-]+"

@@ -49,7 +49,6 @@ MP3_COMPRESSION_LEVEL = 5
 MP3_RATES = (8000, 11025, 12000, 16000, 22050, 24000, 32000, 44100, 48000)
 
 
-
 class AdFreeError(PodsiftError):
     """The ad-free copy could not be made; the feed keeps the original audio."""
 
