@@ -3,25 +3,17 @@ said in two sentences, and no host introduction or plan. Every transcript here i
 
 from __future__ import annotations
 
-from podsift.tasks.core.records import Segment, Word
+from podsift.tasks.core.records import Segment
 from podsift.tasks.facts import NotAFact, clean_sentence, extract_facts, speech_sentences
 from podsift.tasks.facts.candidates import judge, standalone_declarative
 from podsift.tasks.facts.nlp import parse
 from podsift.tasks.facts.sentences import grounded
+from tests.facts.test_facts import spoken as _spoken
 
 
 def spoken(lines: list[str], pause: float = 0.6) -> list[Segment]:
     """One segment per line, 0.4 s per word, `pause` seconds between lines."""
-    segments: list[Segment] = []
-    t = 0.0
-    for line in lines:
-        words = []
-        for w in line.split():
-            words.append(Word(round(t, 2), round(t + 0.35, 2), " " + w))
-            t += 0.4
-        segments.append(Segment(words[0].start, words[-1].end, line, tuple(words)))
-        t += pause
-    return segments
+    return _spoken(lines, pause)
 
 
 HOST_OPENING = [
