@@ -261,4 +261,4 @@ if __name__ == "__main__":
     import sys
 
     result = daily(sys.argv[1] if len(sys.argv) > 1 else None)
-    print(result.render())
+    print(result.render())  # type: ignore[attr-defined]  # Prefect types flows loosely
