@@ -25,7 +25,11 @@ and the benchmark can say why:
 - `PERSONAL`: the speaker about themselves with no number, date or name in it.
 - `DANGLING`: opens with a pronoun (or a bare share: "Half came from ...") the previous
   sentence does not name; its later clauses that stand alone are still kept. A pronoun subject
-  after a named one in the same sentence stands for it.
+  after a named one in the same sentence stands for it. When the sentence before is the host's
+  question and the question names something (a noun or a name as its subject, object or
+  complement: "What does Rivet do?"), the answer is read with it, question first ("What does
+  Rivet do? It compiles Python to WebAssembly."): the standalone rule then holds for the pair
+  as a whole (`standalone_declarative`, its question-and-answer form).
 - `AD_COPY`: reads as an ad whether or not the detector found it (`reads_as_ad_copy`).
 - `LENGTH`: too short to state anything, or too long to read as one fact.
 
@@ -869,6 +873,18 @@ def find_candidates(
             ):
                 joined = with_antecedent(before, sentence, options)
             if (
+                joined is None
+                and before is not None
+                and _names_in_question(docs[i - 1])
+                and not needs_antecedent(docs[i - 1])
+                and any(_counts(doc))
+            ):
+                # "What does Rivet do?" then "It compiles Python to WebAssembly.": the host's
+                # question names what the answer's pronoun stands for. The answer must say
+                # something checkable itself (a number, a date or a name): "That's a long
+                # story." answers and states nothing.
+                joined = with_antecedent(before, sentence, options, question=True)
+            if (
                 joined is not None
                 and judge_words(joined, options)
                 # The rule as the benchmark applies it, on the pair's own parse: the previous
@@ -962,9 +978,17 @@ def standalone_declarative(text: str, first: Doc | None = None) -> bool:
     filler ("So,", "Well,", "And", "I mean"); its first sentence has a finite verb with a
     subject that is not a bare pronoun, and is not a dependent clause on its own ("Because
     the council voted in May."); and it does not read as ad copy.
+
+    Or it is a question and its answer (issue 25): one question, ending in "?", that names
+    something (a noun or a name as its subject, object or complement, and no pronoun subject
+    of its own: "What does Rivet do?"), then the answer, which holds to the rule above except
+    that its subject may be a pronoun standing for what the question named ("It compiles
+    Python to WebAssembly."); the whole does not read as ad copy.
     """
     if not text or not (text[0].isupper() or text[0].isdigit() or text[0] in "$£€"):
         return False
+    if "?" in text:
+        return _answered_question(text)
     if not text.endswith((".", "!")) or "?" in text or reads_as_ad_copy(text):
         return False
     words = [SpokenWord(w, 0.0, 0.0) for w in text.split()]
@@ -975,3 +999,60 @@ def standalone_declarative(text: str, first: Doc | None = None) -> bool:
     if main_subject(sent) is None or _is_question(sent):
         return False
     return not needs_antecedent(doc)
+
+
+# Who or what a question names: a subject, an object or a complement.
+_CLOSERS = "\"'”’)"
+_NAMING_DEPS = frozenset({"nsubj", "nsubjpass", "dobj", "attr"})
+
+
+def _names_in_question(doc: Doc) -> bool:
+    """A question that names what it asks about: a noun or a name as the subject, object or
+    complement of one of its verbs ("What does Rivet do?", "How long is the Tidewater
+    crossing?"), asked with its subject after an auxiliary or a question word for subject, and
+    no pronoun, "I" or "we" for subject of its main verb ("What does it do?" names nothing). It
+    must end in "?": the pair is read as a question and its answer."""
+    text = doc.text.rstrip(_CLOSERS)
+    if not text.endswith("?") or text.count("?") != 1 or not len(doc):
+        return False
+    if reads_as_ad_copy(doc.text) or _HOUSEKEEPING_RE.search(doc.text):
+        return False
+    sent = _first_sent(doc)
+    root = sent.root
+    subject = next((c for c in root.children if c.dep_ in _SUBJECTS), None)
+    if subject is None or subject.lower_ in PRONOUN_SUBJECTS | _FIRST_PERSON:
+        return False  # "Do we need X anymore?": the host musing, not asking about X
+    # Asked as a question: a question word for subject ("Who runs the ferry?"), or an auxiliary
+    # before the subject ("What does Rivet do?", "Is the crossing free?"); a statement said
+    # with a rising voice ("Using an editor that old?") asks nothing an answer could complete.
+    inverted = subject.tag_ in _WH_TAGS or any(
+        (t.pos_ == "AUX" or t.tag_ == "MD") and (t == root or t.head == root)
+        for t in sent
+        if t.i < subject.i
+    )
+    if not inverted:
+        return False
+    return any(
+        t.dep_ in _NAMING_DEPS and t.pos_ in ("NOUN", "PROPN") and t.lower_ not in _SHOW_NOUNS
+        for t in doc
+    )
+
+
+def _answered_question(text: str) -> bool:
+    """The question-and-answer form of the standalone rule (see `standalone_declarative`)."""
+    question, mark, answer = text.partition("? ")
+    if not mark or "?" in answer or not answer or reads_as_ad_copy(text):
+        return False
+    if not (answer[0].isupper() or answer[0].isdigit() or answer[0] in "$£€"):
+        return False
+    if not answer.endswith((".", "!")):
+        return False
+    for part in (question, answer):
+        words = [SpokenWord(w, 0.0, 0.0) for w in part.split()]
+        if len(strip_leading(list(words))) != len(words):
+            return False
+    question_doc, answer_doc = parse([question + "?", answer])
+    if not _names_in_question(question_doc):
+        return False
+    sent = _first_sent(answer_doc)
+    return main_subject(sent) is not None and not _is_question(sent)

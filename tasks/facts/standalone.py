@@ -7,7 +7,8 @@
   its time range.
 - A sentence whose subject is a pronoun ("It will cost $310 million.") is read with the sentence
   before it when that one names what the pronoun stands for and was said just before
-  (`with_antecedent`); words are never substituted, so the fact stays grounded.
+  (`with_antecedent`), a question included ("What does Rivet do? It compiles ..."); words are
+  never substituted, so the fact stays grounded.
 """
 
 from __future__ import annotations
@@ -249,16 +250,21 @@ def opens_with_pronoun(sentence: Sentence) -> bool:
 
 
 def with_antecedent(
-    previous: Sentence | None, sentence: Sentence, options: FactOptions = DEFAULT
+    previous: Sentence | None,
+    sentence: Sentence,
+    options: FactOptions = DEFAULT,
+    *,
+    question: bool = False,
 ) -> Sentence | None:
     """`previous` and `sentence` read together, or None when they cannot be.
 
     They can when the previous sentence was said just before (`options.join_gap_s`), is a
-    statement (not a question) and together they stay short enough to read as one fact.
-    Whether the previous sentence names the pronoun's antecedent is the candidate stage's call
-    (it has the parse).
+    statement (not a question) and together they stay short enough to read as one fact. With
+    `question`, the previous sentence must instead be a question ending in "?" (the host's
+    question, then the answer: "What does Rivet do? It compiles ..."). Whether the previous
+    sentence names the pronoun's antecedent is the candidate stage's call (it has the parse).
     """
-    if previous is None or previous.text.rstrip(_QUOTES + ")").endswith("?"):
+    if previous is None or previous.text.rstrip(_QUOTES + ")").endswith("?") != question:
         return None
     if sentence.start - previous.end > options.join_gap_s:
         return None

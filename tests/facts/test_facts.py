@@ -337,8 +337,10 @@ def test_this_one_needs_what_it_stands_for() -> None:
 
 
 def test_pronoun_without_a_named_antecedent_is_not_a_fact() -> None:
+    # The question names nothing for "It" to stand for ("what did the renovation cost?" would:
+    # see test_key_facts.py, issue 25).
     lines = [
-        "Tom, what did the renovation of the library cost?",
+        "Tom, what did it cost in the end?",
         "It cost twelve million dollars, and half came from the Harlow Foundation.",
         "The Northgate Library reopened on June 3rd after an 18-month renovation.",
     ]
@@ -348,7 +350,7 @@ def test_pronoun_without_a_named_antecedent_is_not_a_fact() -> None:
 
 def test_a_later_clause_stands_when_the_opening_pronoun_has_nothing_to_lean_on() -> None:
     lines = [
-        "Tom, how was the library's year?",
+        "Tom, how was it?",
         "It was a quiet year, and the Harlow Foundation gave the library twelve million dollars "
         "in March.",
     ]

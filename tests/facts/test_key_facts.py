@@ -115,3 +115,68 @@ def test_generic_you_with_a_name_states_what_it_lets_you_do() -> None:
 def test_past_tense_the_parser_reads_as_a_participle_is_still_a_statement() -> None:
     (doc,) = parse(["The Orchard Street terminal reopened in March after a two year rebuild."])
     assert judge(doc) is None
+
+
+def test_question_then_pronoun_answer_gives_a_fact_naming_the_subject() -> None:
+    segments = spoken(
+        [
+            *HOST_OPENING,
+            "So what does the Kestrel Line actually do?",
+            "It runs three electric ferries between Port Avon and Marrow Point every forty "
+            "minutes.",
+            "The harbour authority opened the new terminal in March 2022 for eleven million "
+            "pounds.",
+        ]
+    )
+    facts = extract_facts(segments)
+    answer = [f for f in facts if "three electric ferries" in f.text]
+    assert len(answer) == 1
+    fact = answer[0]
+    # The question names what "It" stands for; its words are as said, so it stays grounded.
+    assert fact.text.startswith("What does the Kestrel Line actually do? It runs")
+    assert grounded(fact, segments)
+    assert standalone_declarative(fact.text)
+    assert all(grounded(f, segments) and standalone_declarative(f.text) for f in facts)
+
+
+def test_pronoun_opener_with_no_antecedent_is_still_rejected() -> None:
+    segments = spoken(
+        [
+            *HOST_OPENING,
+            "What does it do?",
+            "It runs three electric ferries between Port Avon and Marrow Point every forty "
+            "minutes.",
+            "Yeah, that is quite something, honestly.",
+            "It carries nine hundred cars a day across the estuary in summer.",
+            "The harbour authority opened the new terminal in March 2022 for eleven million "
+            "pounds.",
+        ]
+    )
+    texts = [f.text for f in extract_facts(segments)]
+    assert not any("three electric ferries" in t or "nine hundred cars" in t for t in texts)
+    assert any("opened the new terminal in March 2022" in t for t in texts)
+    # The rule itself: a question that names nothing does not carry its answer's pronoun, nor
+    # does an answer that is itself a question.
+    assert not standalone_declarative(
+        "What does it do? It runs three electric ferries between Port Avon and Marrow Point."
+    )
+    assert not standalone_declarative("What does the Kestrel Line do? Does it run ferries?")
+    # The host musing is no question about the ferries.
+    assert not standalone_declarative(
+        "Do we need the Kestrel Line anymore? It carries nine hundred cars a day in summer."
+    )
+    assert not standalone_declarative("It runs three electric ferries between two ports.")
+
+
+def test_an_answer_that_states_nothing_checkable_is_not_read_with_the_question() -> None:
+    segments = spoken(
+        [
+            *HOST_OPENING,
+            "Why did the harbour switch to electric boats?",
+            "That is a long story, to be fair to everyone involved.",
+            "The harbour authority opened the new terminal in March 2022 for eleven million "
+            "pounds.",
+        ]
+    )
+    texts = [f.text for f in extract_facts(segments)]
+    assert not any("long story" in t or "?" in t for t in texts)
