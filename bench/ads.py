@@ -51,6 +51,7 @@ from ad_corpus import (  # noqa: E402
     load_all,
     load_layout,
 )
+from ad_score import match, overlap  # noqa: E402
 
 from podsift.tasks.core.records import AdSpan  # noqa: E402
 
@@ -71,38 +72,11 @@ class EpisodeScore:
     content_cut_s: float
 
 
-def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
-    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
-    union = max(a[1], b[1]) - min(a[0], b[0])
-    return inter / union if union > 0 else 0.0
-
-
 def match_spans(
     predicted: Sequence[tuple[float, float]], truth: Sequence[tuple[float, float]]
 ) -> list[tuple[int, int]]:
     """One-to-one matches (pred index, truth index) with IoU >= 0.5, best pairs first."""
-    pairs = sorted(
-        (
-            (iou(p, t), i, j)
-            for i, p in enumerate(predicted)
-            for j, t in enumerate(truth)
-            if iou(p, t) >= IOU_MATCH
-        ),
-        reverse=True,
-    )
-    used_p: set[int] = set()
-    used_t: set[int] = set()
-    matches = []
-    for _, i, j in pairs:
-        if i not in used_p and j not in used_t:
-            used_p.add(i)
-            used_t.add(j)
-            matches.append((i, j))
-    return matches
-
-
-def _overlap(a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]]) -> float:
-    return sum(max(0.0, min(x[1], y[1]) - max(x[0], y[0])) for x in a for y in b)
+    return match(predicted, truth, IOU_MATCH)
 
 
 def score_episode(episode: LabelledEpisode, spans: list[AdSpan]) -> EpisodeScore:
@@ -113,7 +87,7 @@ def score_episode(episode: LabelledEpisode, spans: list[AdSpan]) -> EpisodeScore
     recall = tp / len(truth) if truth else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     ad_s = sum(b - a for a, b in truth)
-    found = _overlap(predicted, truth)
+    found = overlap(predicted, truth)
     cut = sum(b - a for a, b in predicted) - found
     return EpisodeScore(
         episode, spans, tp, f1, ad_s, found, max(episode.duration_s - ad_s, 0.0), max(cut, 0.0)

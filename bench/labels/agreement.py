@@ -10,32 +10,17 @@ time both marked (Jaccard) and Cohen's kappa of ad/not-ad.
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
+
+sys.path.append(str(Path(__file__).resolve().parents[1]))
+from ad_score import match  # noqa: E402
 
 LABELS = Path(__file__).resolve().parent
 
 
 def spans(path: Path) -> list[tuple[float, float]]:
     return [(a["start"], a["end"]) for a in json.loads(path.read_text())["ads"]]
-
-
-def iou(a: tuple[float, float], b: tuple[float, float]) -> float:
-    inter = max(0.0, min(a[1], b[1]) - max(a[0], b[0]))
-    union = max(a[1], b[1]) - min(a[0], b[0])
-    return inter / union if union > 0 else 0.0
-
-
-def matched(a: list[tuple[float, float]], b: list[tuple[float, float]]) -> int:
-    pairs = sorted(
-        ((iou(x, y), i, j) for i, x in enumerate(a) for j, y in enumerate(b)), reverse=True
-    )
-    used_a: set[int] = set()
-    used_b: set[int] = set()
-    for v, i, j in pairs:
-        if v >= 0.5 and i not in used_a and j not in used_b:
-            used_a.add(i)
-            used_b.add(j)
-    return len(used_a)
 
 
 def grid(sp: list[tuple[float, float]], n: int) -> list[bool]:
@@ -53,7 +38,7 @@ def main() -> None:
         if not first.exists():
             continue
         a, b = spans(first), spans(second)
-        m = matched(a, b)
+        m = len(match(a, b))
         tp, na, nb = tp + m, na + len(a), nb + len(b)
         n = int(max([e for _, e in a + b] + [1])) + 60
         ga, gb = grid(a, n), grid(b, n)

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from podsift.tasks.ads.evidence import Cue, SentenceEvidence
+from podsift.tasks.ads.evidence import SECOND_PERSON, Cue, SentenceEvidence
 from podsift.tasks.ads.sentences import Sentence
 
 # Hash buckets for word n-grams: 2**17 keeps collisions rare for the few thousand n-grams that
@@ -70,7 +70,6 @@ _NUMBER_WORDS = frozenset(
     "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
     "ninety hundred thousand million billion".split()
 )
-_SECOND_PERSON = frozenset({"you", "your", "you're", "yours", "yourself", "you'll", "you've"})
 _DOT = re.compile(r"(?<=[a-z0-9])\.(?=[a-z]{2,}\b)")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -145,7 +144,7 @@ def episode_features(
                 float(last - mid <= span / 10),
                 (mid - first) / span,
                 math.log1p(words),
-                sum(t in _SECOND_PERSON for t in s.tokens) / max(words, 1),
+                sum(t in SECOND_PERSON for t in s.tokens) / max(words, 1),
                 math.log1p(min(max(s.gap_before, 0.0), 10.0)) if i else 0.0,
                 math.log1p(min(max(s.gap_after, 0.0), 10.0)) if i < n - 1 else 0.0,
                 float(bool(notes_sponsors & set(ev.names))),

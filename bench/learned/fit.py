@@ -285,6 +285,8 @@ def choose_sequence(
     `scored`: examples with their out-of-fold log-odds and the transition numbers of the model
     that gave them. `runs` caches `raw_runs` by (id of the example, bias, low, join_s)."""
     runs = {} if runs is None else runs
+    # The rules' breaks and their mean probability depend on the bias only.
+    rules_runs: dict[tuple[int, float], Runs] = {}
     best, best_f = base, -1.0
     for bias, low, join_s in itertools.product(BIASES, LOWS, JOINS_S):
         params = replace(base, bias=bias, low=low, join_s=join_s)
@@ -293,13 +295,15 @@ def choose_sequence(
             key = (id(ex), bias, low, join_s)
             if key not in runs:
                 runs[key] = raw_runs(ex, lo, replace(seq, bias=bias, low=low, join_s=join_s))
-            probs = 1.0 / (1.0 + np.exp(-(lo + bias)))
-            s = ex.prepared.sentences
-            rules = [
-                (s[i].start, s[j].end, float(probs[i : j + 1].mean()))
-                for i, j in runs_of(ex.prepared.features.rules[:, 1])
-            ]
-            per_ex.append((ex, runs[key], rules))
+            rules_key = (id(ex), bias)
+            if rules_key not in rules_runs:
+                probs = 1.0 / (1.0 + np.exp(-(lo + bias)))
+                s = ex.prepared.sentences
+                rules_runs[rules_key] = [
+                    (s[i].start, s[j].end, float(probs[i : j + 1].mean()))
+                    for i, j in runs_of(ex.prepared.features.rules[:, 1])
+                ]
+            per_ex.append((ex, runs[key], rules_runs[rules_key]))
         for min_s, min_c, drop, add in itertools.product(
             MIN_BREAK_S, MIN_CONFIDENCE, DROPS_BELOW, ADDS_ABOVE
         ):

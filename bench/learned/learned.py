@@ -12,7 +12,7 @@ from learned.model import AdModel, group_names, sigmoid
 from learned.sequence import ad_breaks
 from podsift.tasks.ads import Analysis, analyse, spans_from_analysis
 from podsift.tasks.ads.classifier import ad_probability
-from podsift.tasks.ads.evidence import SentenceEvidence, notes_sponsors
+from podsift.tasks.ads.evidence import Cue, SentenceEvidence, notes_sponsors
 from podsift.tasks.ads.params import AdOptions
 from podsift.tasks.ads.sentences import Sentence
 from podsift.tasks.core.records import AdSpan, Segment
@@ -91,13 +91,8 @@ def reason(parts: np.ndarray) -> str:
     return "; ".join(said) or "ad language"
 
 
-def _cue_labels() -> dict[str, str]:
-    from podsift.tasks.ads.evidence import Cue
-
-    return {c.name: c.value for c in Cue}
-
-
-_CUE_LABELS = _cue_labels()
+# Each cue as a reason names it ("sponsor lead-in").
+_CUE_LABELS = {c.name: c.value for c in Cue}
 assert set(_PLACE_REASON) <= {f"place:{p}" for p in PLACE}
 
 

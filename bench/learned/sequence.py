@@ -70,36 +70,6 @@ def hysteresis(probs: np.ndarray, low: float) -> list[tuple[int, int]]:
     return out
 
 
-def raw_breaks(
-    log_odds: np.ndarray, sentences: Sequence[Sentence], params: SequenceParams
-) -> list[tuple[int, int]]:
-    """Breaks before the two filters: the HMM's path (`params.low` == 0) or hysteresis, then
-    runs less than `params.join_s` apart joined."""
-    shifted = np.asarray(log_odds, dtype=float) + params.bias
-    if params.low <= 0:
-        path = viterbi(shifted - logit(params.prior), params.enter, params.stay, params.prior)
-        runs = []
-        i = 0
-        while i < len(path):
-            if path[i]:
-                j = i
-                while j + 1 < len(path) and path[j + 1]:
-                    j += 1
-                runs.append((i, j))
-                i = j + 1
-            else:
-                i += 1
-    else:
-        runs = hysteresis(sigmoid(shifted), params.low)
-    joined: list[tuple[int, int]] = []
-    for lo, hi in runs:
-        if joined and sentences[lo].start - sentences[joined[-1][1]].end < params.join_s:
-            joined[-1] = (joined[-1][0], hi)
-        else:
-            joined.append((lo, hi))
-    return joined
-
-
 def runs_of(flags: Sequence[bool] | np.ndarray) -> list[tuple[int, int]]:
     """(first, last) index of each run of true values."""
     out: list[tuple[int, int]] = []
@@ -111,6 +81,26 @@ def runs_of(flags: Sequence[bool] | np.ndarray) -> list[tuple[int, int]]:
         else:
             out.append((i, i))
     return out
+
+
+def raw_breaks(
+    log_odds: np.ndarray, sentences: Sequence[Sentence], params: SequenceParams
+) -> list[tuple[int, int]]:
+    """Breaks before the two filters: the HMM's path (`params.low` == 0) or hysteresis, then
+    runs less than `params.join_s` apart joined."""
+    shifted = np.asarray(log_odds, dtype=float) + params.bias
+    if params.low <= 0:
+        path = viterbi(shifted - logit(params.prior), params.enter, params.stay, params.prior)
+        runs = runs_of(path)
+    else:
+        runs = hysteresis(sigmoid(shifted), params.low)
+    joined: list[tuple[int, int]] = []
+    for lo, hi in runs:
+        if joined and sentences[lo].start - sentences[joined[-1][1]].end < params.join_s:
+            joined[-1] = (joined[-1][0], hi)
+        else:
+            joined.append((lo, hi))
+    return joined
 
 
 def ad_breaks(

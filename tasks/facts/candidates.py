@@ -925,9 +925,10 @@ def _continued(candidates: list[Candidate], options: FactOptions) -> list[Candid
             continue
         if len(first.sentence.words) + len(second.sentence.words) > options.join_max_words:
             continue
-        shared = len(set(content_terms(first.text)) & set(content_terms(second.text)))
+        terms_first, terms_second = set(content_terms(first.text)), set(content_terms(second.text))
+        shared = len(terms_first & terms_second)
         if not shared or shared >= options.near_duplicate * math.sqrt(
-            len(set(content_terms(first.text))) * len(set(content_terms(second.text)))
+            len(terms_first) * len(terms_second)
         ):
             continue  # another subject, or the same thing said again
         subject = main_subject(_first_sent(first.docs[0]))
