@@ -1,4 +1,4 @@
-"""Fit the ad classifier's weights on every labelled show; write them into tasks/ads/params.py.
+"""Fit the rule-based reading's block classifier on every labelled show; write tasks/ads/params.py.
 
 Usage: python bench/fit_ads.py [--dev DIR] [--dry-run]
 
@@ -32,7 +32,7 @@ sys.path.append(str(Path(__file__).resolve().parent))  # after the repo root
 from ad_corpus import DEV_DIR, WRITTEN_DIR, LabelledEpisode, load_all  # noqa: E402
 from sklearn.linear_model import LogisticRegression  # noqa: E402
 
-from podsift.tasks.ads import AdOptions, Analysis, analyse, detect_ads, spans_from_analysis  # noqa: E402
+from podsift.tasks.ads import AdOptions, Analysis, analyse, detect_rules, spans_from_analysis  # noqa: E402
 from podsift.tasks.ads.evidence import FEATURES  # noqa: E402
 from podsift.tasks.ads.params import Weights  # noqa: E402
 from podsift.tasks.core.records import AdSpan  # noqa: E402
@@ -149,12 +149,12 @@ def fit_all(episodes: Sequence[LabelledEpisode], *, use_advertisers: bool) -> We
 
 
 def predictor(episodes: Sequence[LabelledEpisode], *, use_advertisers: bool):  # type: ignore[no-untyped-def]
-    """`detect_ads` with weights fitted on every episode (for timing the full detector)."""
+    """`detect_rules` with weights fitted on every episode (for timing the full detector)."""
     options = AdOptions(use_advertisers=use_advertisers)
     options = replace(options, weights=fit_all(episodes, use_advertisers=use_advertisers))
 
     def predict(ep: LabelledEpisode) -> list[AdSpan]:
-        return detect_ads(
+        return detect_rules(
             ep.segments, context=ep.context, description=ep.description, options=options
         )
 

@@ -168,7 +168,9 @@ def cmd_ads(args: argparse.Namespace) -> int:
         return fail("--context reads files; only TRANSCRIPT may be '-' (stdin)", EXIT_USAGE)
     segments = read_transcript(args.transcript[0])
     context = [read_transcript(p) for p in args.context]
-    spans = detect_ads(segments, context=context, description=args.description)
+    spans = detect_ads(
+        segments, context=context, description=args.description, detector=args.detector
+    )
     json.dump([s.to_json() for s in spans], sys.stdout, indent=2, ensure_ascii=False)
     sys.stdout.write("\n")
     return EXIT_OK

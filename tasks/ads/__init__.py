@@ -1,109 +1,42 @@
-"""Find the ads in a podcast transcript, offline and on a CPU (issues 3, 11).
+"""Find the ads in a podcast transcript, offline and on a CPU (issues 3, 11, 24).
 
-The detector is a pipeline of stages, one module each:
+The detector (`learned`) is fitted on real episodes labelled by reading (`bench/labels/`):
 
 1. `sentences`: the transcript as timed sentences (the project's one splitter).
-2. `evidence`: the generic language of ads in each sentence (lead-ins, web addresses, offer
-   codes, prices, small print; and against: the show's own site, a guest's plug, a review).
-3. `blocks`: the episode cut into topic blocks (hand-overs, splices, the end of a call to
-   action, lexical cohesion, never inside a product name's chain).
-4. `evidence`: each block's evidence as features (cues, one name throughout, off-topic,
-   position, splice, conversation, repetition across episodes).
-5. `classifier`: a fitted logistic regression gives each block a probability.
-6. `boundaries`: ad blocks merged into breaks, edges given back to the show.
+2. `rules`: the rule-based reading (cue evidence, topic blocks, a block classifier, breaks),
+   kept as features: its blocks' probabilities and its breaks.
+3. `features`: each sentence's hashed words, cues, place, and meaning (a sentence embedding of
+   it and of its neighbours, `podsift.tasks.core.embedding`).
+4. `model`: two fitted logistic regressions, the sentence alone and among its neighbours,
+   weights in `data/ads_model.npz` (written by `bench/learned/fit.py`, never by hand).
+5. `sequence`: the scores turned into breaks (an HMM or hysteresis), the rules' breaks kept
+   or dropped by the model's score.
 
-All numbers live in `params` (`AdOptions`), the fitted ones written by `bench/fit_ads.py`.
+`detect_rules` is the rule-based detector alone (`podsift ads --detector rules`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from podsift.tasks.ads.blocks import Block, topic_blocks
-from podsift.tasks.ads.boundaries import ad_breaks, reason
-from podsift.tasks.ads.classifier import ad_probability, contributions
-from podsift.tasks.ads.evidence import (
-    OPENER,
-    WELCOME,
-    Feature,
-    SentenceEvidence,
-    block_features,
-    episode_context,
-    relative_off_topic,
-    sentence_evidence,
-)
 from podsift.tasks.ads.params import AdOptions
-from podsift.tasks.ads.sentences import Sentence, split_sentences
+from podsift.tasks.ads.rules import Analysis, analyse, detect_rules, spans_from_analysis
+from podsift.tasks.core.errors import PodsiftError
 from podsift.tasks.core.records import AdSpan, Segment, in_spans
 
-__all__ = ["AdOptions", "analyse", "detect_ads", "mark_ad_segments", "spans_from_analysis"]
+__all__ = [
+    "DETECTORS",
+    "AdOptions",
+    "Analysis",
+    "analyse",
+    "detect_ads",
+    "detect_rules",
+    "mark_ad_segments",
+    "spans_from_analysis",
+]
 
-
-@dataclass(frozen=True, slots=True)
-class Analysis:
-    """An episode through the stages before the classifier (what fitting needs)."""
-
-    sentences: list[Sentence]
-    evidence: list[SentenceEvidence]
-    blocks: list[Block]
-    features: list[dict[Feature, float]]
-
-
-def analyse(
-    segments: Sequence[Segment],
-    *,
-    context: Sequence[Sequence[Segment]] = (),
-    description: str | None = None,
-    options: AdOptions | None = None,
-) -> Analysis:
-    """Sentences, their evidence, topic blocks and each block's features."""
-    options = options or AdOptions()
-    sentences = split_sentences(segments, OPENER, WELCOME)
-    if not sentences:
-        return Analysis([], [], [], [])
-    evidence = sentence_evidence(
-        sentences, options.evidence, use_advertisers=options.use_advertisers
-    )
-    blocks = topic_blocks(sentences, evidence, options.blocks)
-    episode = episode_context(
-        sentences, evidence, [split_sentences(ep) for ep in context], description, options.evidence
-    )
-    features = [
-        block_features(lo, hi, episode, options.evidence, _neighbours(blocks, k))
-        for k, (lo, hi) in enumerate(blocks)
-    ]
-    relative_off_topic(blocks, features, episode, options.evidence)
-    return Analysis(sentences, evidence, blocks, features)
-
-
-def _neighbours(blocks: Sequence[Block], k: int) -> list[Block]:
-    return [blocks[j] for j in (k - 1, k + 1) if 0 <= j < len(blocks)]
-
-
-def spans_from_analysis(analysis: Analysis, options: AdOptions | None = None) -> list[AdSpan]:
-    """Classify the analysed blocks and turn ad blocks into spans."""
-    options = options or AdOptions()
-    weights = options.resolved_weights()
-    probabilities = [ad_probability(f, weights) for f in analysis.features]
-    shares = [contributions(f, weights) for f in analysis.features]
-    breaks = ad_breaks(
-        analysis.blocks,
-        probabilities,
-        shares,
-        analysis.sentences,
-        analysis.evidence,
-        options.breaks,
-    )
-    return [
-        AdSpan(
-            analysis.sentences[b.lo].start,
-            analysis.sentences[b.hi].end,
-            round(b.probability, 3),
-            reason(b, options.breaks),
-        )
-        for b in breaks
-    ]
+# "learned": the fitted detector (the default); "rules": the rule-based one alone.
+DETECTORS = ("learned", "rules")
 
 
 def detect_ads(
@@ -112,6 +45,7 @@ def detect_ads(
     context: Sequence[Sequence[Segment]] = (),
     description: str | None = None,
     options: AdOptions | None = None,
+    detector: str = "learned",
 ) -> list[AdSpan]:
     """Find sponsor reads, sponsor credits and promos in an episode.
 
@@ -121,14 +55,23 @@ def detect_ads(
             them is found more surely.
         description: the episode's show notes (plain text or HTML); sponsors named there
             count as evidence.
-        options: detector options; the defaults use the fitted weights.
+        options: the rule-based reading's options; the defaults use the fitted weights.
+        detector: one of `DETECTORS`.
 
     Returns:
         Ad spans, sorted and non-overlapping, each with a confidence in 0..1 and a reason
-        naming the evidence (e.g. "sponsor lead-in; web address; promo code; pre-roll").
+        naming what drove its score (e.g. "sponsor lead-in; web address; reads like an ad").
+
+    Raises:
+        PodsiftError: for an unknown detector, or a model file that cannot be read.
     """
-    analysis = analyse(segments, context=context, description=description, options=options)
-    return spans_from_analysis(analysis, options)
+    if detector == "rules":
+        return detect_rules(segments, context=context, description=description, options=options)
+    if detector != "learned":
+        raise PodsiftError(f"unknown ad detector {detector!r}: use one of {', '.join(DETECTORS)}")
+    from podsift.tasks.ads import learned
+
+    return learned.detect(segments, context=context, description=description, options=options)
 
 
 def mark_ad_segments(segments: Sequence[Segment], spans: Sequence[AdSpan]) -> list[bool]:

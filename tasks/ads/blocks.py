@@ -20,22 +20,21 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
-from podsift.tasks.ads.evidence import Cue, SentenceEvidence, shingles
+from podsift.tasks.ads.evidence import SentenceEvidence, cue_set, shingles
 from podsift.tasks.ads.params import BlockOptions
 from podsift.tasks.ads.sentences import Sentence
 
 Block = tuple[int, int]  # first and last sentence index, inclusive
 
-_OPENS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WELCOME, Cue.RETURN})
-_CLOSES = frozenset({Cue.HAND_OVER, Cue.SIGN_OFF})
-_CALL_TO_ACTION = frozenset(
-    {Cue.WEB_ADDRESS, Cue.PROMO_CODE, Cue.SLASH, Cue.PHONE, Cue.SMALL_PRINT, Cue.CALL_TO_ACTION}
-)
-_SELLING = _CALL_TO_ACTION | {Cue.PRICE, Cue.OFFER, Cue.FREE_TRIAL, Cue.LEAD_IN, Cue.SPONSOR_CREDIT}
-_FRAMING = frozenset({Cue.WELCOME, Cue.SIGN_OFF, Cue.OWN_SHOW})
-_OPENERS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT})
-# Sentences that show a name is an advertiser's: its lead-in, its address, its code.
-_ANCHORS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.PROMO_CODE, Cue.SLASH})
+# The cue sets of `data/cues.json` this stage cuts by (each entry's note says what it is for).
+_OPENS = cue_set("set.opens_block")
+_CLOSES = cue_set("set.closes_block")
+_CALL_TO_ACTION = cue_set("set.call_to_action")
+_SELLING = cue_set("set.selling")
+_FRAMING = cue_set("set.show_framing")
+_OPENERS = cue_set("set.lead_in")
+# Sentences that show a name is an advertiser's: its lead-in, its address, its code, its path.
+_ANCHORS = cue_set("set.read_anchor")
 
 
 def topic_blocks(
@@ -83,9 +82,9 @@ def _read_chains(
 ) -> list[Block]:
     """Stretches tied together by a product name that a lead-in or call to action names.
 
-    The name is said at least twice, all within `name_chain_s`, and elsewhere in the episode
-    only as the same copy read again (a read repeated later is a chain each time; a name the
-    show also talks about is its topic and ties none). The stretch runs from its first
+    The name is said at least `min_mentions` times, all within `name_chain_s`, and elsewhere in
+    the episode only as the same copy read again (a read repeated later is a chain each time; a
+    name the show also talks about is its topic and ties none). The stretch runs from its first
     mention to its last, plus a tag line or two ("Quillmark. Notebooks worth finishing.").
     """
     chains = []
@@ -146,7 +145,7 @@ def _chain(
     anchored = [j for j in positions if evidence[j].cues & _ANCHORS]
     if anchored and evidence[anchored[0]].cues & _ANCHORS <= _OPENERS:
         positions = [j for j in positions if j >= anchored[0]]
-    if len(positions) < 2:
+    if len(positions) < options.min_mentions:
         return None
     first, last = positions[0], positions[-1]
     if sentences[last].end - sentences[first].start > options.name_chain_s:
@@ -159,7 +158,10 @@ def _chain(
         and end - last < options.cta_tail
         and not _hand_over(end + 1, evidence)
         and sentences[end + 1].gap_before < options.tag_line_gap_s
-        and (evidence[end + 1].cues & _SELLING or len(sentences[end + 1].tokens) <= 4)
+        and (
+            evidence[end + 1].cues & _SELLING
+            or len(sentences[end + 1].tokens) <= options.tag_line_words
+        )
     ):
         end += 1
     return (first, end)
@@ -187,7 +189,9 @@ def _mentions(evidence: Sequence[SentenceEvidence]) -> dict[str, list[int]]:
     return where
 
 
-_MIN_PREFIX = 4  # a name this long or longer is the start of an address, not a syllable of it
+# A name this long or longer is the start of an address, not a syllable of it: hand-set, not
+# fitted.
+_MIN_PREFIX = 4
 
 
 def _cohesion_cuts(evidence: Sequence[SentenceEvidence], options: BlockOptions) -> list[int]:

@@ -14,12 +14,27 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from podsift.tasks.ads.blocks import Block
-from podsift.tasks.ads.evidence import SECOND_PERSON, Cue, Feature, SentenceEvidence
+from podsift.tasks.ads.evidence import (
+    CUE_FEATURES,
+    CUE_OF_ID,
+    SECOND_PERSON,
+    Cue,
+    Feature,
+    SentenceEvidence,
+    cue_set,
+)
 from podsift.tasks.ads.params import BreakOptions
 from podsift.tasks.ads.sentences import Sentence
 
-# Sentences that belong to the show even when they sit at the edge of an ad block.
-_SHOWS_OWN = frozenset({Cue.WELCOME, Cue.RETURN, Cue.SIGN_OFF, Cue.HAND_OVER, Cue.OWN_SHOW})
+# The cue sets of `data/cues.json` this stage tests sentences against (each entry's note says
+# what it is for). Sentences that belong to the show even at the edge of an ad block:
+_SHOWS_OWN = cue_set("set.shows_own")
+_LEAD_INS = cue_set("set.lead_in")
+_CLOSES_A_READ = cue_set("set.closes_read")
+_SHOW_TAKES_OVER = cue_set("set.show_takes_over")
+_AD_LANGUAGE = cue_set("set.ad_language")
+# What sells at a break's edge: a lead-in or credit, an address, a code.
+_SELLS = cue_set("set.anchor")
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +45,8 @@ class AdBreak:
     hi: int
     probability: float  # the most confident block's
     contributions: dict[Feature, float]  # summed over its blocks
+    # The ids of `data/cues.json` that fired in its sentences, each once, in order.
+    fired: tuple[str, ...] = ()
 
 
 def ad_breaks(
@@ -70,7 +87,8 @@ def ad_breaks(
         for k in group:
             for f, v in contributions[k].items():
                 summed[f] = summed.get(f, 0.0) + v
-        breaks.append(AdBreak(lo, hi, max(probabilities[k] for k in group), summed))
+        fired = tuple(dict.fromkeys(f for i in range(lo, hi + 1) for f in evidence[i].fired))
+        breaks.append(AdBreak(lo, hi, max(probabilities[k] for k in group), summed, fired))
     return breaks
 
 
@@ -266,9 +284,9 @@ def _sells(
     )
 
 
-_LEAD_INS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT})
-_CLOSES_A_READ = frozenset({Cue.WEB_ADDRESS, Cue.PROMO_CODE, Cue.SLASH, Cue.PHONE})
-_SHOW_TAKES_OVER = frozenset({Cue.WELCOME, Cue.RETURN, Cue.SIGN_OFF, Cue.HAND_OVER})
+# A probability of 0 or 1 is taken as this far from it, so its log-odds stay finite (at most
+# about 20.7 either way). Chosen for the arithmetic, not fitted.
+_MIN_PROBABILITY = 1e-9
 
 
 def break_labels(probabilities: Sequence[float], options: BreakOptions) -> list[bool]:
@@ -280,7 +298,8 @@ def break_labels(probabilities: Sequence[float], options: BreakOptions) -> list[
     post-roll included (were the end free, a weak block after a post-roll would ride along).
     """
     bias = math.log(options.threshold / (1 - options.threshold))
-    scores = [math.log(max(p, 1e-9) / max(1 - p, 1e-9)) - bias for p in probabilities]
+    floor = _MIN_PROBABILITY
+    scores = [math.log(max(p, floor) / max(1 - p, floor)) - bias for p in probabilities]
     cost = options.switch_cost
     best = [0.0, -cost]  # content, ad: best total so far ending in that state
     back: list[tuple[int, int]] = []
@@ -343,33 +362,26 @@ def _give_back_show_talk(
     return lo, hi
 
 
-_AD_LANGUAGE = frozenset(
-    {
-        Cue.LEAD_IN,
-        Cue.SPONSOR_CREDIT,
-        Cue.WEB_ADDRESS,
-        Cue.SLASH,
-        Cue.PROMO_CODE,
-        Cue.PRICE,
-        Cue.OFFER,
-        Cue.FREE_TRIAL,
-        Cue.SMALL_PRINT,
-        Cue.CALL_TO_ACTION,
-        Cue.PHONE,
-        Cue.SHOW_PROMO,
-        Cue.ADVERTISER,
-    }
-)
-_SELLS = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.PROMO_CODE})
-
-
 def _shows_own(ev: SentenceEvidence) -> bool:
     return bool(ev.cues & _SHOWS_OWN) and not ev.cues & _SELLS
 
 
-def reason(brk: AdBreak, options: BreakOptions) -> str:
-    """The break's evidence for it, most telling first, position last."""
+def reason(brk: AdBreak, options: BreakOptions, *, name_ids: bool = False) -> str:
+    """The break's evidence for it, most telling first, position last.
+
+    Args:
+        brk: the break.
+        options: break options (`max_reasons`).
+        name_ids: after each feature its sentence cues feed, the ids of `data/cues.json` that
+            fired for it ("sponsor lead-in [lead_in.brought_to_you_by]"). Off for the span's
+            reason, whose wording is part of the JSON and warehouse contracts.
+    """
     positive = sorted(((v, f) for f, v in brk.contributions.items() if v > 0), key=lambda x: -x[0])
     position = [f for _, f in positive if f in (Feature.PRE_ROLL, Feature.POST_ROLL)]
     telling = [f for _, f in positive if f not in position][: options.max_reasons - len(position)]
-    return "; ".join(f.label for f in [*telling, *position]) or "ad language"
+    parts = []
+    for feature in [*telling, *position]:
+        cues = CUE_FEATURES[feature][0] if feature in CUE_FEATURES else frozenset()
+        ids = [i for i in brk.fired if CUE_OF_ID[i] in cues] if name_ids else []
+        parts.append(f"{feature.label} [{', '.join(ids)}]" if ids else feature.label)
+    return "; ".join(parts) or "ad language"

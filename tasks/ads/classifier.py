@@ -12,12 +12,16 @@ from collections.abc import Mapping
 from podsift.tasks.ads.evidence import Feature
 from podsift.tasks.ads.params import Weights
 
+# The log-odds are clipped to this before `exp`, which overflows past about 709; beyond 50 the
+# probability moves by less than 1e-21. Chosen for the arithmetic, not fitted.
+_MAX_LOG_ODDS = 50.0
+
 
 def ad_probability(features: Mapping[Feature, float], weights: Weights) -> float:
     """The probability that a block with these features is an ad."""
     coefficients = weights.as_dict()
     z = weights.intercept + sum(coefficients.get(f.name, 0.0) * v for f, v in features.items())
-    return 1.0 / (1.0 + math.exp(-max(min(z, 50.0), -50.0)))
+    return 1.0 / (1.0 + math.exp(-max(min(z, _MAX_LOG_ODDS), -_MAX_LOG_ODDS)))
 
 
 def contributions(features: Mapping[Feature, float], weights: Weights) -> dict[Feature, float]:

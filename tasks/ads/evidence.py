@@ -7,6 +7,11 @@ an offer ("per month", "off your first"). Cues against an ad are just as generic
 site and feed, a guest's plug, a review, a recommendation said to be unpaid. Brands are not
 needed: the advertiser list is one optional cue (`AdOptions.use_advertisers`).
 
+The phrases, the other patterns, the word lists and the cue sets the stages test sentences
+against are data, `data/cues.json`, each entry with a stable id; loaded here (`CUE_PATTERNS`,
+`phrase_pattern`, `word_list`, `cue_set`). Each sentence's evidence names the ids that fired
+(`SentenceEvidence.fired`), so a break's reason can too (`boundaries.reason(name_ids=True)`).
+
 Block features (`Feature`) turn a block's cues, structure and position into numbers in 0..1 that
 the classifier weighs (`tasks/ads/params.py` holds the fitted weights). Nothing here branches on
 a reason's wording: reasons are rendered from `Feature.label` at the end.
@@ -19,13 +24,26 @@ import html
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from podsift.tasks.ads.advertisers import advertisers_named
 from podsift.tasks.ads.params import EvidenceOptions
 from podsift.tasks.ads.sentences import Sentence, tokenize
-from podsift.tasks.core.text import DISFLUENCIES, STOPWORDS
+from podsift.tasks.core.text import (
+    CHAT_PAIRS,
+    CHAT_WORDS,
+    DIGIT_ALIASES,
+    DISFLUENCIES,
+    NUMBER_WORDS,
+    STOPWORDS,
+    TLD_PATTERN,
+    WEB_ADDRESS,
+    data_entry,
+    package_data,
+    word_alternation,
+)
 
 
 class Cue(enum.Enum):
@@ -57,237 +75,111 @@ class Cue(enum.Enum):
     HELPLINE = "a helpline or tip line"
 
 
-_NUM = (
-    r"(?:zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|"
-    r"thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred)"
-)
-_TLD = r"(?:com|net|org|io|co|ai|app|fm|tv|us|ca|uk|me|shop|store|health|info|biz)"
-# The name before a spoken or written top-level domain, with up to three words before it
-# ("second coffee show dot com"): the show's own address is often spoken in words.
-_WEB_ADDRESS = re.compile(
-    rf"\b((?:[a-z0-9'\-]+ ){{0,3}})([a-z0-9][a-z0-9'\-]*)(?:\.| dot ){_TLD}\b", re.I
-)
-_DOLLARS = (
-    rf"(?:\$ ?\d[\d,.]*|\b\d[\d,.]* (thousand |million )?dollars|"
-    rf"\b{_NUM}(?:[ -](?:{_NUM}|thousand|million))* dollars)"
-)
+# --- the language of ads, loaded from data/cues.json ----------------------------------------
+# Every pattern and list below is data with an id (issue 23): `data/cues.json` says what each
+# is for. A cue's regex is its groups joined by "|", a group being its prefix, its phrases
+# joined by "|" and its suffix; each phrase is a named group, so the one that fired is known.
 
-# The show pointing at its own notes, which a read does too ("use my link in the show notes"):
-# which of the two it is depends on the sentence's other cues (`sentence_evidence`).
-_NOTES_LINK = re.compile(r"in the show notes|link in the (show notes|description)", re.I)
+CUE_DATA: Mapping[str, Any] = package_data("podsift.tasks.ads", "cues")
+# Number words a spoken phone number or price is made of: core's cardinals, "oh" for a zero,
+# and "hundred" ("eight hundred"; "thousand" and "million" go after a figure, in `dollars`).
+_FRAGMENTS: dict[str, str] = {
+    "tld": TLD_PATTERN,
+    "num": word_alternation([*NUMBER_WORDS, *DIGIT_ALIASES, "hundred"]),
+} | {name: f["pattern"] for name, f in CUE_DATA["fragments"].items()}
+_FRAGMENT_REF = re.compile(r"\(\?&(\w+)\)")
 
-_PATTERNS: dict[Cue, str] = {
-    Cue.LEAD_IN: (
-        r"\b(brought to you by|sponsored by|(is|are|was|were) (also )?(made possible|presented|"
-        r"powered|supported|sponsored|underwritten) by|today'?s sponsor|our sponsors?\b|"
-        r"thanks? to (our|this week'?s|today'?s) sponsors?|"
-        r"(word|hear) from (our|this|this week'?s|today'?s) sponsors?|"
-        r"message from (our )?sponsors?|(this|what follows) is an? paid (promotion|ad)|"
-        r"(this|the) (episode|show|podcast) is (also )?(brought|sponsored)|"
-        # Thanks for the sponsorship: "thanks to our friends at X for sponsoring today's
-        # show", "we're excited to have X as a sponsor and supporter of the show".
-        r"for sponsoring (this|today'?s|the|our) (show|episode|podcast|program)|"
-        r"(episode|show|podcast)'?s? sponsor (is|today|this week)\b|"
-        # "Thanks to Halden Bank for supporting the show", not "thank you all for supporting".
-        r"thanks? (you )?to (?!(you|y'all|all|everyone|everybody|each|our (listeners|members|"
-        r"patrons|supporters)|the listeners)\b)[\w'&. ]{2,40}? for supporting "
-        r"(the|this|our|today'?s) (show|podcast|episode|program)|"
-        r"as (a|our|this week'?s|today'?s) sponsor (and supporter )?of (the|this|our) "
-        r"(show|episode|podcast|program))"
-    ),
-    Cue.SPONSOR_CREDIT: (
-        r"\b(support for (?:[\w'\-]+ ){1,5}(comes|is provided) from|support (also )?comes from|"
-        r"(this|the) (message|podcast|episode|program) comes (to you )?from|funding for "
-        r"(?:[\w'\-]+ ){1,4}(comes|is provided) )"
-    ),
-    # "dot com slash show", ".com/show", or a garbled address: "learn more at a pudata pudu
-    # slash military". Not "body doubling slash accountability" (slash as "and/or").
-    Cue.SLASH: (
-        rf"\.{_TLD}/\w|\b(dot|\.) ?[a-z]{{2,5}} slash\b|"
-        r"\b(at|to|visit) (?:[\w'\-]+ ){1,4}slash [\w\-]+\W*$"
-    ),
-    Cue.PROMO_CODE: (
-        # "used a discount code" is talk about codes; an ad gives its code ("use code SHED").
-        r"\b((?<!\ba )(promo|offer|discount|coupon|checkout|referral|bonus) code|"
-        r"use (the |my )?code|enter (the )?code|code [a-z]*\d[a-z0-9]*\b|"
-        # The code said again, as reads do: "that's code SHED".
-        r"\bthat'?s (promo |offer )?code \w+)"
-    ),
-    Cue.PRICE: (
-        rf"{_DOLLARS}\W+(?:\w+\W+){{0,3}}(a|per|each|every) (month|year|week|day|meal|box|"
-        r"serving)\b|\b\d+ ?(%|percent) off\b|\b\w+ percent off\b|\boff your first\b|"
-        rf"\bhalf off\b|\b(just|only|starting at|starts at|as low as|from) {_DOLLARS}|"
-        # A free stretch of a subscription: "three extra months free".
-        r"\b(\w+ )(extra |bonus )?(months?|weeks?) (free|for free|on us)\b"
-    ),
-    Cue.OFFER: (
-        r"\b(your first (order|purchase|box|month|year|delivery)|free shipping|risk[- ]free|"
-        r"money[- ]back|limited time|new (customers|members|subscribers)|exclusive (offer|deal|"
-        r"discount)|special (offer|deal)|save up to|no (commitment|contracts?)|"
-        r"cancel (at )?any ?time|for a limited|offer ends|today only|free (gift|month|week)s?|"
-        r"free (consultation|quote|estimate|assessment|case review|home \w+)|"
-        # Retail spots' offers: "your fourth window is on us", "in stores now", "nothing to
-        # pay for twelve months", "sleep on it for a hundred nights".
-        r"(is|are|'s) on us|in stores (now|today|everywhere)|nothing to pay|no money down|"
-        r"(\d+|a hundred|\w+ hundred) nights|"
-        # A deadline: "through June 28th only", "offer ends Sunday".
-        r"through \w+ \d+(st|nd|rd|th)? only|(sale|offer|deal) ends|"
-        r"save (\d+|\w+) ?(%|percent)|no credit card (required|needed)|(\d+ ?%|\w+ percent) "
-        r"discount|special discount)\b"
-    ),
-    Cue.FREE_TRIAL: (
-        r"\b(free trial|try (it |them )?(for )?free|\d+[- ]days? free|(\w+[- ])?day free trial|"
-        r"free for (\d+|\w+) (days|weeks|months))\b"
-    ),
-    Cue.SMALL_PRINT: (
-        r"\b(terms (and conditions )?apply|conditions apply|restrictions apply|see (\S+ )?"
-        r"(site|store|website|terms|\S+ dot com|\S+\.com) for (full )?details|for full details|"
-        r"member fdic|nmls|not available in all states|void where prohibited|subject to "
-        r"(credit )?approval|results (may )?vary|must be\w* (18|21|eighteen|twenty[- ]one)|"
-        # Age and helpline lines every betting or alcohol ad must carry.
-        r"(18|21|eighteen|twenty[- ]one) (or|and) (older|over)|gambling problem|"
-        # The warnings US law puts on supplement and nicotine ads.
-        r"not been evaluated by the (fda|food and drug)|not intended to diagnose|"
-        r"contains nicotine|nicotine is an addictive|equal "
-        r"housing|annual percentage|apr\b|offer (valid|expires)|while supplies last|"
-        r"terms and conditions|"
-        # The disclosure some ads must end with (attorneys', political, paid programming).
-        r"this is an? (paid )?advertisement|attorney advertising|paid for by)"
-    ),
-    Cue.CALL_TO_ACTION: (
-        r"\b(visit (?:[\w'\-]+ ){0,3}(dot|website|site|store|online)|visit [\w\-]+\.\w|go to|"
-        r"head (over )?to|sign up (at|today|now|for)|learn more at|find out more "
-        r"at|more (information )?at|download (the|it|our)|get (it|yours|started) (at|today|now)|"
-        r"shop (now|at|today)|order (now|today|at)|text [a-z0-9]+ to|call (now|today|us)|"
-        r"available (now )?(at|on|in) |find (a|your) [\w ]{1,20} at|check (them|it) out at|"
-        r"try (it|them) (today|now|at)|get (your )?tickets|"
-        # Claiming an offer, booking a sales call.
-        r"(claim|redeem) (your|this|the) (offer|discount|deal|free|code|gift)|"
-        r"(get|request|book|schedule) (a|your) (free )?(demo|consultation|quote|estimate)|"
-        r"apply (now|today) at|(visit|see) (your|a) local ([\w\-]+ )?(dealer|dealership|retailer|"
-        r"store|branch)|(from|on|in) the (app store|google play|play store)|"
-        # "Visit Every Brilliant Thing.": the imperative with a name and nothing after it.
-        r"^\W*visit (?-i:[A-Z])[\w'\-]*(?: [\w'\-]+){0,3}\W*$)"
-    ),
-    Cue.PHONE: (
-        rf"\b1?[ .(-]*8\d\d[ .)-]*\d{{3}}[ .-]*\d{{4}}\b|\b\d{{3}}[ .-]\d{{3}}[ .-]\d{{4}}\b|"
-        rf"\b(?:{_NUM}[ ,-]+){{6,}}{_NUM}\b|\b(one[ ,-]+)?eight hundred\b|"
-        # A local number said with its call to action ("call 555-0134 today").
-        rf"\b(call|text|dial)\b[\w ,]{{0,20}}\b\d{{3}}[ .-]\d{{4}}\b"
-    ),
-    Cue.SHOW_PROMO: (
-        r"\b(wherever you (get|listen to|find) (your )?podcasts|new episodes (every|drop|are out)|"
-        r"listen (now )?(on|to) [\w ]{1,30} on (apple|spotify|the)|(search|look) for [\w ]{1,30}"
-        r" (wherever|on apple|on spotify)|available on (apple podcasts|spotify)|"
-        r"tune in to (?-i:[A-Z])[\w ]{1,40} (to hear|wherever|on|now)|"
-        # Another show of the network: "if you like this show, you'll love X, a new podcast".
-        r"if you (like|love|enjoy) (this|the|our) (show|podcast)[\w ,']{0,20} you'?ll (love|like|"
-        r"enjoy)|a new [\w\- ]{0,25}podcast (from|by|hosted by))"
-    ),
-    Cue.HAND_OVER: (
-        r"\b(take a (quick |short )?break|^\W*(a |one )?(quick|short) break\b|be right back|"
-        r"stay with us|right after (this|these)|"
-        r"back (right )?after (this|these|the break)|after the break|stick around|"
-        r"don'?t go anywhere|when we come back|after a (quick|short) break|after these messages|"
-        r"a (quick )?word from|pay the bills|"
-        r"(first|now),? (a|some) (quick )?(word|message)s?)"
-    ),
-    Cue.RETURN: (
-        r"^\W*(and |okay,? |alright,? |so,? )?(we'?re back|welcome back|back to (the|our) "
-        r"(show|episode|story|conversation|interview)|now,? back to|anyway,? back to|"
-        # "And now on to the show": the read before it is over.
-        r"now,? on (to|with) (the|our|today'?s) (show|episode|interview|conversation|"
-        r"program)|on with the show)"
-    ),
-    Cue.WELCOME: (
-        r"^\W*(from [\w ,']+,? |(good )?(morning|afternoon|evening)[\w ,']*?,? |(hi|hello|hey)"
-        r"[\w ,']*?,? )?this is (the )?(?-i:[A-Z])|"
-        r"\b(welcome (back )?to (the )?\w|you'?re listening to|and this is [\w ]{1,40}\W*$|hello,? "
-        r"and welcome|i'?m [\w ]{2,30}(,| and) (this is|welcome|you'?re)|i'?m your hosts?\b|"
-        # The show, then its host, with or without capitals: "this is the long ledger, i'm
-        # miriam castellane" (Whisper's lower-case run-ons lose the capital the form above needs).
-        r"^\W*this is (the )?[\w' ]{2,40}?,? i'?m (?!(so|very|really|not|going|gonna|just|here|"
-        r"sure|glad|happy|excited|sorry|back|told|afraid|about|a|an|the|still|also|all)\b)"
-        r"(?!\w+(ed|ing)\b)\w+|"
-        r"^\W*(hey|hi|hello),? (everybody|everyone|folks|friends|all)\b)"
-    ),
-    Cue.SIGN_OFF: (
-        r"\b(thanks?,? (you )?(so much )?((everybody|everyone|all|folks|y'all),? )?"
-        r"for (listening|tuning in|joining us)|until then|"
-        r"thanks? (you )?(so much )?for \w+ing [\w ]{0,30}with (us|me)|that'?s (it|all) "
-        r"for (this|today|the show|this week|now)|see you next (time|week)|we'?ll see you "
-        r"(next|tomorrow|then|soon|(on )?(mon|tues|wednes|thurs|fri|satur|sun)day)|"
-        r"until next time|catch you next|talk to you (next|tomorrow|soon)|see you tomorrow|"
-        r"we'?ll talk (again )?(next|tomorrow|soon)|"
-        r"that'?s our show|this has been [\w ]{1,40}$|"
-        r"^\W*that'?s (?-i:[A-Z])[\w ]{1,40} for (this|today|tonight))"
-    ),
-    Cue.OWN_SHOW: (
-        r"\b(rate (and|&) review|leave (us )?an? ((five|5)[- ]star )?(rating|review)|"
-        r"(five|5)[- ]star (rating|review)|(subscribe|follow) (to )?(the|this|"
-        r"our) (show|podcast|feed|channel)|our (patreon|website|newsletter|discord|merch|"
-        r"substack|show notes|youtube|live show|tour)|patreon|support the show|become a "
-        r"(member|patron|supporter)|listeners like you|share (this|the) (episode|show)|email "
-        r"us at|write to us|tell a "
-        r"friend about (the|this) (show|podcast))"
-    ),
-    Cue.GUEST_PLUG: (
-        r"\b(where can (people|listeners|folks|we|they) (find|follow|read|buy|get)|(your|his|"
-        r"her|their|my) (new )?(book|album|film|documentary|startup|newsletter|tour) (is|comes|"
-        r"called|out)|thanks for (coming on|joining us|being here|having me)|pre-?order (my|"
-        r"the|his|her|your) book|my new book|find me (at|on))"
-    ),
-    Cue.REVIEW: (
-        r"\b(i (tested|reviewed)|we (tested|reviewed)|our review|in (my|our) (testing|review)|"
-        r"the verdict|pros and cons|downsides?|battery life|i'?d (give|rate) it|out of (five|"
-        r"ten|5|10)\b|review unit|compared (it |them )?(to|with))"
-    ),
-    Cue.UNPAID: (
-        r"\b(not (a )?(sponsor(ed)?|an ad|paid)|(nobody|no one|nobody'?s) (is )?pay(ing|s)? "
-        r"(us|me)|(this|it) is(n'?t| not) an? (ad|sponsor|advertisement)|no affiliat|we don'?t "
-        r"get (anything|paid|a cut)|(not|isn'?t|aren'?t) (sponsoring|paying)|unsponsored|"
-        r"not affiliated|no ads\b|ad[- ]free|(the|our) (ad|sponsor) slot)"
-    ),
-    Cue.HELPLINE: (
-        r"\b(help ?line|hotline|tip ?line|crime ?stoppers|crisis|free and confidential|"
-        r"if you (or someone you know|have (any )?information)|suicide|samaritans|"
-        r"(call|text) (nine one one|911|988)|anonymous(ly)?|"
-        # The investigators a true-crime show asks its listeners to reach.
-        r"(anyone|someone) (out there )?(who )?knows?|(contact|call|reach|email) (the )?"
-        r"[\w ]{0,40}(police|sheriff|bureau of investigation|detectives?|investigators))\b"
-    ),
-}
-_COMPILED = {cue: re.compile(p, re.IGNORECASE) for cue, p in _PATTERNS.items()}
-WELCOME = _COMPILED[Cue.WELCOME]
-# Where a sponsor's read or credit starts: a new sentence there even without a full stop. Only
-# phrases that begin a clause ("brought to you by"); "a word from our sponsor" would leave
-# its "a" behind.
-OPENER = re.compile(
-    r"\b(brought to you by|sponsored by|support for (?:[\w'\-]+ ){1,5}(comes|is provided) from|"
-    r"(this|the) (message|podcast|episode|show|program) (comes|is brought|is sponsored|is "
-    r"supported|is presented))",
-    re.IGNORECASE,
-)
-# An offer code read out in capitals ("use code LEDGER"), matched with case.
-_CAPS_CODE = re.compile(r"\bcode [A-Z0-9]{3,}\b")
-# What "brought to you by" names when it is no sponsor: the audience or nobody in particular.
-_NO_BACKER = re.compile(
-    r"\b(by|from) (the )?(listeners?|you|y'all|you all|you guys|"
-    r"our (listeners|members|patrons|supporters|audience)|(people|folks|members) like you|"
-    r"a (company|brand)|anyone|nobody)\b",
-    re.IGNORECASE,
-)
-# An e-mail address, written or spoken ("a note at hello at fernwood dot com").
-_EMAIL = re.compile(
-    r"@|\be-?mail\b|\bwrite (to )?(us|me)\b|\b(at|to)\s+[a-z0-9._\-]+\s+at\s+[a-z0-9\-]+"
-    r"( [a-z0-9\-]+){0,3}\s+dot\s",
-    re.IGNORECASE,
-)
+
+def _expand(pattern: str) -> str:
+    """The pattern with each "(?&name)" replaced by that fragment, itself expanded."""
+    return _FRAGMENT_REF.sub(lambda m: _expand(_FRAGMENTS[m.group(1)]), pattern)
+
+
+@dataclass(frozen=True, slots=True)
+class CuePattern:
+    """One sentence cue's regex, built from its phrases in `data/cues.json`."""
+
+    cue: Cue
+    regex: re.Pattern[str]
+    # The same regex with phrase k as group "p<k>", run only where `regex` matched: named
+    # groups make every search about 60% slower.
+    named: re.Pattern[str]
+    phrase_ids: tuple[str, ...]
+
+    def fired(self, text: str) -> str | None:
+        """The id of the phrase of the cue's first match in `text`, or None without one."""
+        if self.regex.search(text) is None:
+            return None
+        match = self.named.search(text)
+        assert match is not None  # the same regex, its groups named
+        return next(
+            self.phrase_ids[int(group[1:])]
+            for group, said in match.groupdict().items()
+            if said is not None
+        )
+
+
+def _cue_pattern(entry: Mapping[str, Any]) -> CuePattern:
+    """A cue's entry of `data/cues.json` compiled, case-insensitive."""
+    ids: list[str] = []
+    plain, named = [], []
+    for group in entry["groups"]:
+        phrases = [_expand(phrase["pattern"]) for phrase in group["phrases"]]
+        names = [f"(?P<p{len(ids) + k}>{p})" for k, p in enumerate(phrases)]
+        ids += [phrase["id"] for phrase in group["phrases"]]
+        prefix, suffix = group.get("prefix", ""), group.get("suffix", "")
+        plain.append(prefix + "|".join(phrases) + suffix)
+        named.append(prefix + "|".join(names) + suffix)
+    return CuePattern(
+        Cue[entry["cue"]],
+        re.compile("|".join(plain), re.I),
+        re.compile("|".join(named), re.I),
+        tuple(ids),
+    )
+
+
+# The cues a sentence's words say; the others (a web address, an advertiser) are found by code.
+CUE_PATTERNS: tuple[CuePattern, ...] = tuple(_cue_pattern(e) for e in CUE_DATA["cues"])
+
+
+# The cue each id of `data/cues.json` that can fire stands for: its phrases' and its derived ones'.
+CUE_OF_ID: Mapping[str, Cue] = {
+    phrase_id: p.cue for p in CUE_PATTERNS for phrase_id in p.phrase_ids
+} | {d["id"]: Cue[d["cue"]] for d in CUE_DATA["derived"]}
+
+
+def cue_pattern(cue: Cue) -> re.Pattern[str]:
+    """The regex of a cue that `data/cues.json` gives phrases for."""
+    return next(p.regex for p in CUE_PATTERNS if p.cue is cue)
+
+
+def phrase_pattern(entry_id: str) -> re.Pattern[str]:
+    """One of the other phrase patterns of `data/cues.json` ("pattern.opener")."""
+    entry = data_entry(CUE_DATA, "patterns", entry_id)
+    return re.compile(_expand(entry["pattern"]), re.I if entry["ignore_case"] else 0)
+
+
+def word_list(entry_id: str) -> tuple[str, ...]:
+    """One of the word lists of `data/cues.json` ("words.second_person"), in its order."""
+    return tuple(data_entry(CUE_DATA, "words", entry_id)["words"])
+
+
+def cue_set(entry_id: str) -> frozenset[Cue]:
+    """One of the cue sets of `data/cues.json` ("set.lead_in")."""
+    return frozenset(Cue[name] for name in data_entry(CUE_DATA, "sets", entry_id)["cues"])
+
+
+WELCOME = cue_pattern(Cue.WELCOME)
+OPENER = phrase_pattern("pattern.opener")
+_NOTES_LINK = phrase_pattern("pattern.notes_link")
+_CAPS_CODE = phrase_pattern("pattern.caps_code")
+_NO_BACKER = phrase_pattern("pattern.no_backer")
+_EMAIL = phrase_pattern("pattern.email")
+_SHOW_NAME = phrase_pattern("pattern.show_name")
 _WORD = re.compile(r"[A-Za-z][A-Za-z0-9'&\-]+")
-SECOND_PERSON = frozenset({"you", "your", "you're", "yours", "yourself", "you'll", "you've"})
-# Spoken-conversation markers: fillers, back-channels, hedges. Ad copy is scripted.
-_CHAT = DISFLUENCIES | frozenset({"yeah", "oh", "okay", "wow", "totally", "yep", "right"})
-_CHAT_PAIRS = frozenset({("you", "know"), ("i", "mean"), ("kind", "of"), ("sort", "of")})
+SECOND_PERSON = frozenset(word_list("words.second_person"))
+# Spoken-conversation markers (core text data): fillers, back-channels. Ad copy is scripted.
+_CHAT = DISFLUENCIES | CHAT_WORDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -298,17 +190,20 @@ class SentenceEvidence:
     names: tuple[str, ...]  # lower-case brand-like names: capitalised words, web-address roots
     content: frozenset[str]  # topic words: not stop words, four letters or more
     web_roots: tuple[str, ...]
+    # What fired, one id of `data/cues.json` per cue kept, in `Cue` order: the phrase that
+    # matched ("lead_in.brought_to_you_by") or the rule that set it ("derived.web_address").
+    fired: tuple[str, ...] = ()
 
 
 def show_names(sentences: Sequence[Sentence], title: str | None = None) -> set[str]:
     """Words naming the show itself, from its welcome lines ("welcome to Shed Talk")."""
     names: set[str] = set()
     for s in sentences:
-        m = re.search(
-            r"(?:welcome (?:back )?to|listening to|this is) (?:the )?([\w' ]{2,40})", s.text, re.I
-        )
+        m = _SHOW_NAME.search(s.text)
         if m:
-            names |= {t for t in tokenize(m.group(1)) if t not in STOPWORDS and len(t) > 2}
+            names |= {
+                t for t in tokenize(m.group(1)) if t not in STOPWORDS and len(t) >= _MIN_NAME_LEN
+            }
     return names
 
 
@@ -324,14 +219,21 @@ def sentence_evidence(
     out: list[SentenceEvidence] = []
     for s in sentences:
         text = s.text
-        cues = {cue for cue, pattern in _COMPILED.items() if pattern.search(text)}
+        why: dict[Cue, str] = {}  # the id that first set each cue
+        for pattern in CUE_PATTERNS:
+            phrase = pattern.fired(text)
+            if phrase is not None:
+                why[pattern.cue] = phrase
+        cues = set(why)
         if _NOTES_LINK.search(text):
             # "Use my link in the show notes to get your first box free": a link that gives an
             # offer is the read's call to action; "the links are in the show notes" the show's.
-            commercial = cues & _COMMERCIAL and Cue.OWN_SHOW not in cues
-            cues.add(Cue.CALL_TO_ACTION if commercial else Cue.OWN_SHOW)
+            if cues & _COMMERCIAL and Cue.OWN_SHOW not in cues:
+                _add(cues, why, Cue.CALL_TO_ACTION, "derived.notes_link_offer")
+            else:
+                _add(cues, why, Cue.OWN_SHOW, "derived.notes_link_show")
         if _CAPS_CODE.search(text):
-            cues.add(Cue.PROMO_CODE)
+            _add(cues, why, Cue.PROMO_CODE, "derived.caps_code")
         if Cue.WELCOME in cues:
             # "Welcome to X, a podcast brought to you by Y": the show names its producer.
             cues -= {Cue.LEAD_IN, Cue.SPONSOR_CREDIT}
@@ -348,23 +250,23 @@ def sentence_evidence(
             cues.discard(Cue.HAND_OVER)  # "a quick word from our sponsor, X": the read starts
         if Cue.LEAD_IN in cues and _NO_BACKER.search(text):
             cues.discard(Cue.LEAD_IN)
-            cues.add(Cue.OWN_SHOW)
+            _add(cues, why, Cue.OWN_SHOW, "derived.no_backer")
         if Cue.SPONSOR_CREDIT in cues and _NO_BACKER.search(text):
             cues.discard(Cue.SPONSOR_CREDIT)
-            cues.add(Cue.OWN_SHOW)
+            _add(cues, why, Cue.OWN_SHOW, "derived.no_backer")
         addresses = [
-            (_domain_words(m.group(1)), m.group(2).lower()) for m in _WEB_ADDRESS.finditer(text)
+            (_domain_words(m.group(1)), m.group(2).lower()) for m in WEB_ADDRESS.finditer(text)
         ]
         if _EMAIL.search(text):  # "write to us at mail at show dot com" is no call to action
             addresses = []
         roots = tuple(re.sub(r"['\-]", "", root) for _, root in addresses)
         own_roots = [root for before, root in addresses if _is_own(before + root, own)]
         if own_roots:
-            cues.add(Cue.OWN_SHOW)
+            _add(cues, why, Cue.OWN_SHOW, "derived.own_address")
         if len(own_roots) < len(roots):
-            cues.add(Cue.WEB_ADDRESS)
+            _add(cues, why, Cue.WEB_ADDRESS, "derived.web_address")
         if use_advertisers and advertisers_named(text):
-            cues.add(Cue.ADVERTISER)
+            _add(cues, why, Cue.ADVERTISER, "derived.advertiser")
         if Cue.OWN_SHOW in cues and not cues & _SPONSORED:
             # "Become a member: go to northriver dot org slash give, or call the station at
             # 555-0148": where to give to the show is the show's own call, not an advertiser's.
@@ -383,12 +285,21 @@ def sentence_evidence(
         content = frozenset(
             t for t in s.tokens if len(t) >= options.content_word_len and t not in STOPWORDS
         )
-        out.append(SentenceEvidence(frozenset(cues), tuple(names), content, roots))
+        fired = tuple(why[c] for c in Cue if c in cues)
+        out.append(SentenceEvidence(frozenset(cues), tuple(names), content, roots, fired))
     return out
 
 
 # What sells: an offer, a price, a code, a trial.
-_COMMERCIAL = frozenset({Cue.OFFER, Cue.PRICE, Cue.PROMO_CODE, Cue.FREE_TRIAL})
+_COMMERCIAL = cue_set("set.commercial")
+# Word lengths (hand-set, not fitted): a welcome line's word this long or longer can name the
+# show ("the" and "of" are stop words anyway, "shed" is a name); a sponsor's address's word this
+# long spells its brand wherever it is said ("ostrander", "rail"; not "my", "get"); a show's
+# name this long marks an address as the show's own on its own ("overtime"; "line" is too
+# common to tell the show's site from a sponsor's, "see line drive dot com slash terms").
+_MIN_NAME_LEN = 3
+_MIN_SPELLED_LEN = 4
+_MIN_OWN_NAME_LEN = 6
 
 
 # A sentence with no capital letter but "I": case tells nothing about names there.
@@ -400,15 +311,15 @@ def _address_words(sentences: Sequence[Sentence], own: set[str]) -> frozenset[st
     ("ostrander rail dot com": ostrander, rail), function words and short words aside."""
     words: set[str] = set()
     for s in sentences:
-        for m in _WEB_ADDRESS.finditer(s.text):
+        for m in WEB_ADDRESS.finditer(s.text):
             before, root = _domain_words(m.group(1)), m.group(2).lower()
             if not _is_own(before + root, own):
-                words |= {t for t in tokenize(f"{before} {root}") if len(t) >= 4}
+                words |= {t for t in tokenize(f"{before} {root}") if len(t) >= _MIN_SPELLED_LEN}
     return frozenset(words - STOPWORDS)
 
 
 # What says a sentence speaks for a sponsor, whatever else it says.
-_SPONSORED = frozenset({Cue.ADVERTISER, Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.PROMO_CODE})
+_SPONSORED = cue_set("set.sponsored")
 
 
 def _name_like(word: str) -> bool:
@@ -430,12 +341,17 @@ def _domain_words(before: str) -> str:
     return " ".join(words) + (" " if words else "")
 
 
+def _add(cues: set[Cue], why: dict[Cue, str], cue: Cue, rule: str) -> None:
+    """Add a cue a rule found; a cue a phrase or an earlier rule set keeps its first id."""
+    cues.add(cue)
+    why.setdefault(cue, rule)
+
+
 def _is_own(address: str, own: set[str]) -> bool:
-    """The address carries the show's name: one of its names of 6 letters or more, or two of
-    its names run together ("overtime line dot com"). A shorter single word ("line") is too
-    common to tell the show's site from a sponsor's ("see line drive dot com slash terms")."""
+    """The address carries the show's name: one of its names of `_MIN_OWN_NAME_LEN` letters or
+    more, or two of its names run together ("overtime line dot com")."""
     squashed = re.sub(r"[\s'\-]", "", address)
-    if any(len(n) >= 6 and n in squashed for n in own):
+    if any(len(n) >= _MIN_OWN_NAME_LEN and n in squashed for n in own):
         return True
     return any(a + b in squashed for a in own for b in own if a != b)
 
@@ -483,8 +399,9 @@ class Feature(enum.Enum):
 
 FEATURES: tuple[Feature, ...] = tuple(Feature)
 
-# Which sentence cues feed which feature, and how many occurrences make the feature 1.0.
-_CUE_FEATURES: dict[Feature, tuple[frozenset[Cue], int]] = {
+# Which sentence cues feed which feature, and how many occurrences make the feature 1.0 (the
+# counts are hand-set, not fitted; the fitted weights scale each feature after).
+CUE_FEATURES: dict[Feature, tuple[frozenset[Cue], int]] = {
     Feature.LEAD_IN: (frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT}), 1),
     Feature.WEB_ADDRESS: (frozenset({Cue.WEB_ADDRESS}), 2),
     Feature.SLASH: (frozenset({Cue.SLASH}), 1),
@@ -503,13 +420,10 @@ _CUE_FEATURES: dict[Feature, tuple[frozenset[Cue], int]] = {
     Feature.HELPLINE: (frozenset({Cue.HELPLINE}), 1),
 }
 # Cues a read's lead-in or call to action carries; a block naming the same product rides along.
-_ANCHOR_CUES = frozenset({Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.PROMO_CODE})
+_ANCHOR_CUES = cue_set("set.anchor")
 
 
-_REPEAT_SELLING = frozenset(
-    {Cue.LEAD_IN, Cue.SPONSOR_CREDIT, Cue.WEB_ADDRESS, Cue.SLASH, Cue.PROMO_CODE, Cue.PRICE}
-    | {Cue.OFFER, Cue.FREE_TRIAL, Cue.SMALL_PRINT, Cue.PHONE, Cue.SHOW_PROMO}
-)
+_REPEAT_SELLING = cue_set("set.repeat_selling")
 
 
 @dataclass(frozen=True, slots=True)
@@ -561,14 +475,9 @@ def episode_context(
     )
 
 
-_NOTE_SPONSOR_LINE = re.compile(
-    r"sponsor|support|brought to you|thanks to|promo code|offer code|use code|\bsave\b|% off",
-    re.IGNORECASE,
-)
-_NOT_SPONSOR = frozenset(
-    "apple spotify patreon youtube instagram twitter facebook tiktok discord substack acast "
-    "podcast podcasts episode show listeners support sponsors sponsor".split()
-)
+_NOTE_SPONSOR_LINE = phrase_pattern("pattern.notes_sponsor_line")
+_NOTES_GIVEN_BY = phrase_pattern("pattern.notes_given_by")
+_NOT_SPONSOR = frozenset(word_list("words.not_sponsor"))
 
 
 def notes_sponsors(description: str | None) -> set[str]:
@@ -588,7 +497,7 @@ def notes_sponsors(description: str | None) -> set[str]:
         cue = _NOTE_SPONSOR_LINE.search(line)
         if not cue:
             continue
-        given_by = re.search(r"\b(from|by)\b", line[cue.start() :], re.I)
+        given_by = _NOTES_GIVEN_BY.search(line[cue.start() :])
         if given_by:
             line = line[cue.start() + given_by.end() :]
         previous_capital = False
@@ -599,7 +508,7 @@ def notes_sponsors(description: str | None) -> set[str]:
             if first_of_run and low not in _NOT_SPONSOR:
                 found.add(low)
             previous_capital = capital
-        found |= {m.group(2).lower() for m in _WEB_ADDRESS.finditer(line)} - _NOT_SPONSOR
+        found |= {m.group(2).lower() for m in WEB_ADDRESS.finditer(line)} - _NOT_SPONSOR
     return found
 
 
@@ -633,14 +542,15 @@ def block_features(
     start, end = sentences[0].start, sentences[-1].end
     features = dict.fromkeys(FEATURES, 0.0)
     cue_counts = Counter(c for ev in evidence for c in ev.cues)
-    for feature, (cues, full) in _CUE_FEATURES.items():
+    for feature, (cues, full) in CUE_FEATURES.items():
         features[feature] = min(sum(cue_counts[c] for c in cues), full) / full
 
     names = Counter(n for ev in evidence for n in ev.names)
-    block_names = {n for n, k in names.items() if k >= 2}
+    often = options.block_name_mentions
+    block_names = {n for n, k in names.items() if k >= often}
     if names:
         features[Feature.ONE_NAME] = max(
-            (k / episode.name_counts[n] for n, k in names.items() if k >= 2), default=0.0
+            (k / episode.name_counts[n] for n, k in names.items() if k >= often), default=0.0
         )
     features[Feature.SHOW_NOTES] = float(bool(set(names) & episode.notes_sponsors))
     features[Feature.NAME_FROM_CUE] = float(
@@ -654,7 +564,7 @@ def block_features(
         features[Feature.CONVERSATION] = min(
             (
                 sum(t in _CHAT for t in tokens)
-                + sum(p in _CHAT_PAIRS for p in zip(tokens, tokens[1:], strict=False))
+                + sum(p in CHAT_PAIRS for p in zip(tokens, tokens[1:], strict=False))
             )
             / len(tokens)
             / options.conversation_full,
@@ -695,7 +605,7 @@ def block_features(
     sold = {n for ev in evidence if ev.cues & _REPEAT_SELLING for n in ev.names}
     features[Feature.BRAND_LINE] = float(
         any(
-            0 < len(words) <= 3
+            0 < len(words) <= options.brand_line_words
             and all(_name_key(w) in block_names for w in words)
             and any(_name_key(w) in sold for w in words)
             for words in (_WORD.findall(s.text) for s in sentences)
@@ -728,15 +638,15 @@ def relative_off_topic(
     """Set OFF_TOPIC: how much more of a block's vocabulary is its own than is usual here.
 
     Every block has words of its own, more so in a short episode; an ad has far more than the
-    episode's typical block, so the feature is the excess over the median block, doubled
-    (an excess of half its words is 1.0).
+    episode's typical block, so the feature is the excess over the median block, times
+    `off_topic_gain` (2: an excess of half its words is 1.0).
     """
     raw = [_off_topic(lo, hi, episode, options) for lo, hi in blocks]
     if not raw:
         return
     median = sorted(raw)[len(raw) // 2]
     for f, value in zip(features, raw, strict=True):
-        f[Feature.OFF_TOPIC] = min(max(value - median, 0.0) * 2, 1.0)
+        f[Feature.OFF_TOPIC] = min(max(value - median, 0.0) * options.off_topic_gain, 1.0)
 
 
 def _off_topic(lo: int, hi: int, episode: EpisodeContext, options: EvidenceOptions) -> float:

@@ -6,6 +6,11 @@ Two kinds of numbers:
 - The classifier's weights (`FITTED_WEIGHTS`, `FITTED_WEIGHTS_NO_ADVERTISERS`): a logistic
   regression over block features, fitted by `bench/fit_ads.py`, which rewrites the block between
   the BEGIN/END FITTED markers below with the date and the data it was fitted on.
+
+A few constants stay beside their code, each with how it was chosen: arithmetic guards
+(`classifier._MAX_LOG_ODDS`, `boundaries._MIN_PROBABILITY`), word lengths of names
+(`evidence._MIN_*_LEN`, `blocks._MIN_PREFIX`) and the cue counts that make a feature 1.0
+(`evidence.CUE_FEATURES`).
 """
 
 from __future__ import annotations
@@ -34,6 +39,12 @@ class BlockOptions:
     # ...said within a beat of it: after a longer silence the next thing has started (a tag
     # line follows its read at a breath or a musical sting, under two seconds).
     tag_line_gap_s: float = 2.0
+    # ...and a sentence after a read with no ad language is its tag line only when this short
+    # ("Quillmark. Notebooks worth finishing."): hand-set, not fitted.
+    tag_line_words: int = 4
+    # A name ties a read together only when said at least this often in one stretch (a read
+    # names its product again; one mention is talk): hand-set, not fitted.
+    min_mentions: int = 2
     # A name said again far away ties a read there too when the two stretches share this many
     # words in a row (the same copy read again): as `EvidenceOptions.shingle_words`.
     shingle_words: int = 5
@@ -63,6 +74,15 @@ class EvidenceOptions:
     second_person_full: float = 0.10
     conversation_full: float = 0.10
     long_block_s: float = 240.0  # LENGTH is log-scaled and 1.0 at four minutes
+    # A name said this often in a block is one of the block's names (ONE_NAME, BRAND_LINE,
+    # NAME_FROM_CUE), as BlockOptions.min_mentions: hand-set, not fitted.
+    block_name_mentions: int = 2
+    # A brand line is a sentence of at most this many words, all names ("Harlow Hybrid."):
+    # hand-set, not fitted.
+    brand_line_words: int = 3
+    # OFF_TOPIC is a block's excess of own words over the episode's median block, times this
+    # (an excess of half its words is 1.0): hand-set, not fitted.
+    off_topic_gain: float = 2.0
 
 
 @dataclass(frozen=True, slots=True)

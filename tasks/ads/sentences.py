@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from podsift.tasks.core.records import Segment, Word
 from podsift.tasks.core.sentences import AD_UNITS, split_words, word_stream
+from podsift.tasks.core.text import data_entry, package_data
 
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -35,7 +36,9 @@ class Sentence:
 MIN_WORDS_BEFORE_OPENER = 6
 # Nor is anything ending in a form of "be": "This episode of <a long show name> is | brought to
 # you by" is one passive sentence whatever its subject's length.
-_PASSIVE = frozenset({"is", "are", "was", "were", "been", "being", "be"})
+_PASSIVE = frozenset(
+    data_entry(package_data("podsift.tasks.ads", "cues"), "words", "words.passive")["words"]
+)
 
 
 def _split_at_opener(

@@ -124,6 +124,13 @@ class LLMConfig(_Strict):
     timeout_s: float = Field(60.0, gt=0)
 
 
+class AdsConfig(_Strict):
+    detector: Literal["learned", "rules"] = Field(
+        "learned",
+        description="learned: fitted on real labelled episodes; rules: the rule-based reading",
+    )
+
+
 class FactsConfig(_Strict):
     backend: Literal["offline", "llm"] = "offline"
     max_facts: int | None = Field(None, ge=1)
@@ -173,6 +180,7 @@ class Config(_Strict):
     schedule: ScheduleConfig = ScheduleConfig()
     whisper: WhisperConfig = WhisperConfig()
     download: DownloadConfig = DownloadConfig()
+    ads: AdsConfig = AdsConfig()
     facts: FactsConfig = FactsConfig()
     runner: RunnerConfig = RunnerConfig()
     publish: PublishConfig = PublishConfig()

@@ -1,40 +1,146 @@
-"""Word lists shared by the stages that read transcripts (ads, facts, entities).
+"""Language knowledge shared by the stages that read transcripts, loaded from `data/*.json`.
 
-One stop-word list serves every stage: the ad detector's topic cohesion, the facts extractor's
-content terms and the entity rules' "a capitalised common word at a sentence start is not a
-name". It is the union of the two lists those stages had (issue 16), minus the number words "two"
-and "three", which carry a fact's figures. The warehouse's search keeps its own short list,
-because it must match what DuckDB's full-text index drops (see `warehouse/search.py`).
+Each piece lives once (issue 23), as data with a note saying what it is for:
+
+- `stopwords.json`: `STOPWORDS` (topics and terms: the ad detector, the facts extractor) is the
+  base `FUNCTION_WORDS` plus `TALK_WORDS`; the entity rules use the base alone.
+- `talk.json`: `DISFLUENCIES`, `HEDGE_VERBS` and the fillers, back-channels and hedges of
+  unscripted talk, each phrase written once with flags for the rules that count it
+  (`CHAT_WORDS`, `CHAT_PAIRS`, `COMMA_FILLERS`, `DOUBTS`, `HEDGES`).
+- `numbers.json`: `NUMBER_WORDS` (their values), `DIGIT_ALIASES` ("oh"), `SCALE_WORDS`.
+- `web.json`: `TLDS`, and from them the one web-address recogniser, `WEB_ADDRESS`.
+
+The warehouse's search keeps its own short stop-word list, because it must match what DuckDB's
+full-text index drops (see `warehouse/search.py`).
 """
 
 from __future__ import annotations
 
-# Function words and very common spoken English: they say nothing about a topic or a name.
-STOPWORDS: frozenset[str] = frozenset(
-    """
-    a about above actually after again against ago all almost along already also although always am
-    among an and another any anybody anyone anything anyway anyways are aren't around as at away
-    back be became because been before being below between both but by can can't cannot could
-    couldn't did didn't do does doesn't doing don't done down during each either else enough even
-    ever every everybody everyone everything few for from further get gets getting go goes going
-    gone gonna got gotta had hadn't has hasn't have haven't having he he'd he'll he's her here
-    here's hers herself him himself his how how's however i i'd i'll i'm i've if in into is isn't it
-    it'd it'll it's its itself just kind kinda know let let's like likely lot lots made make makes
-    many may maybe me mean might mine more most much must mustn't my myself neither never no nobody
-    none nor not nothing now of off oh ok okay on once one ones only onto or other others otherwise
-    ought our ours ourselves out over own per perhaps please quite rather really right said same say
-    says see seem seems she she'd she'll she's should shouldn't since so some somebody someone
-    something sometimes somewhat sort still such sure than that that's the their theirs them
-    themselves then there there's these they they'd they'll they're they've thing things think this
-    those though through thus till to too toward towards uh um under unless until up upon us very
-    via wanna want was wasn't way we we'd we'll we're we've well were weren't what what's whatever
-    when when's where where's whether which while who who's whoever whole whom whose why why's will
-    with within without won't would wouldn't yeah yes yet you you'd you'll you're you've your yours
-    yourself yourselves
-    """.split()
-)
+import json
+import re
+from collections.abc import Iterable, Mapping
+from functools import cache
+from importlib import resources
+from types import MappingProxyType
+from typing import Any
 
+# Every data file of this module, by name (tests load each one).
+DATA_FILES: tuple[str, ...] = ("stopwords", "talk", "numbers", "web")
+
+
+@cache
+def package_data(package: str, name: str) -> Mapping[str, Any]:
+    """`data/<name>.json` of `package` (a stage keeps its language data next to its code),
+    parsed once."""
+    path = resources.files(package) / "data" / f"{name}.json"
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def data_entry(data: Mapping[str, Any], section: str, entry_id: str) -> Mapping[str, Any]:
+    """The entry with `entry_id` in `data[section]`, a list of entries with ids.
+
+    Raises:
+        KeyError: no entry there has that id; the message lists the ids there are.
+    """
+    for entry in data[section]:
+        if entry["id"] == entry_id:
+            return dict(entry)
+    ids = ", ".join(e["id"] for e in data[section])
+    raise KeyError(f"no {section} entry {entry_id!r}: expected one of {ids}")
+
+
+def load_data(name: str) -> Mapping[str, Any]:
+    """One of `DATA_FILES`, parsed.
+
+    Raises:
+        ValueError: `name` is not one of `DATA_FILES`.
+    """
+    if name not in DATA_FILES:
+        expected = ", ".join(DATA_FILES)
+        raise ValueError(f"unknown text data file {name!r}: expected one of {expected}")
+    return package_data("podsift.tasks.core", name)
+
+
+def _words(entry: Mapping[str, Any]) -> frozenset[str]:
+    return frozenset(entry["words"])
+
+
+def _values(entry: Mapping[str, Any]) -> Mapping[str, int]:
+    return MappingProxyType({str(k): int(v) for k, v in entry["values"].items()})
+
+
+_STOPWORDS = load_data("stopwords")
+# Function words and very common spoken English: they say nothing about a topic or a name.
+FUNCTION_WORDS: frozenset[str] = _words(_STOPWORDS["function_words"])
+# Talk about talk ("I think", "you know"): no topic in them, but they start titles and names
+# ("Think Big"), so the entity rules leave them out.
+TALK_WORDS: frozenset[str] = _words(_STOPWORDS["talk_words"])
+STOPWORDS: frozenset[str] = FUNCTION_WORDS | TALK_WORDS
+
+_TALK = load_data("talk")
 # Sounds that are not words: dropped wherever words are compared.
-DISFLUENCIES: frozenset[str] = frozenset(
-    {"um", "uh", "erm", "er", "ah", "hmm", "mm", "mhm", "uh-huh", "um-hum"}
+DISFLUENCIES: frozenset[str] = _words(_TALK["disfluencies"])
+# Verbs of opinion: "I think ...", "we guess ..." with nothing checkable is a hedge (by lemma).
+HEDGE_VERBS: frozenset[str] = _words(_TALK["hedge_verbs"])
+
+
+def talk_phrases(flag: str) -> tuple[str, ...]:
+    """The phrases of `talk.json` with `flag`, in the file's order.
+
+    Raises:
+        ValueError: `flag` is not one the file defines.
+    """
+    phrases = _TALK["phrases"]
+    if flag not in phrases["flags"]:
+        raise ValueError(
+            f"unknown talk flag {flag!r}: expected one of {', '.join(phrases['flags'])}"
+        )
+    return tuple(e["text"] for e in phrases["entries"] if flag in e["flags"])
+
+
+def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:
+    """Any of the phrases as whole words, case-insensitive, an apostrophe optional."""
+    return re.compile(r"\b(" + "|".join(p.replace("'", "'?") for p in phrases) + r")\b", re.I)
+
+
+# Conversation's markers, as the ad detector counts them per word: single words and pairs.
+CHAT_WORDS: frozenset[str] = frozenset(p for p in talk_phrases("chat") if " " not in p)
+CHAT_PAIRS: frozenset[tuple[str, ...]] = frozenset(
+    tuple(p.split()) for p in talk_phrases("chat") if " " in p
+)
+# Fillers cut from a fact when set off by commas mid-sentence, as word tuples.
+COMMA_FILLERS: tuple[tuple[str, ...], ...] = tuple(
+    tuple(p.split()) for p in talk_phrases("comma_filler")
+)
+# Doubt ("maybe", "I don't know"): a sentence with one and nothing checkable is a hedge.
+DOUBT_PHRASES: tuple[str, ...] = talk_phrases("doubt")
+DOUBTS: re.Pattern[str] = _phrase_pattern(DOUBT_PHRASES)
+# Softeners ("I think", "kind of", "or whatever"): each counts against a fact's rank.
+HEDGE_PHRASES: tuple[str, ...] = talk_phrases("hedge")
+HEDGES: re.Pattern[str] = _phrase_pattern(HEDGE_PHRASES)
+
+_NUMBERS = load_data("numbers")
+# "zero" to "twenty" and the tens, with their values.
+NUMBER_WORDS: Mapping[str, int] = _values(_NUMBERS["cardinals"])
+# Said for a digit in phone numbers ("oh"), an interjection anywhere else.
+DIGIT_ALIASES: Mapping[str, int] = _values(_NUMBERS["digit_aliases"])
+# "hundred", "thousand", "million": multiply the number before them.
+SCALE_WORDS: Mapping[str, int] = _values(_NUMBERS["scales"])
+
+
+def word_alternation(words: Iterable[str]) -> str:
+    """A non-capturing regex group matching any of `words`, longest first (so "seventeen" is
+    tried before "seven"); the words are escaped."""
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    return "(?:" + "|".join(re.escape(w) for w in ordered) + ")"
+
+
+# Top-level domains podcast addresses are given in, spoken ("dot com") or written (".com").
+TLDS: tuple[str, ...] = tuple(load_data("web")["tlds"]["words"])
+TLD_PATTERN: str = "(?:" + "|".join(TLDS) + ")"
+# A web address, spoken or written: group 1 is up to three words before the name ("second
+# coffee show dot com": a show's own address is often spoken in words), group 2 the name.
+WEB_ADDRESS: re.Pattern[str] = re.compile(
+    rf"\b((?:[a-z0-9'\-]+ ){{0,3}})([a-z0-9][a-z0-9'\-]*)(?:\.| dot ){TLD_PATTERN}\b", re.I
 )

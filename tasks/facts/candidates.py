@@ -49,6 +49,7 @@ from enum import StrEnum
 
 from spacy.tokens import Doc, Span, Token
 
+from podsift.tasks.core.text import DOUBTS, HEDGE_VERBS, WEB_ADDRESS
 from podsift.tasks.facts.nlp import parse
 from podsift.tasks.facts.params import DEFAULT, FactOptions
 from podsift.tasks.facts.sentences import Sentence, SpokenWord
@@ -102,19 +103,13 @@ _PLAN_VERBS = frozenset(
     "talk discuss focus explore cover look dive chat start hear ask speak learn unpack tell "
     "break dig walk get begin kick meet share answer".split()
 )
-_HEDGE_VERBS = frozenset(
-    "think guess feel suppose believe mean know wonder hope remember bet reckon imagine".split()
-)
-_HEDGE_WORDS = re.compile(
-    r"\b(maybe|probably|perhaps|i don'?t know|who knows|or something|i guess)\b",
-    re.IGNORECASE,
-)
+# Hedges come from core text data: `HEDGE_VERBS` (with "I"/"we" as subject) and `DOUBTS`.
 
 
 def _hedged(sent: Span) -> bool:
-    """A hedge word, or "kind of"/"sort of" as an adverb ("it's kind of a big deal"); the noun
-    ("a kind of special master") states something."""
-    if _HEDGE_WORDS.search(sent.text):
+    """A word of doubt (`DOUBTS`), or "kind of"/"sort of" as an adverb ("it's kind of a big
+    deal"); the noun ("a kind of special master") states something."""
+    if DOUBTS.search(sent.text):
         return True
     return any(
         t.lower_ in ("kind", "sort") and t.pos_ != "NOUN" and t.nbor(1).lower_ == "of"
@@ -130,12 +125,11 @@ _HOUSEKEEPING_RE = re.compile(
     r"|^next (week|time|episode)\b",
     re.IGNORECASE,
 )
-# Ad copy: web addresses, codes and offers, sponsor lead-ins, phone numbers, prices on offer.
+# Ad copy besides a web address (`WEB_ADDRESS`, the one recogniser in core): codes and offers,
+# sponsor lead-ins, phone numbers, prices on offer.
 _AD_COPY_RE = re.compile(
     r"|".join(
         (
-            r"\w\.(com|org|net|app|io|co|fm|ly|tv)\b",
-            r"\bdot (com|org|net|app|io|co)\b",
             r"\bslash \w+",
             r"\b(promo|offer|discount|coupon) code\b|\buse code\b|\bcode [A-Z0-9]{3,}\b",
             r"\b\d+ ?(%|percent) off\b|\bper ?cent off\b",
@@ -154,7 +148,7 @@ _AD_COPY_RE = re.compile(
 
 def reads_as_ad_copy(text: str) -> bool:
     """Whether a sentence reads as advertising: an address, a code, an offer, a sponsor."""
-    return bool(_AD_COPY_RE.search(text))
+    return bool(WEB_ADDRESS.search(text) or _AD_COPY_RE.search(text))
 
 
 def _finite(token: Token) -> bool:
@@ -620,7 +614,7 @@ def judge(
             or (person and subject.ent_type_ == "PERSON")
         ):
             return NotAFact.INTRODUCTION
-    if subj in ("i", "we") and root.lemma_.lower() in _HEDGE_VERBS and not (numbers or names):
+    if subj in ("i", "we") and root.lemma_.lower() in HEDGE_VERBS and not (numbers or names):
         return NotAFact.HEDGE
     if _hedged(doc[:]) and not (numbers or dates or names):
         return NotAFact.HEDGE

@@ -29,32 +29,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
 
+from podsift.tasks.core.text import FUNCTION_WORDS
+
 EntityKind = Literal["person", "place", "org", "other"]
 
-# Function words and very common English words: a capitalised one at a sentence start is not a
-# name. Also used by the facts extractor as its stopword list.
-STOPWORDS: frozenset[str] = frozenset(
-    """
-a about above after again against ago all almost along already also although always am among an
-and another any anybody anyone anything anyway anyways are aren't around as at away back be
-became because been before being below between both but by can can't cannot could couldn't did
-didn't do does doesn't doing don't done down during each either else enough even ever every
-everybody everyone everything few for from further get gets getting go goes going gone gonna got
-gotta had hadn't has hasn't have haven't having he he'd he'll he's her here here's hers herself
-him himself his how how's however i i'd i'll i'm i've if in into is isn't it it'd it'll it's its
-itself just kind kinda let let's like likely lot lots made make makes many may maybe me might
-mine more most much must my myself neither never no nobody none nor not nothing now of off oh ok
-okay on once one ones only onto or other others otherwise our ours ourselves out over own per
-perhaps please quite rather really right said same say says see seem seems she she'd she'll she's
-should shouldn't since so some somebody someone something sometimes somewhat sort still such
-sure than that that's the their theirs them themselves then there there's these they they'd
-they'll they're they've thing things this those though through thus till to too toward towards
-uh um under unless until up upon us very via wanna was wasn't way we we'd we'll we're we've well
-were weren't what what's whatever when where where's whether which while who who's whoever whole
-whom whose why will with within without won't would wouldn't yeah yes yet you you'd you'll you're
-you've your yours yourself yourselves
-""".split()
-)
+# A capitalised function word (`FUNCTION_WORDS`) at a sentence start is not a name. Not the full
+# `STOPWORDS`: its talk words start titles and names ("Think Big", "Know My Name").
 
 # Common words that often open a sentence; capitalised there, they are not names.
 _COMMON_STARTERS: frozenset[str] = frozenset(
@@ -303,9 +283,9 @@ def _can_start(token: _Token, proper: frozenset[str] | None) -> bool:
             return True
         if proper is not None:
             return key in proper
-        return key not in STOPWORDS and key not in _COMMON_STARTERS
+        return key not in FUNCTION_WORDS and key not in _COMMON_STARTERS
     # "So" or "Like" capitalised mid-sentence by the transcriber is not a name.
-    return proper is None or key not in STOPWORDS or key in proper
+    return proper is None or key not in FUNCTION_WORDS or key in proper
 
 
 def _continues_org(tokens: list[_Token], j: int) -> bool:
@@ -348,11 +328,11 @@ def _single_word_name(word: str, sentence_start: bool, proper: frozenset[str] | 
     if key in _ORG_NAMES or key in _PLACE_NAMES or key in _FIRST_NAMES:
         return True
     if proper is not None:
-        return key in proper or not (sentence_start or key in STOPWORDS)
+        return key in proper or not (sentence_start or key in FUNCTION_WORDS)
     if sentence_start:
         # Without the episode's evidence, only a word shaped like a name ("CoreWeave", "NASA").
         return bool(_ACRONYM_RE.match(word) or re.search(r"[a-z][A-Z]", word))
-    return key not in STOPWORDS and key not in _COMMON_STARTERS
+    return key not in FUNCTION_WORDS and key not in _COMMON_STARTERS
 
 
 def extract_entities(text: str, proper: frozenset[str] | None = None) -> list[Entity]:

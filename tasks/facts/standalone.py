@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from podsift.tasks.core.text import DISFLUENCIES
+from podsift.tasks.core.text import COMMA_FILLERS, DISFLUENCIES
 from podsift.tasks.facts.params import DEFAULT, FactOptions
 from podsift.tasks.facts.sentences import Sentence, SpokenWord
 from podsift.tasks.facts.terms import normalize_word
@@ -81,7 +81,6 @@ _SO_KEEPS = frozenset({"many", "much", "far", "long", "few", "little", "called",
 # Words after which "you know," / "I mean," is said as a clause ("what you know, ...", "if I
 # mean, ..."), not as a filler.
 _KNOWERS = frozenset("what if that as than how who which whatever all do did".split())
-_MID_FILLERS: tuple[tuple[str, ...], ...] = (("you", "know"), ("i", "mean"), ("like",))
 _TAGS: tuple[tuple[str, ...], ...] = (
     ("you", "know"),
     ("right",),
@@ -138,10 +137,10 @@ def _strip_fillers(words: list[SpokenWord]) -> list[SpokenWord]:
                 )
             i += 1
             continue
-        # ", you know," / ", I mean," / ", like," in mid-sentence.
+        # ", you know," / ", I mean," / ", like," in mid-sentence (`COMMA_FILLERS`, core text data).
         removed = False
         if kept:
-            for phrase in _MID_FILLERS:
+            for phrase in COMMA_FILLERS:
                 n = len(phrase)
                 window = words[i : i + n]
                 if (

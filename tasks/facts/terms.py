@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 
 from podsift.tasks.core.sentences import bare_word
-from podsift.tasks.core.text import DISFLUENCIES, STOPWORDS
+from podsift.tasks.core.text import DISFLUENCIES, NUMBER_WORDS, STOPWORDS
 
 
 @lru_cache(maxsize=65536)
@@ -16,16 +16,7 @@ def normalize_word(word: str) -> str:
 
 # Number words as figures, so "twelve hours" and "12 hours" are the same terms (Whisper writes
 # either). Compounds ("forty-two") stay words: matching them would need a parser of numerals.
-_NUMBER_WORDS = {
-    word: str(value)
-    for value, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-        "fifteen sixteen seventeen eighteen nineteen twenty".split()
-    )
-} | {
-    w: str(10 * (i + 3))
-    for i, w in enumerate("thirty forty fifty sixty seventy eighty ninety".split())
-}
+_FIGURES: dict[str, str] = {word: str(value) for word, value in NUMBER_WORDS.items()}
 
 
 @lru_cache(maxsize=65536)
@@ -34,8 +25,8 @@ def stem(word: str) -> str:
     "bleaching" or "fares" and "fare", with number words as figures; both sides of any
     comparison go through it."""
     word = normalize_word(word)
-    if word in _NUMBER_WORDS:
-        return _NUMBER_WORDS[word]
+    if word in _FIGURES:
+        return _FIGURES[word]
     if word.endswith("'s"):
         word = word[:-2]
     if not word.isalpha():

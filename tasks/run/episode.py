@@ -202,13 +202,18 @@ def analyse_episode(
 
     Args:
         result: a `transcribed` result.
-        cfg: the run's config (facts backend).
+        cfg: the run's config (ad detector, facts backend).
         context: transcripts of other episodes of the same feed, for ad repetition.
     """
     if result.status != "transcribed" or result.transcript is None:
         return result
     segments = list(result.transcript.segments)
-    spans = detect_ads(segments, context=context, description=result.item.description or None)
+    spans = detect_ads(
+        segments,
+        context=context,
+        description=result.item.description or None,
+        detector=cfg.ads.detector,
+    )
     try:
         facts = find_facts(
             segments, spans, cfg, title=result.item.title, notes=result.item.description

@@ -1,4 +1,7 @@
-"""Ad detector (issues 3, 11): invented episodes pin the behaviour a user notices, the spans.
+"""The rule-based ad reading (issues 3, 11): invented episodes pin the spans it gives.
+
+Since issue 24 the rules are features of the learned detector (`tests/ads/test_learned.py`) and
+`podsift ads --detector rules` runs them alone; these tests pin that reading, `detect_rules`.
 
 Two kinds of fixtures, all our own text:
 - `tests/data/ads/NAME.json` beside `NAME.expected.json` (true spans, context episodes, show
@@ -19,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from podsift.tasks.ads import AdOptions, analyse, detect_ads, mark_ad_segments
+from podsift.tasks.ads import AdOptions, analyse, detect_rules, mark_ad_segments
 from podsift.tasks.ads.blocks import Block, topic_blocks
 from podsift.tasks.ads.boundaries import _bracketed, _extended
 from podsift.tasks.ads.evidence import (
@@ -81,7 +84,7 @@ def _load(name: str) -> tuple[list[Segment], dict[str, Any]]:
 def _detect(name: str, **options: Any) -> list[AdSpan]:
     segments, expected = _load(name)
     context = [load_transcript_file(DATA / f"{c}.json") for c in expected["context"]]
-    return detect_ads(
+    return detect_rules(
         segments,
         context=context,
         description=expected["description"],
@@ -108,7 +111,7 @@ def class_episodes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 
 def _class_spans(episode: Any, **options: Any) -> list[AdSpan]:
-    return detect_ads(
+    return detect_rules(
         episode.segments,
         context=episode.context,
         description=episode.description,
@@ -252,7 +255,7 @@ def test_sentence_segments_and_long_segments_give_the_same_spans() -> None:
         for w in _sentence_words(s)
     ]
     assert len(sentences) > len(segments)
-    assert detect_ads(sentences) == detect_ads(segments)
+    assert detect_rules(sentences) == detect_rules(segments)
 
 
 def _sentence_words(segment: Segment) -> list[list[Any]]:
@@ -267,11 +270,11 @@ def _sentence_words(segment: Segment) -> list[list[Any]]:
 def test_transcript_without_word_timestamps_still_finds_the_ad() -> None:
     segments, expected = _load("preroll_price_url")
     bare = [replace(s, words=()) for s in segments]
-    _assert_found(detect_ads(bare), [tuple(t) for t in expected["spans"]], exact=True)
+    _assert_found(detect_rules(bare), [tuple(t) for t in expected["spans"]], exact=True)
 
 
 def test_empty_transcript_has_no_ads() -> None:
-    assert detect_ads([]) == []
+    assert detect_rules([]) == []
 
 
 def test_mark_ad_segments_flags_segments_mostly_inside_a_span() -> None:
@@ -302,7 +305,7 @@ def test_demo_style_host_read_mid_roll_is_found_whole() -> None:
         (41.73, 45.51, "12 million dollars and half came from the Harlow Foundation."),
         (46.21, 48.03, "We now open 7 days a week."),
     ]
-    spans = detect_ads([Segment(a, b, text) for a, b, text in lines])
+    spans = detect_rules([Segment(a, b, text) for a, b, text in lines])
     assert [(s.start, s.end) for s in spans] == [(24.08, 37.97)]
 
 
@@ -523,7 +526,7 @@ def test_a_spot_with_little_ad_language_between_two_reads_is_in_the_break() -> N
     ]
     segments = [Segment(10.0 * k, 10.0 * k + 9.0, t) for k, t in enumerate(lines)]
     for use_advertisers in (True, False):
-        spans = detect_ads(segments, options=AdOptions(use_advertisers=use_advertisers))
+        spans = detect_rules(segments, options=AdOptions(use_advertisers=use_advertisers))
         assert [(s.start, s.end) for s in spans] == [(0.0, 39.0)], spans
 
 
@@ -539,7 +542,7 @@ def test_news_between_two_sponsor_credits_stays_the_shows() -> None:
         "That's Valley Morning for this Tuesday. Thanks for listening.",
     ]
     segments = [Segment(10.0 * k, 10.0 * k + 9.0, t) for k, t in enumerate(lines)]
-    spans = detect_ads(segments)
+    spans = detect_rules(segments)
     assert [(s.start, s.end) for s in spans] == [(20.0, 29.0), (50.0, 59.0)], spans
 
 
@@ -747,7 +750,7 @@ def test_a_stations_membership_drive_is_the_shows() -> None:
         "That's Northriver Daily for this Tuesday. Thanks for listening.",
     ]
     segments = [Segment(10.0 * k, 10.0 * k + 9.0, t) for k, t in enumerate(lines)]
-    assert detect_ads(segments) == []
+    assert detect_rules(segments) == []
 
 
 # Fitted numbers and the benchmark's scoring.
@@ -761,7 +764,11 @@ def test_fitted_weights_cover_every_feature_and_say_where_they_came_from() -> No
 
 
 def test_the_detector_does_not_import_scikit_learn() -> None:
-    code = "import sys, tasks.ads; tasks.ads.detect_ads([]); print('sklearn' in sys.modules)"
+    code = (
+        "import sys; from podsift.tasks.ads import detect_ads; from podsift.tasks.core.records "
+        "import Segment; detect_ads([Segment(0, 5, 'Thanks to Acme for sponsoring.')]); "
+        "print('sklearn' in sys.modules)"
+    )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )

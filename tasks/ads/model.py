@@ -1,7 +1,7 @@
-"""The fitted ad model: a logistic regression over each sentence's features, and its weights file.
+"""The fitted ad model: two logistic regressions over each sentence's features, and its files.
 
-`bench/fit_ads.py` fits it on the real episodes labelled by reading and writes
-`model/ads_model.npz` (the weights) beside `model/ads_model.json` (what it was fitted on, the
+`bench/learned/fit.py` fits it on the real episodes labelled by reading and writes
+`data/ads_model.npz` (the weights) beside `data/ads_model.json` (what it was fitted on, the
 sequence step's numbers and how each was chosen). Nothing fitted is written into Python source.
 """
 
@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import json
 import math
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from learned.features import (
+from podsift.tasks.ads.features import (
     CONTEXT_NAMES,
     DENSE_NAMES,
     DENSE_SIZE,
     HASH_SIZE,
+    MEANING_SIZE,
     EpisodeFeatures,
     context_features,
 )
@@ -27,6 +29,8 @@ from podsift.tasks.core.errors import PodsiftError
 
 MODEL_FILE = "ads_model.npz"
 META_FILE = "ads_model.json"
+# The shipped model, inside the package.
+DEFAULT_MODEL = Path(__file__).resolve().parent / "data" / MODEL_FILE
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +47,7 @@ class SequenceParams:
     join_s: float = 0.0  # breaks closer than this are one
     drop_below: float = 0.0  # a rules' break with a lower mean probability is dropped
     add_above: float = 0.0  # a break of the model's own needs this mean probability
+    grow: float = 0.0  # a kept rules' break grows over neighbours this probable (0: never)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +57,9 @@ class AdModel:
     words: np.ndarray  # (HASH_SIZE,) first stage: the sentence's words
     dense: np.ndarray  # (DENSE_SIZE,) first stage: cues and place
     intercept: float
+    meaning: np.ndarray  # (MEANING_SIZE,) the meaning model: embeddings of the sentence and around
+    meaning_mean: np.ndarray  # (MEANING_SIZE,) subtracted from the embeddings first
+    meaning_intercept: float
     context: np.ndarray  # (CONTEXT_SIZE,) second stage
     context_intercept: float
     sequence: SequenceParams
@@ -64,10 +72,16 @@ class AdModel:
         out = np.zeros((n, 2 + DENSE_SIZE))
         for i in range(n):
             out[i, 0] = sum(self.words[b] * v for b, v in features.own[i].items())
-        out[:, 1] = self.intercept
         if n:
+            out[:, 1] = self.intercept
             out[:, 2:] = features.dense * self.dense
         return out
+
+    def meaning_score(self, features: EpisodeFeatures) -> np.ndarray:
+        """Each sentence's log-odds under the meaning model."""
+        if not len(features.meaning):
+            return np.zeros(0)
+        return (features.meaning - self.meaning_mean) @ self.meaning + self.meaning_intercept
 
     def first_stage(self, features: EpisodeFeatures) -> np.ndarray:
         return self.parts(features).sum(axis=1)
@@ -75,7 +89,8 @@ class AdModel:
     def log_odds(self, features: EpisodeFeatures, first: np.ndarray | None = None) -> np.ndarray:
         """Each sentence's second-stage log-odds (the one the sequence step reads)."""
         z = self.first_stage(features) if first is None else first
-        x = context_features(z, features.cues, features.place, features.rules)
+        zm = self.meaning_score(features)
+        x = context_features(z, features.cues, features.place, features.rules, zm)
         return x @ self.context + self.context_intercept if len(z) else z
 
 
@@ -96,13 +111,16 @@ def save(path: Path, model: AdModel) -> None:
         words=model.words.astype(np.float32),
         dense=model.dense.astype(np.float64),
         context=model.context.astype(np.float64),
-        intercepts=np.array([model.intercept, model.context_intercept]),
+        meaning=model.meaning.astype(np.float64),
+        meaning_mean=model.meaning_mean.astype(np.float64),
+        intercepts=np.array([model.intercept, model.context_intercept, model.meaning_intercept]),
     )
     meta = dict(model.meta)
     meta["sequence"] = {k: getattr(model.sequence, k) for k in SequenceParams.__slots__}
     meta["dense_names"] = list(DENSE_NAMES)
     meta["context_names"] = list(CONTEXT_NAMES)
     meta["hash_size"] = HASH_SIZE
+    meta["meaning_size"] = MEANING_SIZE
     path.with_suffix(".json").write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
 
@@ -116,8 +134,11 @@ def load(path: Path) -> AdModel:
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         with np.load(path) as data:
             words, dense, context = data["words"], data["dense"], data["context"]
-            intercept, context_intercept = (float(v) for v in data["intercepts"][:2])
-    except (OSError, KeyError, ValueError) as exc:
+            meaning, meaning_mean = data["meaning"], data["meaning_mean"]
+            intercept, context_intercept, meaning_intercept = (
+                float(v) for v in data["intercepts"][:3]
+            )
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise PodsiftError(f"ad model {path}: cannot be read ({exc})") from exc
     if (
         meta.get("hash_size") != HASH_SIZE
@@ -126,13 +147,24 @@ def load(path: Path) -> AdModel:
         or words.shape != (HASH_SIZE,)
         or dense.shape != (len(DENSE_NAMES),)
         or context.shape != (len(CONTEXT_NAMES),)
+        or meaning.shape != (MEANING_SIZE,)
+        or meaning_mean.shape != (MEANING_SIZE,)
     ):
         raise PodsiftError(
-            f"ad model {path}: fitted for other features; refit it with bench/fit_ads.py"
+            f"ad model {path}: fitted for other features; refit it with bench/learned/fit.py"
         )
     seq = SequenceParams(**{k: float(v) for k, v in meta["sequence"].items()})
     return AdModel(
-        words.astype(np.float64), dense, intercept, context, context_intercept, seq, meta
+        words.astype(np.float64),
+        dense,
+        intercept,
+        meaning,
+        meaning_mean,
+        meaning_intercept,
+        context,
+        context_intercept,
+        seq,
+        meta,
     )
 
 

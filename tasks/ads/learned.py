@@ -1,20 +1,23 @@
-"""The learned detector's pass over one episode: sentences, cues, features, scores, breaks."""
+"""The learned ad detector's pass over one episode: sentences, cues, features, scores, breaks."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from learned.features import PLACE, EpisodeFeatures, episode_features
-from learned.model import AdModel, group_names, sigmoid
-from learned.sequence import ad_breaks
-from podsift.tasks.ads import Analysis, analyse, spans_from_analysis
 from podsift.tasks.ads.classifier import ad_probability
 from podsift.tasks.ads.evidence import Cue, SentenceEvidence, notes_sponsors
+from podsift.tasks.ads.features import PLACE, EpisodeFeatures, episode_features
+from podsift.tasks.ads.model import DEFAULT_MODEL, AdModel, group_names, load, sigmoid
 from podsift.tasks.ads.params import AdOptions
+from podsift.tasks.ads.rules import Analysis, analyse, spans_from_analysis
 from podsift.tasks.ads.sentences import Sentence
+from podsift.tasks.ads.sequence import ad_breaks
+from podsift.tasks.core import embedding
 from podsift.tasks.core.records import AdSpan, Segment
 
 # A span's reason names at most this many of what raised its score, strongest first.
@@ -38,12 +41,21 @@ def block_probabilities(analysis: Analysis, options: AdOptions) -> list[float]:
     return [ad_probability(f, weights) for f in analysis.features]
 
 
+Embed = Callable[[Sequence[str]], np.ndarray]
+
+
 def prepare(
-    segments: Sequence[Segment], description: str | None = None, *, use_advertisers: bool = True
+    segments: Sequence[Segment],
+    description: str | None = None,
+    *,
+    context: Sequence[Sequence[Segment]] = (),
+    options: AdOptions | None = None,
+    embed: Embed = embedding.embed,
 ) -> Prepared:
-    """Sentences, cues, the rules' reading and the first stage's features."""
-    options = AdOptions(use_advertisers=use_advertisers)
-    analysis = analyse(segments, description=description, options=options)
+    """Sentences, cues, the rules' reading and the first stage's features; `embed` gives the
+    sentences' embeddings (the fitting script passes a cached one)."""
+    options = options or AdOptions()
+    analysis = analyse(segments, context=context, description=description, options=options)
     sentences, evidence = analysis.sentences, analysis.evidence
     rules = np.zeros((len(sentences), 2))
     if sentences:
@@ -56,13 +68,15 @@ def prepare(
                 if span.start <= (s.start + s.end) / 2 <= span.end:
                     rules[i, 1] = 1.0
     sponsors = frozenset(notes_sponsors(description))
-    features = episode_features(sentences, evidence, sponsors, rules)
+    vectors = embed([s.text for s in sentences]) if sentences else None
+    features = episode_features(sentences, evidence, sponsors, rules, vectors)
     return Prepared(sentences, evidence, features)
 
 
-def reason(parts: np.ndarray) -> str:
-    """What drove a span's score: its sentences' first-stage log-odds summed per feature, the
-    positive ones, strongest first ("ad language; sponsor lead-in; web address; pre-roll")."""
+def reason(parts: np.ndarray, meaning: np.ndarray | None = None) -> str:
+    """What drove a span's score: its sentences' first-stage log-odds summed per feature and the
+    meaning model's positive log-odds, the positive ones, strongest first ("reads like an ad;
+    sponsor lead-in; web address; pre-roll")."""
     totals = parts.sum(axis=0)
     names = group_names()
     ranked = sorted(
@@ -73,10 +87,16 @@ def reason(parts: np.ndarray) -> str:
         ),
         reverse=True,
     )
+    if meaning is not None and float(np.clip(meaning, 0, None).sum()) > 0:
+        ranked = sorted(
+            [*ranked, (float(np.clip(meaning, 0, None).sum()), "meaning")], reverse=True
+        )
     said: list[str] = []
     for _, name in ranked:
         if name == "words":
             label = "ad language"
+        elif name == "meaning":
+            label = "reads like an ad"
         elif name.startswith("cue"):
             label = name.split(":", 1)[1].lower().replace("_", " ")
             label = _CUE_LABELS.get(name.split(":", 1)[1], label)
@@ -88,7 +108,7 @@ def reason(parts: np.ndarray) -> str:
             said.append(label)
         if len(said) == MAX_REASONS:
             break
-    return "; ".join(said) or "ad language"
+    return "; ".join(said) or "reads like an ad"
 
 
 # Each cue as a reason names it ("sponsor lead-in").
@@ -101,6 +121,7 @@ def spans(prepared: Prepared, model: AdModel) -> list[AdSpan]:
     if not prepared.sentences:
         return []
     parts = model.parts(prepared.features)
+    meaning = model.meaning_score(prepared.features)
     log_odds = model.log_odds(prepared.features, parts.sum(axis=1))
     probs = sigmoid(log_odds + model.sequence.bias)
     out = []
@@ -112,7 +133,26 @@ def spans(prepared: Prepared, model: AdModel) -> list[AdSpan]:
                 prepared.sentences[lo].start,
                 prepared.sentences[hi].end,
                 round(float(probs[lo : hi + 1].mean()), 3),
-                reason(parts[lo : hi + 1]),
+                reason(parts[lo : hi + 1], meaning[lo : hi + 1]),
             )
         )
     return out
+
+
+@functools.cache
+def default_model(path: Path = DEFAULT_MODEL) -> AdModel:
+    """The shipped model, read once per process."""
+    return load(path)
+
+
+def detect(
+    segments: Sequence[Segment],
+    *,
+    context: Sequence[Sequence[Segment]] = (),
+    description: str | None = None,
+    options: AdOptions | None = None,
+    model: AdModel | None = None,
+) -> list[AdSpan]:
+    """The episode's ad spans under `model` (the shipped one by default)."""
+    model = model or default_model()
+    return spans(prepare(segments, description, context=context, options=options), model)

@@ -8,16 +8,22 @@
   0/1 features;
 - **place**: where in the episode it is (pre-roll, post-roll, relative position), its length,
   how much it addresses the listener, the silences around it, whether it names a sponsor the
-  show notes name.
+  show notes name;
+
+**The meaning model**, beside the first stage: a logistic regression on the sentence's embedding
+(`podsift.tasks.core.embedding`) and the mean of its neighbours' alone. Fitted apart, so that the
+words, which learn the training shows' sponsors by name, cannot crowd it out: a host-read pitch
+told in a new show's own words still reads like a pitch.
 
 **Second stage**, the sentence among its neighbours: its first-stage score, the highest and
-mean scores before and after it (`WINDOWS`), which structural cues come before and after it
+mean scores before and after it (`WINDOWS`), the meaning model's score and its neighbours'
+(`MEANING_WINDOWS`), which structural cues come before and after it
 (`CUE_WINDOWS`: a read's lead-in comes before its middle, its call to action after), its
 place again, and the rule-based reading (`rules`: its topic block's probability and whether
 the rules put it in a break).
 
-None decides alone: every weight is fitted by `bench/fit_ads.py` on real episodes labelled by
-reading (`bench/labels/ads/`) and written to `model/ads_model.npz`.
+None decides alone: every weight is fitted by `bench/learned/fit.py` on real episodes labelled by
+reading (`bench/labels/ads/`) and written to `data/ads_model.npz`.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ import numpy as np
 
 from podsift.tasks.ads.evidence import SECOND_PERSON, Cue, SentenceEvidence
 from podsift.tasks.ads.sentences import Sentence
+from podsift.tasks.core.embedding import DIM
 
 # Hash buckets for word n-grams: 2**17 keeps collisions rare for the few thousand n-grams that
 # carry weight, and the weights file small (zeros compress away).
@@ -109,6 +116,7 @@ class EpisodeFeatures:
     cues: np.ndarray  # (sentences, len(CUES)) 0/1
     place: np.ndarray  # (sentences, len(PLACE))
     rules: np.ndarray  # (sentences, len(RULES)): the rules' block probability, span or not
+    meaning: np.ndarray  # (sentences, MEANING_SIZE): `embedding_features`
 
     @property
     def dense(self) -> np.ndarray:
@@ -121,8 +129,10 @@ def episode_features(
     evidence: Sequence[SentenceEvidence],
     notes_sponsors: frozenset[str] = frozenset(),
     rules: np.ndarray | None = None,
+    vectors: np.ndarray | None = None,
 ) -> EpisodeFeatures:
-    """Every sentence's features (see the module's docstring); `rules` as `RULES` names it."""
+    """Every sentence's features (see the module's docstring); `rules` as `RULES` names it,
+    `vectors` the sentences' embeddings (zeros when not given)."""
     own = [hashed(s.text) for s in sentences]
     n = len(sentences)
     cues = np.zeros((n, len(CUES)))
@@ -150,7 +160,31 @@ def episode_features(
                 float(bool(notes_sponsors & set(ev.names))),
             )
     rules = np.zeros((n, len(RULES))) if rules is None else rules
-    return EpisodeFeatures(own, cues, place, rules)
+    vectors = np.zeros((n, DIM), dtype=np.float32) if vectors is None else vectors
+    return EpisodeFeatures(own, cues, place, rules, embedding_features(vectors))
+
+
+# The sentence's meaning: its own embedding and the mean of its neighbours' within this many
+# sentences each side (a read's sentences are about one product; a sentence alone is short).
+EMBED_NEIGHBOURS = 2
+
+
+MEANING_SIZE = 2 * DIM
+
+
+def embedding_features(vecs: np.ndarray) -> np.ndarray:
+    """(n, MEANING_SIZE): each sentence's embedding, then the mean of its neighbours' (itself
+    where it has none)."""
+    n = len(vecs)
+    if not n:
+        return np.zeros((0, MEANING_SIZE))
+    csum = np.vstack([np.zeros((1, vecs.shape[1])), np.cumsum(vecs, axis=0, dtype=np.float64)])
+    ctx = np.empty_like(vecs, dtype=np.float64)
+    for i in range(n):
+        lo, hi = max(0, i - EMBED_NEIGHBOURS), min(n, i + EMBED_NEIGHBOURS + 1)
+        k = hi - lo - 1
+        ctx[i] = (csum[hi] - csum[lo] - vecs[i]) / k if k else vecs[i]
+    return np.hstack([vecs.astype(np.float64), ctx])
 
 
 # Where a window runs off the episode's edge its scores count as this (about the log-odds of a
@@ -170,10 +204,11 @@ def _before(values: np.ndarray, k: int, how: str, fill: float = 0.0) -> np.ndarr
 
 
 def context_features(
-    z: np.ndarray, cues: np.ndarray, place: np.ndarray, rules: np.ndarray
+    z: np.ndarray, cues: np.ndarray, place: np.ndarray, rules: np.ndarray, zm: np.ndarray
 ) -> np.ndarray:
     """The second stage's features: each sentence's first-stage score, the scores before and
-    after it (max and mean over `WINDOWS`), which cues come shortly before and after it, and its
+    after it (max and mean over `WINDOWS`), the meaning model's score `zm` and its neighbours'
+    (`MEANING_WINDOWS`), which cues come shortly before and after it, and its
     place (`CONTEXT_NAMES`)."""
     n = len(z)
     cols = [z]
@@ -182,6 +217,12 @@ def context_features(
         for how in ("max", "mean"):
             cols.append(_before(z, k, how, EDGE_SCORE))
             cols.append(_before(rev_z, k, how, EDGE_SCORE)[::-1])
+    cols.append(zm)
+    rev_m = zm[::-1]
+    for k in MEANING_WINDOWS:
+        for how in ("max", "mean"):
+            cols.append(_before(zm, k, how, EDGE_SCORE))
+            cols.append(_before(rev_m, k, how, EDGE_SCORE)[::-1])
     idx = [CUES.index(c) for c in CONTEXT_CUES]
     sub = cues[:, idx] if n else np.zeros((0, len(idx)))
     for k in CUE_WINDOWS:
@@ -196,6 +237,8 @@ def context_features(
 # 4-15 sentences; its lead-in comes before its middle and its call to action after.
 WINDOWS = (2, 5, 10)
 CUE_WINDOWS = (5, 15)
+# Windows of the meaning model's scores (its input already averages two sentences each side).
+MEANING_WINDOWS = (2, 5)
 CONTEXT_CUES: tuple[Cue, ...] = (
     Cue.LEAD_IN,
     Cue.SPONSOR_CREDIT,
@@ -213,6 +256,13 @@ CONTEXT_NAMES: tuple[str, ...] = (
     *(
         f"score {side} {how} {k}"
         for k in WINDOWS
+        for how in ("max", "mean")
+        for side in ("before", "after")
+    ),
+    "meaning",
+    *(
+        f"meaning {side} {how} {k}"
+        for k in MEANING_WINDOWS
         for how in ("max", "mean")
         for side in ("before", "after")
     ),
