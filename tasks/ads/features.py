@@ -9,15 +9,12 @@
 - **place**: where in the episode it is (pre-roll, post-roll, relative position), its length,
   how much it addresses the listener, the silences around it, whether it names a sponsor the
   show notes name;
-
-**The meaning model**, beside the first stage: a logistic regression on the sentence's embedding
-(`podsift.tasks.core.embedding`) and the mean of its neighbours' alone. Fitted apart, so that the
-words, which learn the training shows' sponsors by name, cannot crowd it out: a host-read pitch
-told in a new show's own words still reads like a pitch.
+- **meaning**: the sentence's embedding (`podsift.tasks.core.embedding`) and the mean of its
+  neighbours' (`EMBED_NEIGHBOURS` each side): a host-read pitch told in a new show's own words
+  still reads like a pitch.
 
 **Second stage**, the sentence among its neighbours: its first-stage score, the highest and
-mean scores before and after it (`WINDOWS`), the meaning model's score and its neighbours'
-(`MEANING_WINDOWS`), which structural cues come before and after it
+mean scores before and after it (`WINDOWS`), which structural cues come before and after it
 (`CUE_WINDOWS`: a read's lead-in comes before its middle, its call to action after), its
 place again, and the rule-based reading (`rules`: its topic block's probability and whether
 the rules put it in a break).
@@ -39,6 +36,7 @@ import numpy as np
 from podsift.tasks.ads.evidence import SECOND_PERSON, Cue, SentenceEvidence
 from podsift.tasks.ads.sentences import Sentence
 from podsift.tasks.core.embedding import DIM
+from podsift.tasks.core.text import NUMBER_WORDS, SCALE_WORDS
 
 # Hash buckets for word n-grams: 2**17 keeps collisions rare for the few thousand n-grams that
 # carry weight, and the weights file small (zeros compress away).
@@ -65,18 +63,16 @@ PLACE = (
     "pause after",
     "notes sponsor",  # names a sponsor the show notes name
 )
+# The first stage's dense columns (`EpisodeFeatures.dense`); the rules' reading enters in the
+# second stage only (`CONTEXT_NAMES`).
 DENSE_NAMES: tuple[str, ...] = (
     *(f"cue:{c.name}" for c in CUES),
     *(f"place:{p}" for p in PLACE),
-    *(f"rules:{r}" for r in RULES),
 )
 DENSE_SIZE = len(DENSE_NAMES)
 
-_NUMBER_WORDS = frozenset(
-    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty "
-    "ninety hundred thousand million billion".split()
-)
+# Number words read as one token "0" (the project's one list; "oh" is left out: a word here).
+_NUMBER_WORDS = frozenset(NUMBER_WORDS) | frozenset(SCALE_WORDS)
 _DOT = re.compile(r"(?<=[a-z0-9])\.(?=[a-z]{2,}\b)")
 _TOKEN = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -204,11 +200,10 @@ def _before(values: np.ndarray, k: int, how: str, fill: float = 0.0) -> np.ndarr
 
 
 def context_features(
-    z: np.ndarray, cues: np.ndarray, place: np.ndarray, rules: np.ndarray, zm: np.ndarray
+    z: np.ndarray, cues: np.ndarray, place: np.ndarray, rules: np.ndarray
 ) -> np.ndarray:
     """The second stage's features: each sentence's first-stage score, the scores before and
-    after it (max and mean over `WINDOWS`), the meaning model's score `zm` and its neighbours'
-    (`MEANING_WINDOWS`), which cues come shortly before and after it, and its
+    after it (max and mean over `WINDOWS`), which cues come shortly before and after it, and its
     place (`CONTEXT_NAMES`)."""
     n = len(z)
     cols = [z]
@@ -217,12 +212,6 @@ def context_features(
         for how in ("max", "mean"):
             cols.append(_before(z, k, how, EDGE_SCORE))
             cols.append(_before(rev_z, k, how, EDGE_SCORE)[::-1])
-    cols.append(zm)
-    rev_m = zm[::-1]
-    for k in MEANING_WINDOWS:
-        for how in ("max", "mean"):
-            cols.append(_before(zm, k, how, EDGE_SCORE))
-            cols.append(_before(rev_m, k, how, EDGE_SCORE)[::-1])
     idx = [CUES.index(c) for c in CONTEXT_CUES]
     sub = cues[:, idx] if n else np.zeros((0, len(idx)))
     for k in CUE_WINDOWS:
@@ -237,8 +226,6 @@ def context_features(
 # 4-15 sentences; its lead-in comes before its middle and its call to action after.
 WINDOWS = (2, 5, 10)
 CUE_WINDOWS = (5, 15)
-# Windows of the meaning model's scores (its input already averages two sentences each side).
-MEANING_WINDOWS = (2, 5)
 CONTEXT_CUES: tuple[Cue, ...] = (
     Cue.LEAD_IN,
     Cue.SPONSOR_CREDIT,
@@ -256,13 +243,6 @@ CONTEXT_NAMES: tuple[str, ...] = (
     *(
         f"score {side} {how} {k}"
         for k in WINDOWS
-        for how in ("max", "mean")
-        for side in ("before", "after")
-    ),
-    "meaning",
-    *(
-        f"meaning {side} {how} {k}"
-        for k in MEANING_WINDOWS
         for how in ("max", "mean")
         for side in ("before", "after")
     ),

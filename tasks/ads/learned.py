@@ -73,10 +73,9 @@ def prepare(
     return Prepared(sentences, evidence, features)
 
 
-def reason(parts: np.ndarray, meaning: np.ndarray | None = None) -> str:
-    """What drove a span's score: its sentences' first-stage log-odds summed per feature and the
-    meaning model's positive log-odds, the positive ones, strongest first ("reads like an ad;
-    sponsor lead-in; web address; pre-roll")."""
+def reason(parts: np.ndarray) -> str:
+    """What drove a span's score: its sentences' first-stage log-odds summed per feature, the
+    positive ones, strongest first ("reads like an ad; sponsor lead-in; web address; pre-roll")."""
     totals = parts.sum(axis=0)
     names = group_names()
     ranked = sorted(
@@ -87,10 +86,6 @@ def reason(parts: np.ndarray, meaning: np.ndarray | None = None) -> str:
         ),
         reverse=True,
     )
-    if meaning is not None and float(np.clip(meaning, 0, None).sum()) > 0:
-        ranked = sorted(
-            [*ranked, (float(np.clip(meaning, 0, None).sum()), "meaning")], reverse=True
-        )
     said: list[str] = []
     for _, name in ranked:
         if name == "words":
@@ -121,7 +116,6 @@ def spans(prepared: Prepared, model: AdModel) -> list[AdSpan]:
     if not prepared.sentences:
         return []
     parts = model.parts(prepared.features)
-    meaning = model.meaning_score(prepared.features)
     log_odds = model.log_odds(prepared.features, parts.sum(axis=1))
     probs = sigmoid(log_odds + model.sequence.bias)
     out = []
@@ -133,7 +127,7 @@ def spans(prepared: Prepared, model: AdModel) -> list[AdSpan]:
                 prepared.sentences[lo].start,
                 prepared.sentences[hi].end,
                 round(float(probs[lo : hi + 1].mean()), 3),
-                reason(parts[lo : hi + 1], meaning[lo : hi + 1]),
+                reason(parts[lo : hi + 1]),
             )
         )
     return out

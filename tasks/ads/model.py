@@ -47,7 +47,6 @@ class SequenceParams:
     join_s: float = 0.0  # breaks closer than this are one
     drop_below: float = 0.0  # a rules' break with a lower mean probability is dropped
     add_above: float = 0.0  # a break of the model's own needs this mean probability
-    grow: float = 0.0  # a kept rules' break grows over neighbours this probable (0: never)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,31 +56,25 @@ class AdModel:
     words: np.ndarray  # (HASH_SIZE,) first stage: the sentence's words
     dense: np.ndarray  # (DENSE_SIZE,) first stage: cues and place
     intercept: float
-    meaning: np.ndarray  # (MEANING_SIZE,) the meaning model: embeddings of the sentence and around
+    meaning: np.ndarray  # (MEANING_SIZE,) first stage: the sentence's and neighbours' embedding
     meaning_mean: np.ndarray  # (MEANING_SIZE,) subtracted from the embeddings first
-    meaning_intercept: float
     context: np.ndarray  # (CONTEXT_SIZE,) second stage
     context_intercept: float
     sequence: SequenceParams
     meta: dict[str, Any]
 
     def parts(self, features: EpisodeFeatures) -> np.ndarray:
-        """Each sentence's first-stage log-odds split by feature: (sentences, 2 + DENSE_SIZE) =
-        words, intercept, then each cue and place feature (`group_names`)."""
+        """Each sentence's first-stage log-odds split by feature: (sentences, 3 + DENSE_SIZE) =
+        words, meaning, intercept, then each cue and place feature (`group_names`)."""
         n = len(features.own)
-        out = np.zeros((n, 2 + DENSE_SIZE))
+        out = np.zeros((n, 3 + DENSE_SIZE))
         for i in range(n):
             out[i, 0] = sum(self.words[b] * v for b, v in features.own[i].items())
         if n:
-            out[:, 1] = self.intercept
-            out[:, 2:] = features.dense * self.dense
+            out[:, 1] = (features.meaning - self.meaning_mean) @ self.meaning
+            out[:, 2] = self.intercept
+            out[:, 3:] = features.dense * self.dense
         return out
-
-    def meaning_score(self, features: EpisodeFeatures) -> np.ndarray:
-        """Each sentence's log-odds under the meaning model."""
-        if not len(features.meaning):
-            return np.zeros(0)
-        return (features.meaning - self.meaning_mean) @ self.meaning + self.meaning_intercept
 
     def first_stage(self, features: EpisodeFeatures) -> np.ndarray:
         return self.parts(features).sum(axis=1)
@@ -89,14 +82,13 @@ class AdModel:
     def log_odds(self, features: EpisodeFeatures, first: np.ndarray | None = None) -> np.ndarray:
         """Each sentence's second-stage log-odds (the one the sequence step reads)."""
         z = self.first_stage(features) if first is None else first
-        zm = self.meaning_score(features)
-        x = context_features(z, features.cues, features.place, features.rules, zm)
+        x = context_features(z, features.cues, features.place, features.rules)
         return x @ self.context + self.context_intercept if len(z) else z
 
 
 def group_names() -> tuple[str, ...]:
     """Names of the columns of `AdModel.parts`."""
-    return ("words", "intercept", *DENSE_NAMES)
+    return ("words", "meaning", "intercept", *DENSE_NAMES)
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
@@ -113,7 +105,7 @@ def save(path: Path, model: AdModel) -> None:
         context=model.context.astype(np.float64),
         meaning=model.meaning.astype(np.float64),
         meaning_mean=model.meaning_mean.astype(np.float64),
-        intercepts=np.array([model.intercept, model.context_intercept, model.meaning_intercept]),
+        intercepts=np.array([model.intercept, model.context_intercept]),
     )
     meta = dict(model.meta)
     meta["sequence"] = {k: getattr(model.sequence, k) for k in SequenceParams.__slots__}
@@ -135,9 +127,7 @@ def load(path: Path) -> AdModel:
         with np.load(path) as data:
             words, dense, context = data["words"], data["dense"], data["context"]
             meaning, meaning_mean = data["meaning"], data["meaning_mean"]
-            intercept, context_intercept, meaning_intercept = (
-                float(v) for v in data["intercepts"][:3]
-            )
+            intercept, context_intercept = (float(v) for v in data["intercepts"][:2])
     except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         raise PodsiftError(f"ad model {path}: cannot be read ({exc})") from exc
     if (
@@ -160,7 +150,6 @@ def load(path: Path) -> AdModel:
         intercept,
         meaning,
         meaning_mean,
-        meaning_intercept,
         context,
         context_intercept,
         seq,

@@ -103,28 +103,6 @@ def raw_breaks(
     return joined
 
 
-def grown(i: int, j: int, probs: np.ndarray, low: float) -> tuple[int, int]:
-    """The run (i, j) extended over the neighbours whose probability reaches `low` (a rules'
-    break that starts at the call to action reaches back to the read's first sentence)."""
-    if low <= 0:
-        return i, j
-    while i > 0 and probs[i - 1] >= low:
-        i -= 1
-    while j + 1 < len(probs) and probs[j + 1] >= low:
-        j += 1
-    return i, j
-
-
-def _merged(runs: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    out: list[tuple[int, int]] = []
-    for i, j in sorted(runs):
-        if out and i <= out[-1][1] + 1:
-            out[-1] = (out[-1][0], max(out[-1][1], j))
-        else:
-            out.append((i, j))
-    return out
-
-
 def ad_breaks(
     log_odds: np.ndarray,
     sentences: Sequence[Sentence],
@@ -134,18 +112,16 @@ def ad_breaks(
     """Breaks as (first, last) sentence indexes.
 
     The rules' breaks (`rules_span`: 1 for each sentence inside one) are kept unless the model's
-    mean probability over one is under `params.drop_below`, grown over neighbours whose
-    probability reaches `params.grow`; the model's own breaks (the
+    mean probability over one is under `params.drop_below`; the model's own breaks (the
     sequence step, then the `min_break_s` and `min_confidence` filters) are added where they
     touch no kept rules' break and their mean probability reaches `params.add_above`.
     """
     probs = sigmoid(np.asarray(log_odds, dtype=float) + params.bias)
     kept = [
-        grown(i, j, probs, params.grow)
+        (i, j)
         for i, j in runs_of(rules_span if rules_span is not None else [])
         if float(probs[i : j + 1].mean()) >= params.drop_below
     ]
-    kept = _merged(kept)
     taken = np.zeros(len(sentences), dtype=bool)
     for i, j in kept:
         taken[max(0, i - 1) : j + 2] = True

@@ -13,7 +13,8 @@ The stages, in the order `extract_facts` runs them, one module each:
    coordinate clauses, each judged on its own; two statements said one after the other, the
    second going on about what the first named, are also offered read as one.
 4. `rank`: information, how much it says, centrality to the episode, its title and show notes,
-   whether it answers a question, diversity; one fact per four minutes of non-ad speech.
+   whether it answers a question, closeness to its topic block (a sentence embedding,
+   `centrality`), diversity; one fact per four minutes of non-ad speech.
 
 Every number is in `params.FactOptions`, with how it was chosen.
 """
@@ -26,9 +27,19 @@ from collections.abc import Sequence
 
 from podsift.tasks.core.records import AdSpan, Fact, Segment
 from podsift.tasks.facts.candidates import NotAFact, find_candidates, reads_as_ad_copy
+from podsift.tasks.facts.centrality import Embed, statement_vectors
 from podsift.tasks.facts.entities import proper_vocabulary
 from podsift.tasks.facts.params import DEFAULT, FactOptions
-from podsift.tasks.facts.rank import Ranked, fact_count, prepare, score, select, topic_profile
+from podsift.tasks.facts.rank import (
+    Ranked,
+    attach_vectors,
+    fact_count,
+    prepare,
+    score,
+    select,
+    topic_profile,
+    uses_vectors,
+)
 from podsift.tasks.facts.sentences import (
     Sentence,
     SpokenWord,
@@ -63,10 +74,11 @@ __all__ = [
 
 
 class PreparedEpisode:
-    """The weight-free work on one episode: sentences, candidates, parse, profile.
+    """The weight-free work on one episode: sentences, candidates, parse, profile, and (when
+    the options use them) the sentence embeddings.
 
     The benchmark ranks one prepared episode under many weightings; `extract_facts` makes one
-    and ranks it once.
+    and ranks it once. Embeddings are made once, the first time they are needed.
     """
 
     def __init__(
@@ -86,6 +98,25 @@ class PreparedEpisode:
         self.profile, self.idf = topic_profile(self.sentences)
         plain = html.unescape(_TAG_RE.sub(" ", notes))
         self.title_terms = frozenset(content_terms(f"{title} {plain}"))
+        self._embedded_blocks: float | None = None  # block seconds the vectors were made for
+
+    def embed(self, options: FactOptions = DEFAULT, embed: Embed | None = None) -> None:
+        """Embed the sentences and candidates and attach them to the candidates, once per
+        block length (`options.block_minutes`); `embed` replaces the model (tests)."""
+        block_seconds = 60.0 * options.block_minutes
+        if self._embedded_blocks == block_seconds or not self.ranked:
+            return
+        first = self.sentences[0].start if self.sentences else 0.0
+        kwargs = {} if embed is None else {"embed": embed}
+        vectors = statement_vectors(
+            [(s.text, s.start) for s in self.sentences],
+            [(r.sentence.text, r.sentence.start) for r in self.ranked],
+            first=first,
+            block_seconds=block_seconds,
+            **kwargs,
+        )
+        attach_vectors(self.ranked, vectors)
+        self._embedded_blocks = block_seconds
 
     def facts(self, k: int | None = None, options: FactOptions = DEFAULT) -> list[Fact]:
         """The best `k` facts (default `fact_count` of the speech time), in the order said."""
@@ -94,6 +125,8 @@ class PreparedEpisode:
             return []
         first = self.sentences[0].start if self.sentences else 0.0
         speech = (first, self.speech_seconds)
+        if uses_vectors(options):
+            self.embed(options)
         score(self.ranked, self.profile, self.idf, self.title_terms, options, speech=speech)
         chosen: list[Ranked] = select(self.ranked, count, self.profile, options)
         facts = [

@@ -55,6 +55,10 @@ class FactOptions:
     # Said within `answer_window` sentences after a question: the episode's answer to it. On
     # the grid at 0 and 0.2; 0.2 was chosen in 1 fold of 10, so the prior is off by default.
     w_answer: float = 0.0
+    # Closeness to what its part of the episode is about: the centred sentence-embedding cosine
+    # to its topic block's centroid (`centrality`), scaled to [0, 1] over the episode. On the
+    # grid at 0 and 0.1: FILL.
+    w_topic_block: float = 0.1
     # --- how many (rules, from the labelling protocol, bench/labels/PROTOCOL.md) ---------------
     # "About one per four minutes of show content (ads excluded)"; the readers' own counts on
     # the 50 keyed episodes are within 1.1 facts of this rule on average.
@@ -67,6 +71,13 @@ class FactOptions:
     # Content-word cosine at which a sentence is never chosen; two statements this close are
     # the same thing said again, and not read as one (`candidates._continued`).
     near_duplicate: float = 0.4
+    # Raw sentence-embedding cosine at which two candidates state the same point in other
+    # words ("I've been playing with Canary Mail" / "Canary Mail is a mail client like
+    # Thunderbird"); never both chosen (1.0: off). FILL.
+    embed_duplicate: float = 0.75
+    # A topic block (`centrality`): two facts' worth of speech at one per `minutes_per_fact`,
+    # the issue's "one topic block, at most one or two facts". FILL.
+    block_minutes: float = 8.0
     long_words: int = 35  # past this many words a sentence loses 0.01 per extra word
     # The opening whose sentences get the position prior, falling from 1 to 0 across it: this
     # share of the speech, at most `lead_max_s` (an editor's summary comes from the first

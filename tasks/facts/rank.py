@@ -1,6 +1,6 @@
 """Stage 4: which facts matter in this episode, and how many.
 
-Each candidate gets a score from five parts, weighted by `FactOptions` (chosen by
+Each candidate gets a score from six parts, weighted by `FactOptions` (chosen by
 leave-one-show-out on readers' key facts, see `params.py`):
 
 - **information**: numbers, dates and names (spaCy's entities, and digits) a reader keeps, with
@@ -11,12 +11,15 @@ leave-one-show-out on readers' key facts, see `params.py`):
 - **centrality**: cosine to the episode's TF-IDF centroid (what it keeps coming back to);
 - **title**: the share of the episode title's (and show notes') content words it says, when the
   caller has them;
-- **answer**: said just after a question (the guest's answer to the host's question).
+- **answer**: said just after a question (the guest's answer to the host's question);
+- **topic block**: a sentence embedding's closeness to what its part of the episode is about
+  (`centrality`: the centred cosine to its topic block's centroid), scaled to [0, 1] over the
+  episode's candidates.
 
 Selection is greedy: score plus coverage of the episode's topic terms not yet covered (concept
 coverage, as in Gillick and Favre's summarisation work), minus redundancy with the facts already
-chosen; a near-duplicate is never chosen, nor a pair of statements one of whose halves repeats
-a chosen fact. `fact_count` grows with the episode's length, one per four minutes.
+chosen; a near-duplicate is never chosen (by content words, or by embedding: the same point in
+other words), nor a pair of statements one of whose halves repeats a chosen fact. `fact_count` grows with the episode's length, one per four minutes.
 """
 
 from __future__ import annotations
@@ -28,8 +31,11 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from podsift.tasks.core.text import STOPWORDS
 from podsift.tasks.facts.candidates import DATE_ENTS, NAME_ENTS, NUMERIC_ENTS, Candidate
+from podsift.tasks.facts.centrality import StatementVectors
 from podsift.tasks.facts.entities import extract_entities
 from podsift.tasks.facts.params import DEFAULT, FactOptions
 from podsift.tasks.facts.sentences import Sentence
@@ -63,6 +69,10 @@ class Ranked:
     parts: tuple[frozenset[str], ...] = ()  # each joined statement's terms (a pair's two)
     answers: bool = False  # said right after a question: the episode's answer to it
     score: float = 0.0
+    # Its sentence embedding (a unit row) and centred cosine to its topic block's centroid;
+    # set by `attach_vectors` when the options use them.
+    vector: np.ndarray | None = None
+    block_centrality: float = 0.0
 
     @property
     def sentence(self) -> Sentence:
@@ -164,6 +174,23 @@ def prepare(
     return out
 
 
+def uses_vectors(options: FactOptions = DEFAULT) -> bool:
+    """Whether ranking with `options` needs the candidates' sentence embeddings."""
+    return options.w_topic_block != 0 or options.embed_duplicate < 1.0
+
+
+def attach_vectors(ranked: Sequence[Ranked], vectors: StatementVectors) -> None:
+    """Give each candidate its embedding and block centrality (`centrality.statement_vectors`
+    of the same candidates, in the same order)."""
+    if len(vectors.vectors) != len(ranked):
+        raise ValueError(f"{len(vectors.vectors)} vectors for {len(ranked)} candidates")
+    for r, vector, centrality in zip(
+        ranked, vectors.vectors, vectors.block_centrality, strict=True
+    ):
+        r.vector = vector
+        r.block_centrality = float(centrality)
+
+
 def _answers(
     sentence: Sentence, sentences: Sequence[Sentence], ends: Sequence[float], options: FactOptions
 ) -> bool:
@@ -221,6 +248,11 @@ def score(
         centrality.append(dot / (norm * profile_norm))
     top = max(centrality, default=0.0) or 1.0
     most_terms = max((len(r.terms) for r in ranked), default=0) or 1
+    # Cosines sit in a narrow band that differs from episode to episode: scaled to [0, 1]
+    # over the episode's candidates.
+    block = [r.block_centrality for r in ranked]
+    low, high = min(block, default=0.0), max(block, default=0.0)
+    spread = high - low if high > low else 1.0
     for r, cent in zip(ranked, centrality, strict=True):
         title = len(r.terms & title_terms) / math.sqrt(len(title_terms)) if title_terms else 0.0
         r.score = (
@@ -230,6 +262,7 @@ def score(
             + options.w_answer * r.answers
             + options.w_title * min(1.0, title)
             + options.w_position * max(0.0, 1.0 - (r.sentence.start - first) / window)
+            + options.w_topic_block * (r.block_centrality - low) / spread
         )
 
 
@@ -251,8 +284,10 @@ def select(
         best_value = -math.inf
         for r, gain in zip(pool, gains, strict=True):
             overlaps = [_overlap(r, c) for c in chosen]
-            if any(o >= options.near_duplicate for o in overlaps) or any(
-                _shares_words(r, c) for c in chosen
+            if (
+                any(o >= options.near_duplicate for o in overlaps)
+                or any(_shares_words(r, c) for c in chosen)
+                or any(_same_point(r, c, options) for c in chosen)
             ):
                 continue
             value = (
@@ -275,6 +310,13 @@ def _overlap(a: Ranked, b: Ranked) -> float:
     pair that repeats a chosen fact in one of its halves is a near-duplicate of it."""
     sides_a, sides_b = (a.terms, *a.parts), (b.terms, *b.parts)
     return max(_cosine(x, y) for x in sides_a for y in sides_b)
+
+
+def _same_point(a: Ranked, b: Ranked, options: FactOptions) -> bool:
+    """Two facts whose embeddings are as close as the same point said in other words."""
+    if options.embed_duplicate >= 1.0 or a.vector is None or b.vector is None:
+        return False
+    return float(a.vector @ b.vector) >= options.embed_duplicate
 
 
 def _shares_words(a: Ranked, b: Ranked) -> bool:
