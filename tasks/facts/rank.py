@@ -19,7 +19,8 @@ leave-one-show-out on readers' key facts, see `params.py`):
 Selection is greedy: score plus coverage of the episode's topic terms not yet covered (concept
 coverage, as in Gillick and Favre's summarisation work), minus redundancy with the facts already
 chosen; a near-duplicate is never chosen (by content words, or by embedding: the same point in
-other words), nor a pair of statements one of whose halves repeats a chosen fact. `fact_count` grows with the episode's length, one per four minutes.
+other words), nor a pair of statements one of whose halves repeats a chosen fact. `fact_count`
+grows with the episode's length, one per four minutes.
 """
 
 from __future__ import annotations
