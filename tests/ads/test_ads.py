@@ -2,6 +2,9 @@
 
 Since issue 24 the rules are features of the learned detector (`tests/ads/test_learned.py`) and
 `podsift ads --detector rules` runs them alone; these tests pin that reading, `detect_rules`.
+The failure classes of issues 11 and 24 (a long read found whole, a break of several spots as
+one span, a pre-roll before the welcome, public-radio credits, product chat that is no ad, a
+post-roll after the sign-off) are pinned for both detectors, the shipped learned one included.
 
 Two kinds of fixtures, all our own text:
 - `tests/data/ads/NAME.json` beside `NAME.expected.json` (true spans, context episodes, show
@@ -22,7 +25,14 @@ from typing import Any
 
 import pytest
 
-from podsift.tasks.ads import AdOptions, analyse, detect_rules, mark_ad_segments
+from podsift.tasks.ads import (
+    DETECTORS,
+    AdOptions,
+    analyse,
+    detect_ads,
+    detect_rules,
+    mark_ad_segments,
+)
 from podsift.tasks.ads.blocks import Block, topic_blocks
 from podsift.tasks.ads.boundaries import _bracketed, _extended
 from podsift.tasks.ads.evidence import (
@@ -110,13 +120,19 @@ def class_episodes(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return {ep.show: ep for ep in corpus.load_layout(out / "written", "fixtures")}
 
 
-def _class_spans(episode: Any, **options: Any) -> list[AdSpan]:
-    return detect_rules(
+def _class_spans(episode: Any, detector: str = "rules", **options: Any) -> list[AdSpan]:
+    return detect_ads(
         episode.segments,
         context=episode.context,
         description=episode.description,
         options=AdOptions(**options),
+        detector=detector,
     )
+
+
+# What each detector's reason names for a public-radio credit: the rules name the lead-in that
+# opened the block, the learned model the cue that raised its score most.
+_CREDIT_REASON = {"rules": "sponsor lead-in", "learned": "sponsor credit"}
 
 
 def _sentence_time(episode: Any, words: str) -> tuple[float, float]:
@@ -131,73 +147,81 @@ def _sentence_time(episode: Any, words: str) -> tuple[float, float]:
 
 
 @pytest.mark.parametrize("use_advertisers", [True, False])
+@pytest.mark.parametrize("detector", DETECTORS)
 def test_long_host_read_is_found_whole(
-    class_episodes: dict[str, Any], use_advertisers: bool
+    class_episodes: dict[str, Any], use_advertisers: bool, detector: str
 ) -> None:
     # "Brought to you by X", two minutes about X with no address or price, then the address:
     # the body rides with its lead-in because the product's name ties it into one block.
     episode = class_episodes["lamplight-cases"]
     (truth,) = episode.truth
     assert truth[1] - truth[0] > 80
-    spans = _class_spans(episode, use_advertisers=use_advertisers)
+    spans = _class_spans(episode, detector, use_advertisers=use_advertisers)
     _assert_found(spans, episode.truth, exact=True)
     assert spans[0].start == pytest.approx(_sentence_time(episode, "brought to you by")[0])
 
 
 @pytest.mark.parametrize("use_advertisers", [True, False])
+@pytest.mark.parametrize("detector", DETECTORS)
 def test_back_to_back_break_is_one_span(
-    class_episodes: dict[str, Any], use_advertisers: bool
+    class_episodes: dict[str, Any], use_advertisers: bool, detector: str
 ) -> None:
     # Three reads at the top of an interview show: one break, one span, the teaser left out.
     episode = class_episodes["the-build-log"]
-    spans = _class_spans(episode, use_advertisers=use_advertisers)
+    spans = _class_spans(episode, detector, use_advertisers=use_advertisers)
     _assert_found(spans, episode.truth, exact=True)
     assert spans[0].start > _sentence_time(episode, "Stay with us")[1]
     assert spans[0].end < _sentence_time(episode, "Welcome to The Build Log")[0]
 
 
 @pytest.mark.parametrize("use_advertisers", [True, False])
+@pytest.mark.parametrize("detector", DETECTORS)
 def test_pre_roll_with_a_garbled_address_before_the_welcome(
-    class_episodes: dict[str, Any], use_advertisers: bool
+    class_episodes: dict[str, Any], use_advertisers: bool, detector: str
 ) -> None:
     # "learn more at a bright sale dot com slash field": price, offer, small print, a "slash",
     # and then the show's welcome.
     episode = class_episodes["field-notes-radio"]
-    spans = _class_spans(episode, use_advertisers=use_advertisers)
+    spans = _class_spans(episode, detector, use_advertisers=use_advertisers)
     _assert_found(spans, episode.truth, exact=True)
     assert spans[0].end < _sentence_time(episode, "Welcome to Field Notes Radio")[0]
 
 
 @pytest.mark.parametrize("use_advertisers", [True, False])
+@pytest.mark.parametrize("detector", DETECTORS)
 def test_public_radio_sponsor_credits(
-    class_episodes: dict[str, Any], use_advertisers: bool
+    class_episodes: dict[str, Any], use_advertisers: bool, detector: str
 ) -> None:
     # "Support for this podcast comes from ...": two credits, the second one sentence long.
     episode = class_episodes["valley-morning"]
-    spans = _class_spans(episode, use_advertisers=use_advertisers)
+    spans = _class_spans(episode, detector, use_advertisers=use_advertisers)
     _assert_found(spans, episode.truth, exact=True)
-    assert "sponsor lead-in" in spans[0].reason and "sponsor lead-in" in spans[1].reason
+    assert all(_CREDIT_REASON[detector] in span.reason for span in spans), spans
 
 
 @pytest.mark.parametrize("use_advertisers", [True, False])
+@pytest.mark.parametrize("detector", DETECTORS)
 def test_long_product_chat_is_not_an_ad(
-    class_episodes: dict[str, Any], use_advertisers: bool
+    class_episodes: dict[str, Any], use_advertisers: bool, detector: str
 ) -> None:
     # Hosts talk about a blender for two minutes, its price, "go check out the Vortika".
     episode = class_episodes["couch-theory"]
     assert episode.truth == []
-    assert _class_spans(episode, use_advertisers=use_advertisers) == []
+    assert _class_spans(episode, detector, use_advertisers=use_advertisers) == []
 
 
 @pytest.mark.parametrize("use_advertisers", [True, False])
+@pytest.mark.parametrize("detector", DETECTORS)
 def test_post_roll_leaves_the_sign_off_to_the_show(
-    class_episodes: dict[str, Any], use_advertisers: bool
+    class_episodes: dict[str, Any], use_advertisers: bool, detector: str
 ) -> None:
     episode = class_episodes["the-daily-rundown"]
-    spans = _class_spans(episode, use_advertisers=use_advertisers)
+    spans = _class_spans(episode, detector, use_advertisers=use_advertisers)
     _assert_found(spans, episode.truth, exact=True)
     assert spans[0].start > _sentence_time(episode, "we'll see you tomorrow")[1]
-    assert "post-roll" in spans[0].reason
+    # The rules name the place; the learned reason names its four strongest drivers, and here
+    # the read's own language outweighs where it sits.
+    assert detector == "learned" or "post-roll" in spans[0].reason
 
 
 # The generated fixtures.
