@@ -4,9 +4,10 @@ Each piece lives once (issue 23), as data with a note saying what it is for:
 
 - `stopwords.json`: `STOPWORDS` (topics and terms: the ad detector, the facts extractor) is the
   base `FUNCTION_WORDS` plus `TALK_WORDS`; the entity rules use the base alone.
-- `talk.json`: `DISFLUENCIES`, `HEDGE_VERBS` and the fillers, back-channels and hedges of
-  unscripted talk, each phrase written once with flags for the rules that count it
-  (`CHAT_WORDS`, `CHAT_PAIRS`, `COMMA_FILLERS`, `DOUBTS`, `HEDGES`).
+- `talk.json`: `HEDGE_VERBS`, and the sounds, fillers, back-channels, interjections, greetings,
+  discourse openers and hedges of unscripted talk, each phrase written once with flags for the
+  rules that count it (`DISFLUENCIES`, `CHAT_WORDS`, `CHAT_PAIRS`, `COMMA_FILLERS`, `DOUBTS`,
+  `HEDGES` here; the facts stage's rules through `talk_phrases`).
 - `numbers.json`: `NUMBER_WORDS` (their values), `DIGIT_ALIASES` ("oh"), `SCALE_WORDS`.
 - `web.json`: `TLDS`, and from them the one web-address recogniser, `WEB_ADDRESS`.
 
@@ -79,10 +80,10 @@ TALK_WORDS: frozenset[str] = _words(_STOPWORDS["talk_words"])
 STOPWORDS: frozenset[str] = FUNCTION_WORDS | TALK_WORDS
 
 _TALK = load_data("talk")
-# Sounds that are not words: dropped wherever words are compared.
-DISFLUENCIES: frozenset[str] = _words(_TALK["disfluencies"])
 # Verbs of opinion: "I think ...", "we guess ..." with nothing checkable is a hedge (by lemma).
 HEDGE_VERBS: frozenset[str] = _words(_TALK["hedge_verbs"])
+# The flags of `talk.json`'s phrases: the rules, of any stage, that count them.
+TALK_FLAGS: tuple[str, ...] = tuple(_TALK["phrases"]["flags"])
 
 
 def talk_phrases(flag: str) -> tuple[str, ...]:
@@ -91,12 +92,13 @@ def talk_phrases(flag: str) -> tuple[str, ...]:
     Raises:
         ValueError: `flag` is not one the file defines.
     """
-    phrases = _TALK["phrases"]
-    if flag not in phrases["flags"]:
-        raise ValueError(
-            f"unknown talk flag {flag!r}: expected one of {', '.join(phrases['flags'])}"
-        )
-    return tuple(e["text"] for e in phrases["entries"] if flag in e["flags"])
+    if flag not in TALK_FLAGS:
+        raise ValueError(f"unknown talk flag {flag!r}: expected one of {', '.join(TALK_FLAGS)}")
+    return tuple(e["text"] for e in _TALK["phrases"]["entries"] if flag in e["flags"])
+
+
+# Sounds that are not words: dropped wherever words are compared.
+DISFLUENCIES: frozenset[str] = frozenset(talk_phrases("disfluency"))
 
 
 def _phrase_pattern(phrases: tuple[str, ...]) -> re.Pattern[str]:

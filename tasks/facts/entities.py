@@ -30,165 +30,36 @@ from dataclasses import dataclass
 from typing import Literal
 
 from podsift.tasks.core.text import FUNCTION_WORDS
+from podsift.tasks.facts.words import name_list, word_set
 
 EntityKind = Literal["person", "place", "org", "other"]
 
-# A capitalised function word (`FUNCTION_WORDS`) at a sentence start is not a name. Not the full
-# `STOPWORDS`: its talk words start titles and names ("Think Big", "Know My Name").
+# The word lists and gazetteers are data (`data/words.json`, `data/names.json` and core's
+# `talk.json`, through `podsift.tasks.facts.words`).
 
-# Common words that often open a sentence; capitalised there, they are not names.
-_COMMON_STARTERS: frozenset[str] = frozenset(
-    """
-actually add added adding additionally after afterwards again agreed alright also although
-anyway apparently around as at basically because before besides both but by certainly clearly
-come consider currently definitely despite do does during each earlier eventually every
-everybody exactly except finally first for fortunately from given good great guess happy has
-have having he hello her here hey hi his honestly how however i if imagine importantly in
-indeed instead interestingly it its just last later let like listen literally look luckily many
-maybe meanwhile more most my never next no nobody nonetheless not nothing now obviously of oh
-ok okay on once one only or other our over overall people perhaps personally plus probably
-quite really recently right second see she since so some someone something sometimes soon
-speaking still such sure thank thanks that the their then there these they third this those
-though three through thus to today together tomorrow too two ultimately under unfortunately
-unless until up us very wait we well what whatever when where whether which while who whoa why
-with without wow yeah yep yes yesterday yet you your
-""".split()
-)
+# Common words that often open a sentence; capitalised there, they are not names. The rules
+# test `FUNCTION_WORDS` beside them, and `_NEVER_NAMES` before them, so neither list is repeated
+# here. Not the full `STOPWORDS`: its talk words start titles and names ("Think Big", "Know My
+# Name").
+_COMMON_STARTERS: frozenset[str] = word_set("sentence_starter")
 
-# Capitalised words that are never (the start of) a person, place or organisation name.
-_NEVER_NAMES: frozenset[str] = frozenset(
-    """
-i i'm i've i'd i'll okay ok yeah yep yes no oh wow hey hi hello bye um uh mm hmm god lord
-monday tuesday wednesday thursday friday saturday sunday weekend
-january february march april may june july august september october november december
-christmas easter thanksgiving halloween hanukkah ramadan diwali valentine valentine's
-mother's father's mother father mom mum dad day days night
-""".split()
-)
+# Capitalised words that are never (the start of) a person, place or organisation name:
+# pronouns, interjections ("Okay", "Yeah"), days, months and holidays.
+_NEVER_NAMES: frozenset[str] = word_set("not_a_name")
 
 # All-caps words that are ordinary abbreviations, not organisations.
-_COMMON_ACRONYMS: frozenset[str] = frozenset(
-    """
-AI TV OK ID CEO CFO CTO COO VP SVP EVP PR HR IT UI UX API APIs PC PCs GPU GPUs CPU CPUs RAM
-USB DNA RNA GPS FAQ DIY ASAP FYI LOL OMG AM PM TBD PS ETA IQ VR AR ML LLM LLMs SUV SUVs ATM
-PDF URL HTML CSS SMS MP3 PhD MBA MD DJ MC ADHD PTSD COVID HIV ER ICU IVF LED LEDs OLED TBH
-""".split()
-)
+_COMMON_ACRONYMS: frozenset[str] = name_list("common_acronyms")
 
-_CONNECTORS: frozenset[str] = frozenset({"of", "the", "de", "du", "da", "la", "le", "van", "von"})
-_CONNECTOR_SYMBOLS: frozenset[str] = frozenset({"&"})
-
-_PERSON_TITLES: frozenset[str] = frozenset(
-    """
-mr mrs ms miss dr doctor professor prof president senator sen rep representative governor gov
-mayor judge justice detective det sheriff deputy officer sergeant sgt lieutenant lt captain capt
-chief general gen colonel col admiral king queen prince princess pope saint sir dame lord lady
-agent coach chancellor minister secretary
-""".split()
-)
-
-# A few hundred common given names (English-speaking countries and beyond), lowercased.
-_FIRST_NAMES: frozenset[str] = frozenset(
-    """
-aaron abby abigail adam adrian aidan alan albert alex alexander alexandra alice alicia alison
-amanda amber amy andrea andrew angela anna anne anthony antonio arthur ashley austin barbara ben
-benjamin beth betty bill billy bob bobby brad bradley brandon brenda brian brittany bruce bryan
-caleb cameron carl carlos carol caroline carrie catherine charles charlie charlotte chloe chris
-christina christine christopher claire cole colin connor craig crystal cynthia dan daniel danielle
-david dawn dean deborah debra denise dennis derek diana diane donald donna doris dorothy doug
-douglas dylan ed eddie edward elaine eleanor elizabeth ella ellen emily emma eric erica erin ethan
-eugene evan evelyn frank fred gabriel gary george gerald gloria grace greg gregory hannah harold
-harry heather helen henry holly howard ian isaac isabella jack jackie jacob jake james jamie jane
-janet janice jared jason jean jeff jeffrey jen jenna jennifer jeremy jerry jesse jessica jill jim
-jimmy joan joe joel john johnny jon jonathan jordan jose joseph josh joshua joyce juan judith judy
-julia julie justin karen kate katherine kathleen kathryn kathy katie kay keith kelly ken kenneth
-kevin kim kimberly kyle larry laura lauren lawrence leah lee leo liam lily linda lisa logan lori
-louis lucas lucy luis luke madison maria marie marilyn mark martha martin mary matt matthew megan
-melissa michael michelle mike molly nancy natalie nathan nicholas nicole noah olivia oscar pamela
-patricia patrick paul peter philip phillip rachel ralph randy raymond rebecca richard rick rita
-rob robert robin roger ron ronald rose roy russell ruth ryan sam samantha samuel sandra sara sarah
-scott sean sharon shawn sophia stephanie stephen steve steven susan tammy teresa terry thomas tim
-timothy tina todd tom tommy tony tracy travis tyler valerie vanessa victor victoria vincent walter
-wayne wendy william willie zach zachary ahmed ali fatima hassan mohammed muhammad omar priya raj
-rahul ravi sanjay wei li chen hiroshi yuki kenji ming jin hyun sofia lucia mateo diego pablo
-elena ivan olga dmitri sergei anya pierre jacques marie sophie hans klaus lars ingrid sven
-""".split()
-)
-
-_ORG_SUFFIXES: frozenset[str] = frozenset(
-    """
-inc inc. corp corp. corporation company co co. ltd ltd. llc plc group holdings university
-college institute foundation association department police bureau agency council committee
-bank court party network news times post journal labs laboratories motors airlines airways
-records studios museum hospital clinic school academy church army navy commission ministry
-office service authority board club fc union society federation league systems technologies
-partners ventures capital media press magazine gazette tribune herald industries enterprises
-organization organisation administration senate congress parliament
-""".split()
-)
-
-_ORG_NAMES: frozenset[str] = frozenset(
-    """
-google alphabet apple microsoft amazon meta facebook instagram whatsapp youtube twitter tiktok
-bytedance snapchat reddit linkedin netflix spotify disney hulu hbo nvidia intel amd qualcomm arm
-samsung sony lg motorola nokia huawei xiaomi oppo oneplus lenovo dell hp ibm oracle salesforce
-adobe openai anthropic deepmind coreweave tesla spacex ford gm toyota honda nissan bmw volkswagen
-mercedes audi ferrari boeing airbus uber lyft airbnb paypal visa mastercard walmart target costco
-ikea nike adidas starbucks mcdonald's pepsi coca-cola verizon at&t t-mobile comcast vodafone
-nasa fbi cia nsa fda cdc epa irs sec ftc fcc dhs doj nato un unesco unicef who wto imf eu opec
-bbc cnn nbc cbs abc fox npr pbs reuters bloomberg engadget techcrunch wired verge gizmodo
-harvard yale stanford mit oxford cambridge princeton berkeley nhs acast patreon wikipedia
-""".split()
-)
-
-_PLACE_SUFFIXES: frozenset[str] = frozenset(
-    """
-city county river lake mountain mountains island islands street st road avenue ave boulevard
-park valley bay beach coast province state airport bridge highway canyon desert forest ocean sea
-harbor harbour peninsula region district square heights hills falls springs creek
-""".split()
-)
-
-_PLACE_NAMES: frozenset[str] = frozenset(
-    """
-africa antarctica asia australia europe america americas oceania
-afghanistan albania algeria argentina armenia austria azerbaijan bahamas bangladesh belarus
-belgium bolivia bosnia brazil bulgaria cambodia cameroon canada chile china colombia congo
-croatia cuba cyprus czechia denmark ecuador egypt england estonia ethiopia finland france
-georgia germany ghana greece guatemala haiti honduras hungary iceland india indonesia iran iraq
-ireland israel italy jamaica japan jordan kazakhstan kenya korea kosovo kuwait laos latvia
-lebanon libya lithuania luxembourg madagascar malaysia mali malta mexico moldova mongolia
-montenegro morocco mozambique myanmar nepal netherlands nicaragua niger nigeria norway pakistan
-palestine panama paraguay peru philippines poland portugal qatar romania russia rwanda scotland
-senegal serbia singapore slovakia slovenia somalia spain sudan sweden switzerland syria taiwan
-tanzania thailand tunisia turkey uganda ukraine uruguay uzbekistan venezuela vietnam wales yemen
-zambia zimbabwe britain uk usa us u.s u.k
-alabama alaska arizona arkansas california colorado connecticut delaware florida hawaii idaho
-illinois indiana iowa kansas kentucky louisiana maine maryland massachusetts michigan minnesota
-mississippi missouri montana nebraska nevada ohio oklahoma oregon pennsylvania tennessee texas
-utah vermont virginia washington wisconsin wyoming
-london paris berlin madrid rome lisbon dublin edinburgh glasgow manchester birmingham liverpool
-leeds bristol newcastle cardiff belfast amsterdam brussels vienna prague warsaw budapest athens
-stockholm oslo copenhagen helsinki moscow kyiv kiev istanbul cairo lagos nairobi johannesburg
-tokyo osaka kyoto beijing shanghai shenzhen hong seoul taipei bangkok delhi mumbai bangalore
-sydney melbourne toronto vancouver montreal ottawa chicago boston seattle portland denver austin
-dallas houston atlanta miami philadelphia detroit phoenix nashville orlando brooklyn manhattan
-hollywood vegas baltimore pittsburgh cleveland minneapolis charlotte raleigh durham
-""".split()
-)
-
+_CONNECTORS: frozenset[str] = name_list("connectors")
+_CONNECTOR_SYMBOLS: frozenset[str] = name_list("connector_symbols")
+_PERSON_TITLES: frozenset[str] = name_list("person_titles")
+_FIRST_NAMES: frozenset[str] = name_list("first_names")
+_ORG_SUFFIXES: frozenset[str] = name_list("org_suffixes")
+_ORG_NAMES: frozenset[str] = name_list("org_names")
+_PLACE_SUFFIXES: frozenset[str] = name_list("place_suffixes")
+_PLACE_NAMES: frozenset[str] = name_list("place_names")
 # Multi-word places whose first word alone means something else ("North", "New").
-_PLACE_PHRASES: frozenset[str] = frozenset(
-    """
-north carolina|south carolina|north dakota|south dakota|west virginia|new york|new jersey|
-new mexico|new hampshire|new zealand|new orleans|new delhi|los angeles|san francisco|san diego|
-san jose|las vegas|hong kong|south africa|north korea|south korea|united states|united kingdom|
-saudi arabia|sri lanka|costa rica|puerto rico|rhode island|silicon valley|washington dc|
-el paso|st louis|salt lake city|kansas city|mexico city|tel aviv|buenos aires|rio de janeiro|
-sao paulo|cape town|abu dhabi|middle east|latin america|north america|south america|
-european union|east coast|west coast|midwest
-""".replace("\n", "").split("|")
-)
+_PLACE_PHRASES: frozenset[str] = name_list("place_phrases")
 
 _TOKEN_RE = re.compile(r"\S+")
 _EDGE_PUNCT = "\"'“”‘’()[]{}<>*_"

@@ -34,27 +34,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from podsift.tasks.core.text import STOPWORDS
+from podsift.tasks.core.text import HEDGES, STOPWORDS
 from podsift.tasks.facts.candidates import DATE_ENTS, NAME_ENTS, NUMERIC_ENTS, Candidate
 from podsift.tasks.facts.centrality import StatementVectors
 from podsift.tasks.facts.entities import extract_entities
 from podsift.tasks.facts.params import DEFAULT, FactOptions
 from podsift.tasks.facts.sentences import Sentence
 from podsift.tasks.facts.terms import content_terms, normalize_word
+from podsift.tasks.facts.words import word_set
 
-_PERSONAL = frozenset(
-    "i i'm i've i'd i'll me my mine myself you you're you've you'd you'll your yours yourself "
-    "guys dude man".split()
-)
-_INTERJECTIONS = frozenset(
-    "yeah yes yep no nope oh ooh wow whoa okay ok huh hmm ugh gosh god damn cool nice awesome "
-    "great exactly totally absolutely right lol haha crazy insane".split()
-)
-_HEDGES = re.compile(
-    r"\b(i think|i guess|i feel|i mean|i don'?t know|kind of|sort of|you know|or something"
-    r"|and stuff|or whatever)\b",
-    re.IGNORECASE,
-)
+# First and second person, and interjections ("wow", "cool"): chatter, counted against a
+# fact's information (`data/words.json` and core's `talk.json`); hedges are core's `HEDGES`.
+_PERSONAL = word_set("personal")
+_INTERJECTIONS = word_set("interjection")
 _YEAR_RE = re.compile(r"\b(1[89]|20)\d\d\b")
 _LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
 
@@ -137,7 +129,7 @@ def _information(
         + 0.20 * min(1.0, len(content) / n / 0.6)
         + 0.10 * min(1.0, len(content) / 8)
     )
-    value -= 0.8 * personal + 0.8 * interjections + 0.12 * len(_HEDGES.findall(text))
+    value -= 0.8 * personal + 0.8 * interjections + 0.12 * len(HEDGES.findall(text))
     if n > options.long_words:
         value -= 0.01 * (n - options.long_words)
     return value, tuple(names)

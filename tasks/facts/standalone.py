@@ -20,84 +20,28 @@ from podsift.tasks.core.text import COMMA_FILLERS, DISFLUENCIES
 from podsift.tasks.facts.params import DEFAULT, FactOptions
 from podsift.tasks.facts.sentences import Sentence, SpokenWord
 from podsift.tasks.facts.terms import normalize_word
+from podsift.tasks.facts.words import phrase_words, word_set
 
-# Openers stripped whatever follows, longest first.
-_LEADING_ALWAYS: tuple[tuple[str, ...], ...] = (
-    ("and", "so", "yeah"),
-    ("so", "yeah"),
-    ("but", "yeah"),
-    ("and", "yeah"),
-    ("and", "so"),
-    ("and", "also"),
-    ("and", "then"),
-    ("so", "basically"),
-    ("i", "mean"),
-    ("and",),
-    ("so",),
-    ("but",),
-    ("yeah",),
-    ("yep",),
-    ("plus",),
-)
-# Openers stripped only when the speaker set them off with a comma ("Well, fares rise" loses
-# "Well,"; "Well over half" keeps it).
-_LEADING_WITH_COMMA: tuple[tuple[str, ...], ...] = (
-    ("you", "know"),
-    ("you", "see"),
-    ("i", "guess"),
-    ("all", "right"),
-    ("mind", "you"),
-    ("not", "yet"),
-    ("of", "course"),
-    ("well",),
-    ("now",),
-    ("look",),
-    ("listen",),
-    ("okay",),
-    ("ok",),
-    ("alright",),
-    ("right",),
-    ("yes",),
-    ("no",),
-    ("oh",),
-    ("wow",),
-    ("actually",),
-    ("basically",),
-    ("honestly",),
-    ("anyway",),
-    ("anyways",),
-    ("like",),
-    ("see",),
-    ("also",),
-    ("again",),
-    ("because",),
-    ("then",),
-    ("sure",),
-    ("exactly",),
-    ("absolutely",),
+# Discourse openers stripped from a sentence's start, each phrase as its words, longest first
+# ("and so" is tried before "so", whose `_SO_KEEPS` would keep it); those in
+# `_LEADING_WITH_COMMA` only when the speaker set them off with a comma ("Well, fares rise"
+# loses "Well,"; "Well over half" keeps it). Core's `talk.json` holds them.
+_LEADING_WITH_COMMA: frozenset[tuple[str, ...]] = frozenset(phrase_words("comma_opener"))
+_LEADING: tuple[tuple[str, ...], ...] = tuple(
+    sorted(phrase_words("opener") + phrase_words("comma_opener"), key=len, reverse=True)
 )
 # "So many", "so far": here "so" is not a connective.
-_SO_KEEPS = frozenset({"many", "much", "far", "long", "few", "little", "called", "that"})
+_SO_KEEPS = word_set("after_so")
 # Words after which "you know," / "I mean," is said as a clause ("what you know, ...", "if I
 # mean, ..."), not as a filler.
-_KNOWERS = frozenset("what if that as than how who which whatever all do did".split())
-_TAGS: tuple[tuple[str, ...], ...] = (
-    ("you", "know"),
-    ("right",),
-    ("yeah",),
-    ("no",),
-    ("huh",),
-    ("okay",),
-    ("correct",),
-    ("eh",),
-)
+_KNOWERS = word_set("knower")
+# Tag questions cut from a sentence's end (", right?").
+_TAGS: tuple[tuple[str, ...], ...] = phrase_words("tag")
 _QUOTES = "\"“”‘’'"
 _OPENING_QUOTES = re.compile(r"^[\"“”‘’']+")
 _CLOSING_QUOTES = re.compile(r"[\"“”‘’']+(?=[.,!?;:]*$)")
 # Subjects that stand for something said before: the sentence needs its antecedent.
-PRONOUN_SUBJECTS = frozenset(
-    "it they he she this that these those them him her its their which".split()
-)
+PRONOUN_SUBJECTS = word_set("pronoun_subject")
 
 
 def _norms(words: Sequence[SpokenWord]) -> list[str]:
@@ -110,7 +54,7 @@ def strip_leading(words: list[SpokenWord]) -> list[SpokenWord]:
     while changed and words:
         changed = False
         norms = _norms(words[:4])
-        for phrase in _LEADING_ALWAYS + _LEADING_WITH_COMMA:
+        for phrase in _LEADING:
             n = len(phrase)
             if len(words) <= n or tuple(norms[:n]) != phrase:
                 continue
@@ -170,10 +114,7 @@ def _strip_fillers(words: list[SpokenWord]) -> list[SpokenWord]:
 
 # Words a speaker says twice when starting over ("the the", "I, I", "and, and"); a doubled
 # "is" ("what it is is ...") or "that" ("he said that that ...") can be grammar, and stays.
-_STUTTERED = frozenset(
-    "the a an i we you it they he she and but so or to of in on at for with was are this my our "
-    "their if like be can will just it's i'm we're they're there".split()
-)
+_STUTTERED = word_set("stuttered")
 
 
 def _strip_false_starts(words: list[SpokenWord]) -> list[SpokenWord]:

@@ -12,11 +12,13 @@ from podsift.tasks.core.text import (
     COMMA_FILLERS,
     DATA_FILES,
     DIGIT_ALIASES,
+    DISFLUENCIES,
     DOUBTS,
     FUNCTION_WORDS,
     HEDGES,
     NUMBER_WORDS,
     STOPWORDS,
+    TALK_FLAGS,
     TALK_WORDS,
     TLDS,
     WEB_ADDRESS,
@@ -54,7 +56,7 @@ def test_every_data_file_loads_and_says_what_it_is_for(name: str) -> None:
 def test_an_unknown_data_file_or_flag_names_the_valid_ones() -> None:
     with pytest.raises(ValueError, match="expected one of stopwords, talk, numbers, web"):
         load_data("slang")
-    with pytest.raises(ValueError, match="expected one of chat, comma_filler, doubt, hedge"):
+    with pytest.raises(ValueError, match="expected one of chat, comma_filler, doubt, hedge, "):
         talk_phrases("filler")
 
 
@@ -98,9 +100,22 @@ def test_talk_phrases_serve_each_rule_from_one_list() -> None:
     assert {"yeah", "oh", "okay", "wow", "totally", "yep", "right"} == CHAT_WORDS
     assert {("you", "know"), ("i", "mean"), ("kind", "of"), ("sort", "of")} == CHAT_PAIRS
     assert COMMA_FILLERS == (("you", "know"), ("i", "mean"), ("like",))
-    phrases = [p for flag in ("chat", "comma_filler", "doubt", "hedge") for p in talk_phrases(flag)]
+    phrases = [p for flag in TALK_FLAGS for p in talk_phrases(flag)]
     written = [e["text"] for e in load_data("talk")["phrases"]["entries"]]
     assert len(written) == len(set(written)) and set(phrases) == set(written)
+
+
+def test_every_talk_flag_is_defined_and_counts_some_phrase() -> None:
+    entries = load_data("talk")["phrases"]["entries"]
+    used = {flag for e in entries for flag in e["flags"]}
+    assert used == set(TALK_FLAGS)
+    assert all(len(e["flags"]) == len(set(e["flags"])) for e in entries)
+
+
+def test_disfluencies_are_talk_phrases_with_their_flag() -> None:
+    assert {"um", "uh", "hmm", "uh-huh"} <= DISFLUENCIES
+    assert frozenset(talk_phrases("disfluency")) == DISFLUENCIES
+    assert not DISFLUENCIES & CHAT_WORDS
 
 
 def test_hedges_count_as_the_rankers_list_did() -> None:
