@@ -394,6 +394,7 @@ def test_without_capitals_the_web_address_names_the_brand_and_the_welcome_still_
     ("line", "cue"),
     [
         ("Let's hear from this week's sponsors.", Cue.LEAD_IN),
+        ("Support for NPR and the following message come from Alder Bank.", Cue.SPONSOR_CREDIT),
         ("Our podcast sponsor this week is Fennick Bank.", Cue.LEAD_IN),
         ("Claim your offer at fennick dot com.", Cue.CALL_TO_ACTION),
         ("Book a free demo today.", Cue.CALL_TO_ACTION),

@@ -10,8 +10,10 @@ here are written for the tests.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -90,6 +92,50 @@ def test_a_conversation_without_ads_gives_no_span() -> None:
     assert detect_ads(_timed(SHOW)) == []
 
 
+# A local news show, and the short spots public radio runs between its stories (issue 24,
+# class 2): a one-sentence credit, a bank's message with its small print. (A three-sentence
+# product spot there, with no credit before it, is still missed: docs/ads.md, "What it misses".)
+NEWS = [
+    "From the newsroom in Portland, this is Harbor Report. I'm Dana Whitfield.",
+    "The city council voted last night to extend the ferry schedule through the winter.",
+    "The change adds four crossings a day and costs the city about two million dollars a year.",
+    "Our transportation reporter Luis Ortega was at the meeting. Luis, what changed their mind?",
+    "Well, Dana, ridership has grown every month since the spring, and the lines got long.",
+    "Several council members said they heard from nurses who rely on the early boat.",
+    "And who pays for it?",
+    "Most of it comes from the general fund, with a small fare increase starting in January.",
+    "Some residents objected to the fare increase, saying it hits commuters hardest.",
+    "The council will review the numbers again in six months.",
+    "Luis Ortega, thank you.",
+    "Thanks, Dana.",
+    "In other news, the largest teachers union reached a tentative agreement with the district.",
+    "The deal raises starting salaries by eight percent over three years.",
+    "Union members will vote on it next week.",
+    "Schools will stay open during the vote.",
+    "That's Harbor Report for today. I'm Dana Whitfield. Thanks for listening.",
+]
+SHORT_SPOTS = {
+    "credit": [
+        "Support for NPR and the following message come from Brightline Insurance, offering "
+        "home and auto coverage with claims handled by real people. Learn more at brightline "
+        "insurance dot com."
+    ],
+    "message": [
+        "This message comes from Northfield Bank. Whether you are buying a first home or "
+        "refinancing, Northfield's mortgage advisers can help. Northfield Bank, member FDIC."
+    ],
+}
+
+
+@pytest.mark.parametrize("kind", sorted(SHORT_SPOTS))
+def test_a_short_credit_between_two_stories_is_found(kind: str) -> None:
+    spot = SHORT_SPOTS[kind]
+    segments = _timed(NEWS[:12] + spot + NEWS[12:])
+    truth = (segments[12].start, segments[12 + len(spot) - 1].end)
+    spans = detect_ads(segments)
+    assert [(s.start, s.end) for s in spans] == [truth], f"{kind}: {spans}"
+
+
 def test_empty_transcript_has_no_ads() -> None:
     assert detect_ads([]) == []
 
@@ -142,3 +188,34 @@ def test_a_model_fitted_for_other_features_is_refused(tmp_path: Path) -> None:
     path.with_suffix(".json").write_text(json.dumps(meta), encoding="utf-8")
     with pytest.raises(PodsiftError, match="fitted for other features"):
         load(path)
+
+
+def test_the_fitting_scripts_inserted_spots_keep_the_episode_and_label_the_break() -> None:
+    # bench/learned/fit.py inserts ad-copy spots into real episodes to teach the model short
+    # breaks mid-show; an inserted copy must keep every line and label of the original.
+    root = Path(__file__).resolve().parents[2]
+    spec = importlib.util.spec_from_file_location(
+        "bench_learned_fit", root / "bench/learned/fit.py"
+    )
+    assert spec and spec.loader
+    fit = importlib.util.module_from_spec(spec)
+    sys.modules["bench_learned_fit"] = fit  # dataclasses look their module up while defining
+    spec.loader.exec_module(fit)
+    segments = _timed(SHOW + SHOW)
+    own_break = (segments[0].start, segments[1].end)
+    episode = fit.LabelledEpisode(
+        "real", "deep-water", "ep-1", segments[-1].end, None, segments, [own_break], []
+    )
+    spots = ["Save ten percent on your first order at fernwood coffee dot com.", "Call now."]
+    for seed in range(5):
+        copy = fit.with_inserted_spots(episode, spots, np.random.default_rng(seed))
+        assert copy is not None and copy.source == fit.INSERTED
+        (inserted,) = [t for t in copy.truth if t != own_break]
+        added = [s for s in copy.segments if s.start >= inserted[0] and s.end <= inserted[1]]
+        assert added and all(s.text in spots for s in added)
+        assert [s.text for s in copy.segments if s not in added] == [s.text for s in segments]
+        assert all(a.end <= b.start for a, b in zip(copy.segments, copy.segments[1:], strict=False))
+        shift = copy.duration_s - episode.duration_s
+        assert shift == pytest.approx(inserted[1] - inserted[0] + 0.3)
+        assert segments[len(segments) // 10].start <= inserted[0]
+        assert inserted[0] >= own_break[1] + 30
