@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from podsift.tasks.ads.evidence import SECOND_PERSON
 from podsift.tasks.core.text import HEDGES, STOPWORDS
 from podsift.tasks.facts.candidates import DATE_ENTS, NAME_ENTS, NUMERIC_ENTS, Candidate
 from podsift.tasks.facts.centrality import StatementVectors
@@ -45,7 +46,9 @@ from podsift.tasks.facts.words import word_set
 
 # First and second person, and interjections ("wow", "cool"): chatter, counted against a
 # fact's information (`data/words.json` and core's `talk.json`); hedges are core's `HEDGES`.
-_PERSONAL = word_set("personal")
+# The speaker and the listener: this stage's "personal" words and the ad detector's second
+# person ("you", "your"), written once there.
+_PERSONAL = word_set("personal") | SECOND_PERSON
 _INTERJECTIONS = word_set("interjection")
 _YEAR_RE = re.compile(r"\b(1[89]|20)\d\d\b")
 _LEADING_ARTICLE = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
