@@ -202,21 +202,16 @@ def _before(values: np.ndarray, k: int, how: str, fill: float = 0.0) -> np.ndarr
 def context_features(
     z: np.ndarray, cues: np.ndarray, place: np.ndarray, rules: np.ndarray
 ) -> np.ndarray:
-    """The second stage's features: each sentence's first-stage probability, the probabilities
-    before and after it (max and mean over `WINDOWS`), which cues come shortly before and after
-    it, and its place (`CONTEXT_NAMES`)."""
+    """The second stage's features: each sentence's first-stage score, the scores before and
+    after it (max and mean over `WINDOWS`), which cues come shortly before and after it, and its
+    place (`CONTEXT_NAMES`)."""
     n = len(z)
-    # As probabilities: on log-odds one sentence far out (-15 or +15) swamps a window's mean,
-    # and the weights fitted on them stayed near 0 (0.07 a unit), leaving the second stage to
-    # the cues and the rules' reading (which then carried a rules' break over a whole story).
-    p = 1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))
-    edge = 1.0 / (1.0 + np.exp(-EDGE_SCORE))
-    cols = [p]
-    rev_p = p[::-1]
+    cols = [z]
+    rev_z = z[::-1]
     for k in WINDOWS:
         for how in ("max", "mean"):
-            cols.append(_before(p, k, how, edge))
-            cols.append(_before(rev_p, k, how, edge)[::-1])
+            cols.append(_before(z, k, how, EDGE_SCORE))
+            cols.append(_before(rev_z, k, how, EDGE_SCORE)[::-1])
     idx = [CUES.index(c) for c in CONTEXT_CUES]
     sub = cues[:, idx] if n else np.zeros((0, len(idx)))
     for k in CUE_WINDOWS:

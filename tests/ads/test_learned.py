@@ -92,9 +92,10 @@ def test_a_conversation_without_ads_gives_no_span() -> None:
     assert detect_ads(_timed(SHOW)) == []
 
 
-# A local news show, and the short spots public radio runs between its stories (issue 24,
-# class 2): a one-sentence credit, a bank's message with its small print. (A three-sentence
-# product spot there, with no credit before it, is still missed: docs/ads.md, "What it misses".)
+# A local news show of half a dozen stories, and the short spots public radio runs between
+# them (issue 24, class 2): a one-sentence credit, a bank's message with its small print. (A
+# three-sentence product spot there, with no credit before it, is still missed: docs/ads.md,
+# "What it misses".)
 NEWS = [
     "From the newsroom in Portland, this is Harbor Report. I'm Dana Whitfield.",
     "The city council voted last night to extend the ferry schedule through the winter.",
@@ -112,6 +113,16 @@ NEWS = [
     "The deal raises starting salaries by eight percent over three years.",
     "Union members will vote on it next week.",
     "Schools will stay open during the vote.",
+    "Turning to the weather, forecasters expect the first snow in the foothills by Thursday.",
+    "The transportation department says plows are ready and crews will work long shifts.",
+    "Drivers heading over the pass should carry chains until at least Sunday.",
+    "The city's warming centers open tonight at the library and the community hall.",
+    "Last winter the centers served more than three thousand people over eleven nights.",
+    "Volunteers are still needed, especially for the overnight shifts.",
+    "In sports, the football playoffs continue Friday night at Memorial Stadium.",
+    "Central High beat Lakeview twenty one to fourteen in last week's quarterfinal.",
+    "Coach Martin said the team has been practising indoors because of the rain.",
+    "Tickets are sold at the gate and kickoff is at seven.",
     "That's Harbor Report for today. I'm Dana Whitfield. Thanks for listening.",
 ]
 SHORT_SPOTS = {
