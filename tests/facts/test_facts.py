@@ -652,6 +652,8 @@ def synthetic_episode(minutes: float, seed: int = 7) -> list[Segment]:
     return segments
 
 
+# Hours of invented talk through the whole extractor: seconds each, so out of the inner loop.
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("minutes", "expected"), [(6, 3), (10, 3), (20, 5), (34, 8), (60, 15), (120, 30)]
 )
@@ -661,6 +663,7 @@ def test_count_scales_with_episode_length(minutes: float, expected: int) -> None
     assert len(facts) == expected
 
 
+@pytest.mark.slow
 def test_count_ignores_ad_time_and_honours_max_facts() -> None:
     segments = synthetic_episode(20)
     assert len(extract_facts(segments)) == 5
@@ -670,6 +673,7 @@ def test_count_ignores_ad_time_and_honours_max_facts() -> None:
     assert extract_facts([]) == []
 
 
+@pytest.mark.slow
 def test_deterministic() -> None:
     segments = synthetic_episode(45, seed=3)
     assert extract_facts(segments) == extract_facts(list(segments))
