@@ -24,7 +24,7 @@ import html
 import math
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -108,15 +108,18 @@ class CuePattern:
 
     def fired(self, text: str) -> str | None:
         """The id of the phrase of the cue's first match in `text`, or None without one."""
+        return next(self.all_fired(text), None)
+
+    def all_fired(self, text: str) -> Iterator[str]:
+        """The id of the phrase of each of the cue's matches in `text`, in order."""
         if self.regex.search(text) is None:
-            return None
-        match = self.named.search(text)
-        assert match is not None  # the same regex, its groups named
-        return next(
-            self.phrase_ids[int(group[1:])]
-            for group, said in match.groupdict().items()
-            if said is not None
-        )
+            return
+        for match in self.named.finditer(text):
+            yield next(
+                self.phrase_ids[int(group[1:])]
+                for group, said in match.groupdict().items()
+                if said is not None
+            )
 
 
 def _cue_pattern(entry: Mapping[str, Any]) -> CuePattern:

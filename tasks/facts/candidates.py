@@ -144,14 +144,7 @@ _OWN_AD_COPY = re.compile(
 
 def _sells(cue: CuePattern, text: str) -> bool:
     """One of the cue's phrases that are not `_LEFT_OUT` is said in `text`."""
-    if cue.regex.search(text) is None:
-        return False
-    return any(
-        cue.phrase_ids[int(group[1:])] not in _LEFT_OUT
-        for match in cue.named.finditer(text)
-        for group, said in match.groupdict().items()
-        if said is not None
-    )
+    return any(phrase_id not in _LEFT_OUT for phrase_id in cue.all_fired(text))
 
 
 def reads_as_ad_copy(text: str) -> bool:
