@@ -145,11 +145,17 @@ def load_real(
 def load_ad_copy(real: Path = REAL_DIR) -> list[str]:
     """The sponsor-read templates of `ad-copy/` (MinusPod community patterns, MIT): each one
     read's text. Positive examples of consumer-spot language for fitting; no timing."""
+    return [text for _, text in load_ad_copy_by_sponsor(real)]
+
+
+def load_ad_copy_by_sponsor(real: Path = REAL_DIR) -> list[tuple[str, str]]:
+    """(sponsor, text) of each template of `ad-copy/`, in file order."""
     out = []
     for path in sorted((real / "ad-copy").glob("*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         if isinstance(data, dict) and isinstance(data.get("text_template"), str):
-            out.append(data["text_template"])
+            sponsor = str(data.get("sponsor") or path.stem.rsplit("-", 1)[0])
+            out.append((sponsor, data["text_template"]))
     return out
 
 

@@ -239,7 +239,7 @@ def real_shows_headline(dev: Path | None, *, quick: bool, spans: bool) -> None:
 
         t0 = time.perf_counter()
         examples, extra, _ = fit.load_everything()
-        _, predicted = fit.loso(examples, extra)
+        _, predicted, _ = fit.loso(examples, extra)
         table(
             "Real shows: the learned detector, leave-one-show-out (headline)",
             [fit.score(ex, pred) for ex, pred in predicted],

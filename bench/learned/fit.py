@@ -31,6 +31,7 @@ import argparse
 import datetime as dt
 import itertools
 import sys
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,7 +43,13 @@ from sklearn.linear_model import LogisticRegression, SGDClassifier
 _HERE = Path(__file__).resolve()
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _HERE.parent]
 sys.path.insert(0, str(_HERE.parents[1]))
-from ad_corpus import DEV_DIR, LabelledEpisode, load_ad_copy, load_layout, load_real  # noqa: E402
+from ad_corpus import (  # noqa: E402
+    DEV_DIR,
+    LabelledEpisode,
+    load_ad_copy_by_sponsor,
+    load_layout,
+    load_real,
+)
 from ad_score import EpisodeScore  # noqa: E402
 
 from learned.embeddings import cached  # noqa: E402
@@ -164,13 +171,26 @@ def _reusing(known: dict[str, np.ndarray]) -> learned.Embed:
     return embed
 
 
+def _shifted(seg: Segment, shift: float) -> Segment:
+    return replace(
+        seg,
+        start=seg.start + shift,
+        end=seg.end + shift,
+        words=tuple(replace(w, start=w.start + shift, end=w.end + shift) for w in seg.words),
+    )
+
+
 def with_inserted_spots(
     episode: LabelledEpisode, texts: Sequence[str], rng: np.random.Generator
 ) -> LabelledEpisode | None:
-    """The episode with a break of one or two templates inserted between two of its segments,
-    away from its own breaks (30 s clear) and its first and last tenth; later times shifted."""
+    """The episode with breaks of real ad copy inserted as a dynamic-insertion server does
+    (the shape of the ads-dev episodes): a pre-roll before the first word (half the episodes),
+    one or two mid-rolls between two segments away from the show's own breaks (30 s clear) and
+    its first and last tenth, a post-roll after the last word (a third of them); each break one
+    to three spots drawn from a pool of two to four, so a spot is often served again in a later
+    break. Later times shift by the breaks' length."""
     segs = episode.segments
-    if len(segs) < 20:
+    if len(segs) < 20 or len(texts) < 4:
         return None
     clear = [
         k
@@ -179,38 +199,53 @@ def with_inserted_spots(
     ]
     if not clear:
         return None
-    k = int(rng.choice(clear))
-    t0 = segs[k].start
-    spots, t = [], t0
-    for text in rng.choice(len(texts), size=int(rng.integers(1, 3)), replace=False):
-        words = texts[int(text)].split()
-        spots.append(Segment(round(t, 2), round(t + _S_PER_WORD * len(words), 2), " ".join(words)))
-        t = spots[-1].end + 0.3
-    shift = t - t0
-    later = [
-        replace(
-            s,
-            start=s.start + shift,
-            end=s.end + shift,
-            words=tuple(replace(w, start=w.start + shift, end=w.end + shift) for w in s.words),
-        )
-        for s in segs[k:]
-    ]
-    truth = [(a + shift, b + shift) if a >= t0 else (a, b) for a, b in episode.truth]
+    picks = rng.choice(len(texts), size=int(rng.integers(2, 5)), replace=False)
+    pool = [texts[int(i)] for i in picks]
+    mids = sorted({int(k) for k in rng.choice(clear, size=int(rng.integers(1, 3)))})
+    at = ([0] if rng.random() < 0.5 else []) + mids + ([len(segs)] if rng.random() < 1 / 3 else [])
+    out: list[Segment] = []
+    truth = list(episode.truth)
+    shift, prev = 0.0, 0
+    for k in at:
+        out += [_shifted(seg, shift) for seg in segs[prev:k]]
+        prev = k
+        t0 = segs[k].start + shift if k < len(segs) else out[-1].end + 0.5
+        t = t0
+        n_spots = int(rng.integers(1, min(3, len(pool)) + 1))
+        for i in rng.choice(len(pool), size=n_spots, replace=False):
+            words = pool[int(i)].split()
+            end = round(t + _S_PER_WORD * len(words), 2)
+            out.append(Segment(round(t, 2), end, " ".join(words)))
+            t = out[-1].end + 0.3
+        length = t - t0
+        truth = [(a + length, b + length) if a >= t0 else (a, b) for a, b in truth]
+        truth.append((t0, out[-1].end))
+        shift += length
+    out += [_shifted(seg, shift) for seg in segs[prev:]]
+    # A spot inserted right before the show's own pre-roll (or after its post-roll) joins that
+    # break: back-to-back spots are one break, as the labels have it.
+    merged: list[tuple[float, float]] = []
+    for a, b in sorted(truth):
+        if merged and a - merged[-1][1] <= 1.0:
+            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
+        else:
+            merged.append((a, b))
     return replace(
         episode,
         source=INSERTED,
         name=f"{episode.name}+spots",
         duration_s=episode.duration_s + shift,
-        segments=[*segs[:k], *spots, *later],
-        truth=sorted([*truth, (t0, spots[-1].end)]),
+        segments=out,
+        truth=merged,
     )
 
 
-def inserted_spot_examples(examples: Sequence[Example], texts: Sequence[str]) -> list[Example]:
+def inserted_spot_examples(
+    examples: Sequence[Example], texts: Sequence[str], seed: int = INSERT_SEED
+) -> list[Example]:
     """One copy of each real episode with inserted spots (`with_inserted_spots`), prepared with
     the originals' cached sentence embeddings."""
-    rng = np.random.default_rng(INSERT_SEED)
+    rng = np.random.default_rng(seed)
     embed = _reusing(_sentence_vectors(examples))
     out = []
     for ex in examples:
@@ -246,11 +281,25 @@ def load_examples(*, dev: bool = True) -> list[Example]:
     return [example(e) for e in episodes]
 
 
-def load_everything() -> tuple[list[Example], list[Example], MeaningScale]:
-    """The labelled episodes; the extra examples (the ad-copy templates, the episodes with
-    inserted spots); the meaning block's centring."""
+def split_ad_copy() -> tuple[list[str], list[str]]:
+    """The templates in two halves by sponsor (the parity of the CRC-32 of its lower-cased
+    name), so that no sponsor is in both: the first half to fit on, the second to insert into
+    the scored copies of `--spliced` (spots the model never saw)."""
+    fit_half: list[str] = []
+    held: list[str] = []
+    for sponsor, text in load_ad_copy_by_sponsor():
+        (held if zlib.crc32(sponsor.lower().encode()) % 2 else fit_half).append(text)
+    return fit_half, held
+
+
+def load_everything(
+    texts: Sequence[str] | None = None,
+) -> tuple[list[Example], list[Example], MeaningScale]:
+    """The labelled episodes; the extra examples (the ad-copy templates `texts`, every one
+    unless given, and the episodes with inserted spots); the meaning block's centring."""
     examples = load_examples()
-    texts = load_ad_copy()
+    if texts is None:
+        texts = [text for _, text in load_ad_copy_by_sponsor()]
     extra = ad_copy_examples(texts)
     if INSERTED_WEIGHT > 0:
         extra += inserted_spot_examples(examples, texts)
@@ -555,7 +604,7 @@ def out_of_fold(
 
 def loso(
     examples: Sequence[Example], extra: Sequence[Example], alpha: float = DEFAULT_ALPHA
-) -> tuple[dict[str, SequenceParams], list[tuple[Example, list[tuple[float, float]]]]]:
+) -> tuple[dict[str, SequenceParams], list[tuple[Example, list[tuple[float, float]]]], OutOfFold]:
     """Leave-one-show-out: each show predicted by stages that never saw it, its sequence
     numbers chosen on the other shows' out-of-fold scores."""
     oof = out_of_fold(examples, extra, alpha)
@@ -565,7 +614,28 @@ def loso(
         show: choose_sequence([it for it in scored if it[0].show != show], seq, cache)
         for show, seq in oof.sequence.items()
     }
-    return chosen, [(ex, predict(ex, oof.log_odds[id(ex)], chosen[ex.show])) for ex in examples]
+    predicted = [(ex, predict(ex, oof.log_odds[id(ex)], chosen[ex.show])) for ex in examples]
+    return chosen, predicted, oof
+
+
+def spliced_scores(
+    examples: Sequence[Example],
+    held: Sequence[str],
+    oof: OutOfFold,
+    chosen: dict[str, SequenceParams],
+    scale: MeaningScale,
+) -> list[EpisodeScore]:
+    """A copy of every labelled episode with breaks of the held-out templates inserted
+    (`with_inserted_spots`, another seed), each scored by its show's leave-one-show-out stages:
+    real shows, real spots never fitted on, the insertion synthetic (issue 24, classes 2 and 4)."""
+    spliced = inserted_spot_examples(examples, held, seed=INSERT_SEED + 1)
+    attach_meaning(spliced, scale)
+    out = []
+    for ex in spliced:
+        z = oof.first[ex.show].score(ex)
+        lo = oof.second[ex.show].score(ex, z)
+        out.append(score(ex, predict(ex, lo, chosen[ex.show])))
+    return out
 
 
 def fit_all(
@@ -621,6 +691,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--meaning-weight", type=float, default=None, help=f"default {MEANING_WEIGHT}")
     ap.add_argument("--loso", action="store_true", help="print leave-one-show-out, write nothing")
     ap.add_argument(
+        "--spliced",
+        action="store_true",
+        help="with --loso: fit on half the ad-copy sponsors and also score copies of the "
+        "episodes with the other half's spots inserted",
+    )
+    ap.add_argument(
         "--inserted-weight", type=float, default=None, help=f"default {INSERTED_WEIGHT}"
     )
     args = ap.parse_args(argv)
@@ -628,9 +704,10 @@ def main(argv: list[str] | None = None) -> int:
         INSERTED_WEIGHT = args.inserted_weight
     if args.meaning_weight is not None:
         MEANING_WEIGHT = args.meaning_weight
-    if args.without and not args.loso:
-        ap.error("--without is for --loso: a model without a feature group is not shipped")
-    examples, extra, scale = load_everything()
+    if (args.without or args.spliced) and not args.loso:
+        ap.error("--without and --spliced are for --loso: such a model is not shipped")
+    fit_texts, held = split_ad_copy() if args.spliced else (None, [])
+    examples, extra, scale = load_everything(fit_texts)
     if args.without:
         examples = [without(ex, args.without) for ex in examples]
         extra = [without(ex, args.without) for ex in extra]
@@ -639,10 +716,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.loso:
         from ad_score import table
 
-        chosen, predicted = loso(examples, extra, args.c)
+        chosen, predicted, oof = loso(examples, extra, args.c)
         table("learned, leave-one-show-out", [score(ex, pred) for ex, pred in predicted])
         for show, seq in chosen.items():
             print(show, seq)
+        if args.spliced:
+            table(
+                "spliced: the same episodes with breaks of held-out real ad copy inserted "
+                "(reported apart, never the headline)",
+                spliced_scores(examples, held, oof, chosen, scale),
+            )
         return 0
     model = fit_all(examples, extra, scale, args.c)
     print(model.meta["fitted_on"])

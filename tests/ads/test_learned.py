@@ -201,9 +201,7 @@ def test_a_model_fitted_for_other_features_is_refused(tmp_path: Path) -> None:
         load(path)
 
 
-def test_the_fitting_scripts_inserted_spots_keep_the_episode_and_label_the_break() -> None:
-    # bench/learned/fit.py inserts ad-copy spots into real episodes to teach the model short
-    # breaks mid-show; an inserted copy must keep every line and label of the original.
+def _fit_module():  # type: ignore[no-untyped-def]
     root = Path(__file__).resolve().parents[2]
     spec = importlib.util.spec_from_file_location(
         "bench_learned_fit", root / "bench/learned/fit.py"
@@ -212,21 +210,91 @@ def test_the_fitting_scripts_inserted_spots_keep_the_episode_and_label_the_break
     fit = importlib.util.module_from_spec(spec)
     sys.modules["bench_learned_fit"] = fit  # dataclasses look their module up while defining
     spec.loader.exec_module(fit)
-    segments = _timed(SHOW + SHOW)
-    own_break = (segments[0].start, segments[1].end)
+    return fit
+
+
+SPOTS = [
+    "Save ten percent on your first order at fernwood coffee dot com.",
+    "Switch to Harbor Mobile and get unlimited talk and text for fifteen dollars a month.",
+    "Marlow mattresses come with a hundred night trial, visit marlow dot com today.",
+    "Download the Trailhead app for free and find your next hike.",
+]
+
+
+def test_the_fitting_scripts_inserted_breaks_keep_the_episode_and_label_each_break() -> None:
+    # bench/learned/fit.py inserts real ad copy into real episodes as a dynamic-insertion
+    # server does (pre-roll, mid-rolls, post-roll; a spot served again in a later break) to
+    # teach the model inserted spots; a copy must keep every line and label of the original.
+    fit = _fit_module()
+    segments = _timed(SHOW + SHOW + SHOW)
+    own_break = (segments[30].start, segments[31].end)
     episode = fit.LabelledEpisode(
         "real", "deep-water", "ep-1", segments[-1].end, None, segments, [own_break], []
     )
-    spots = ["Save ten percent on your first order at fernwood coffee dot com.", "Call now."]
-    for seed in range(5):
-        copy = fit.with_inserted_spots(episode, spots, np.random.default_rng(seed))
+    shapes = set()
+    for seed in range(12):
+        copy = fit.with_inserted_spots(episode, SPOTS, np.random.default_rng(seed))
         assert copy is not None and copy.source == fit.INSERTED
-        (inserted,) = [t for t in copy.truth if t != own_break]
-        added = [s for s in copy.segments if s.start >= inserted[0] and s.end <= inserted[1]]
-        assert added and all(s.text in spots for s in added)
-        assert [s.text for s in copy.segments if s not in added] == [s.text for s in segments]
         assert all(a.end <= b.start for a, b in zip(copy.segments, copy.segments[1:], strict=False))
-        shift = copy.duration_s - episode.duration_s
-        assert shift == pytest.approx(inserted[1] - inserted[0] + 0.3)
-        assert segments[len(segments) // 10].start <= inserted[0]
-        assert inserted[0] >= own_break[1] + 30
+        assert [s.text for s in copy.segments if s.text not in SPOTS] == [s.text for s in segments]
+        breaks = [
+            [s for s in copy.segments if s.start >= a - 1e-6 and s.end <= b + 1e-6]
+            for a, b in copy.truth
+        ]
+        own = [b for b in breaks if all(s.text not in SPOTS for s in b)]
+        inserted = [b for b in breaks if all(s.text in SPOTS for s in b)]
+        assert len(own) == 1 and [s.text for s in own[0]] == [s.text for s in segments[30:32]]
+        assert len(own) + len(inserted) == len(breaks) and 1 <= len(inserted) <= 4
+        assert all(1 <= len(b) <= 3 and len({s.text for s in b}) == len(b) for b in inserted)
+        # every spot's words are in the copy in time order, each break whole
+        assert sum(len(b) for b in inserted) == sum(s.text in SPOTS for s in copy.segments)
+        texts = [s.text for b in inserted for s in b]
+        shapes.add(
+            (
+                copy.segments[0].text in SPOTS,
+                copy.segments[-1].text in SPOTS,
+                len(texts) > len(set(texts)),
+            )
+        )
+    assert any(pre for pre, _, _ in shapes) and any(post for _, post, _ in shapes)
+    assert any(again for _, _, again in shapes)
+
+
+def test_a_spot_inserted_before_the_shows_own_pre_roll_joins_that_break() -> None:
+    fit = _fit_module()
+    segments = _timed(SHOW + SHOW + SHOW)
+    pre_roll = (segments[0].start, segments[1].end)
+    episode = fit.LabelledEpisode(
+        "real", "deep-water", "ep-2", segments[-1].end, None, segments, [pre_roll], []
+    )
+    joined = 0
+    for seed in range(12):
+        copy = fit.with_inserted_spots(episode, SPOTS, np.random.default_rng(seed))
+        assert copy is not None
+        if copy.segments[0].text not in SPOTS:
+            continue
+        joined += 1
+        first = copy.truth[0]
+        inside = [s.text for s in copy.segments if s.end <= first[1] + 1e-6]
+        assert first[0] == segments[0].start and inside[-2:] == [s.text for s in segments[:2]]
+        assert all(b - a > 1.0 for (_, a), (b, _) in zip(copy.truth, copy.truth[1:], strict=False))
+    assert joined
+
+
+def test_a_sentence_said_again_minutes_later_is_marked_repeated() -> None:
+    from podsift.tasks.ads.features import PLACE
+    from podsift.tasks.ads.features import repeated as repeated_share
+
+    lines = [*SPOTS[:1], *SHOW, *SPOTS[:1], "Yeah, totally.", *SHOW[:3], "Yeah, totally."]
+    segs = _timed(lines * 3)
+    prepared = learned.prepare(segs, embed=lambda t: np.zeros((len(t), 384), np.float32))
+    share = prepared.features.place[:, PLACE.index("repeated")]
+    assert np.array_equal(share, repeated_share(prepared.sentences))
+    by_text: dict[str, list[float]] = {}
+    for sent, value in zip(prepared.sentences, share, strict=True):
+        by_text.setdefault(sent.text, []).append(float(value))
+    assert by_text[SPOTS[0]] == [1.0] * 6  # a spot served in every break
+    assert all(v == 0.0 for v in by_text["Yeah, totally."])  # too short to count
+    one_off = [SHOW[5]]
+    assert all(v == 1.0 for v in by_text[one_off[0]])  # said again, a full episode later
+    assert repeated_share([]).shape == (0,)
