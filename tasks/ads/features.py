@@ -62,7 +62,6 @@ PLACE = (
     "pause before",  # log seconds
     "pause after",
     "notes sponsor",  # names a sponsor the show notes name
-    "repeated",  # share of its word 4-grams said again elsewhere in the episode (`repeated`)
 )
 # The first stage's dense columns (`EpisodeFeatures.dense`); the rules' reading enters in the
 # second stage only (`CONTEXT_NAMES`).
@@ -155,56 +154,10 @@ def episode_features(
                 math.log1p(min(max(s.gap_before, 0.0), 10.0)) if i else 0.0,
                 math.log1p(min(max(s.gap_after, 0.0), 10.0)) if i < n - 1 else 0.0,
                 float(bool(notes_sponsors & set(ev.names))),
-                0.0,
             )
-        place[:, PLACE.index("repeated")] = repeated(sentences)
     rules = np.zeros((n, len(RULES))) if rules is None else rules
     vectors = np.zeros((n, DIM), dtype=np.float32) if vectors is None else vectors
     return EpisodeFeatures(own, cues, place, rules, embedding_features(vectors))
-
-
-# A sentence counts as said again when another sentence at least REPEAT_APART_S away shares its
-# word 4-grams: inserted spots are served again in later breaks of the same episode (four of
-# the five ads-dev episodes), while a show rarely says a long sentence twice. Sentences under
-# REPEAT_MIN_WORDS words ("Yeah, totally.") and 4-grams said in more than REPEAT_MAX_POSTINGS
-# sentences (chat such as "you know what i") are not counted. Structural numbers, not fitted:
-# the model fits the feature's weight.
-REPEAT_APART_S = 60.0
-REPEAT_MIN_WORDS = 6
-REPEAT_MAX_POSTINGS = 8
-
-
-def repeated(sentences: Sequence[Sentence]) -> np.ndarray:
-    """Per sentence, the largest share of its word 4-grams that one other sentence at least
-    `REPEAT_APART_S` away also says (0..1)."""
-    n = len(sentences)
-    out = np.zeros(n)
-    grams: list[set[tuple[str, ...]]] = []
-    postings: dict[tuple[str, ...], list[int]] = {}
-    for i, s in enumerate(sentences):
-        toks = ngram_tokens(s.text)
-        g = (
-            {tuple(toks[k : k + 4]) for k in range(len(toks) - 3)}
-            if len(toks) >= REPEAT_MIN_WORDS
-            else set()
-        )
-        grams.append(g)
-        for gram in g:
-            postings.setdefault(gram, []).append(i)
-    for i, g in enumerate(grams):
-        if not g:
-            continue
-        shared: dict[int, int] = {}
-        for gram in g:
-            hits = postings[gram]
-            if len(hits) > REPEAT_MAX_POSTINGS:
-                continue
-            for j in hits:
-                if abs(sentences[j].start - sentences[i].start) >= REPEAT_APART_S:
-                    shared[j] = shared.get(j, 0) + 1
-        if shared:
-            out[i] = max(shared.values()) / len(g)
-    return out
 
 
 # The sentence's meaning: its own embedding and the mean of its neighbours' within this many

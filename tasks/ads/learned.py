@@ -23,11 +23,7 @@ from podsift.tasks.core.records import AdSpan, Segment
 # A span's reason names at most this many of what raised its score, strongest first.
 MAX_REASONS = 4
 # Place features named in a reason, and how.
-_PLACE_REASON = {
-    "place:pre-roll": "pre-roll",
-    "place:post-roll": "post-roll",
-    "place:repeated": "said again in the episode",
-}
+_PLACE_REASON = {"place:pre-roll": "pre-roll", "place:post-roll": "post-roll"}
 
 
 @dataclass(frozen=True, slots=True)

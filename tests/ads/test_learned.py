@@ -279,22 +279,3 @@ def test_a_spot_inserted_before_the_shows_own_pre_roll_joins_that_break() -> Non
         assert first[0] == segments[0].start and inside[-2:] == [s.text for s in segments[:2]]
         assert all(b - a > 1.0 for (_, a), (b, _) in zip(copy.truth, copy.truth[1:], strict=False))
     assert joined
-
-
-def test_a_sentence_said_again_minutes_later_is_marked_repeated() -> None:
-    from podsift.tasks.ads.features import PLACE
-    from podsift.tasks.ads.features import repeated as repeated_share
-
-    lines = [*SPOTS[:1], *SHOW, *SPOTS[:1], "Yeah, totally.", *SHOW[:3], "Yeah, totally."]
-    segs = _timed(lines * 3)
-    prepared = learned.prepare(segs, embed=lambda t: np.zeros((len(t), 384), np.float32))
-    share = prepared.features.place[:, PLACE.index("repeated")]
-    assert np.array_equal(share, repeated_share(prepared.sentences))
-    by_text: dict[str, list[float]] = {}
-    for sent, value in zip(prepared.sentences, share, strict=True):
-        by_text.setdefault(sent.text, []).append(float(value))
-    assert by_text[SPOTS[0]] == [1.0] * 6  # a spot served in every break
-    assert all(v == 0.0 for v in by_text["Yeah, totally."])  # too short to count
-    one_off = [SHOW[5]]
-    assert all(v == 1.0 for v in by_text[one_off[0]])  # said again, a full episode later
-    assert repeated_share([]).shape == (0,)
