@@ -48,11 +48,12 @@ sys.path.insert(0, str(_HERE.parents[1]))
 from ad_corpus import (  # noqa: E402
     DEV_DIR,
     LabelledEpisode,
+    load_ad_copy,
     load_ad_copy_by_sponsor,
     load_layout,
     load_real,
 )
-from ad_score import EpisodeScore  # noqa: E402
+from ad_score import EpisodeScore, joined  # noqa: E402
 
 from learned.embeddings import cached  # noqa: E402
 from podsift.tasks.ads import learned  # noqa: E402
@@ -227,19 +228,13 @@ def with_inserted_spots(
     out += [_shifted(seg, shift) for seg in segs[prev:]]
     # A spot inserted right before the show's own pre-roll (or after its post-roll) joins that
     # break: back-to-back spots are one break, as the labels have it.
-    merged: list[tuple[float, float]] = []
-    for a, b in sorted(truth):
-        if merged and a - merged[-1][1] <= 1.0:
-            merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
-        else:
-            merged.append((a, b))
     return replace(
         episode,
         source=INSERTED,
         name=f"{episode.name}+spots",
         duration_s=episode.duration_s + shift,
         segments=out,
-        truth=merged,
+        truth=joined(truth, 1.0),
     )
 
 
@@ -302,7 +297,7 @@ def load_everything(
     unless given, and the episodes with inserted spots); the meaning block's centring."""
     examples = load_examples()
     if texts is None:
-        texts = [text for _, text in load_ad_copy_by_sponsor()]
+        texts = load_ad_copy()
     extra = ad_copy_examples(texts)
     if INSERTED_WEIGHT > 0:
         extra += inserted_spot_examples(examples, texts)
