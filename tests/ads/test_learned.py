@@ -10,6 +10,7 @@ here are written for the tests.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import json
 import shutil
@@ -201,6 +202,7 @@ def test_a_model_fitted_for_other_features_is_refused(tmp_path: Path) -> None:
         load(path)
 
 
+@functools.cache
 def _fit_module():  # type: ignore[no-untyped-def]
     root = Path(__file__).resolve().parents[2]
     spec = importlib.util.spec_from_file_location(
@@ -221,16 +223,23 @@ SPOTS = [
 ]
 
 
+def _episode_with_break(fit, first: int, last: int):  # type: ignore[no-untyped-def]
+    """Three runs of the show as one labelled episode, its own break from segment `first` to
+    `last`; returns the episode and its segments."""
+    segments = _timed(SHOW + SHOW + SHOW)
+    own = (segments[first].start, segments[last].end)
+    episode = fit.LabelledEpisode(
+        "real", "deep-water", "ep-1", segments[-1].end, None, segments, [own], []
+    )
+    return episode, segments
+
+
 def test_the_fitting_scripts_inserted_breaks_keep_the_episode_and_label_each_break() -> None:
     # bench/learned/fit.py inserts real ad copy into real episodes as a dynamic-insertion
     # server does (pre-roll, mid-rolls, post-roll; a spot served again in a later break) to
     # teach the model inserted spots; a copy must keep every line and label of the original.
     fit = _fit_module()
-    segments = _timed(SHOW + SHOW + SHOW)
-    own_break = (segments[30].start, segments[31].end)
-    episode = fit.LabelledEpisode(
-        "real", "deep-water", "ep-1", segments[-1].end, None, segments, [own_break], []
-    )
+    episode, segments = _episode_with_break(fit, 30, 31)
     shapes = set()
     for seed in range(12):
         copy = fit.with_inserted_spots(episode, SPOTS, np.random.default_rng(seed))
@@ -262,11 +271,7 @@ def test_the_fitting_scripts_inserted_breaks_keep_the_episode_and_label_each_bre
 
 def test_a_spot_inserted_before_the_shows_own_pre_roll_joins_that_break() -> None:
     fit = _fit_module()
-    segments = _timed(SHOW + SHOW + SHOW)
-    pre_roll = (segments[0].start, segments[1].end)
-    episode = fit.LabelledEpisode(
-        "real", "deep-water", "ep-2", segments[-1].end, None, segments, [pre_roll], []
-    )
+    episode, segments = _episode_with_break(fit, 0, 1)
     joined = 0
     for seed in range(12):
         copy = fit.with_inserted_spots(episode, SPOTS, np.random.default_rng(seed))
