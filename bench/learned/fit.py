@@ -490,8 +490,9 @@ def predict(ex: Example, log_odds: np.ndarray, params: SequenceParams) -> list[t
     sents = ex.prepared.sentences
     if not sents:
         return []
-    rules = ex.prepared.features.rules[:, 1]
-    return [(sents[a].start, sents[b].end) for a, b in ad_breaks(log_odds, sents, params, rules)]
+    f = ex.prepared.features
+    breaks = ad_breaks(log_odds, sents, params, f.rules[:, 1], f.announced)
+    return [(sents[a].start, sents[b].end) for a, b in breaks]
 
 
 def score(ex: Example, pred: list[tuple[float, float]]) -> EpisodeScore:
@@ -538,8 +539,14 @@ def choose_sequence(
             if rules_key not in rules_runs:
                 probs = 1.0 / (1.0 + np.exp(-(lo + bias)))
                 s = ex.prepared.sentences
+                sure = ex.prepared.features.announced
+                # A break that announces a sponsor is never dropped (`sequence.ad_breaks`).
                 rules_runs[rules_key] = [
-                    (s[i].start, s[j].end, float(probs[i : j + 1].mean()))
+                    (
+                        s[i].start,
+                        s[j].end,
+                        1.0 if sure[i : j + 1].any() else float(probs[i : j + 1].mean()),
+                    )
                     for i, j in runs_of(ex.prepared.features.rules[:, 1])
                 ]
             per_ex.append((ex, runs[key], rules_runs[rules_key]))

@@ -219,6 +219,9 @@ def sentence_evidence(
         _name_key(w) for s in sentences for w in _WORD.findall(s.text)[1:] if _name_like(w)
     }
     spelled = _address_words(sentences, own)
+    said_in = Counter(
+        key for s in sentences for key in {_name_key(w) for w in _WORD.findall(s.text)}
+    )
     out: list[SentenceEvidence] = []
     for s in sentences:
         text = s.text
@@ -258,12 +261,20 @@ def sentence_evidence(
             cues.discard(Cue.SPONSOR_CREDIT)
             _add(cues, why, Cue.OWN_SHOW, "derived.no_backer")
         addresses = [
-            (_domain_words(m.group(1)), m.group(2).lower()) for m in WEB_ADDRESS.finditer(text)
+            (_domain_words(m.group(1)), m.group(2).lower(), _path_word(text, m.end()))
+            for m in WEB_ADDRESS.finditer(text)
         ]
         if _EMAIL.search(text):  # "write to us at mail at show dot com" is no call to action
             addresses = []
-        roots = tuple(re.sub(r"['\-]", "", root) for _, root in addresses)
-        own_roots = [root for before, root in addresses if _is_own(before + root, own)]
+        roots = tuple(re.sub(r"['\-]", "", root) for _, root, _ in addresses)
+        # "pythonbytes.fm/rollbar": the show's address with a path naming a brand that is said
+        # in another sentence too, and is not the show's name, is the sponsor's link.
+        own_roots = [
+            root
+            for before, root, path in addresses
+            if _is_own(before + root, own)
+            and not (path and path not in own and path in mid_sentence_names and said_in[path] > 1)
+        ]
         if own_roots:
             _add(cues, why, Cue.OWN_SHOW, "derived.own_address")
         if len(own_roots) < len(roots):
@@ -323,6 +334,17 @@ def _address_words(sentences: Sequence[Sentence], own: set[str]) -> frozenset[st
 
 # What says a sentence speaks for a sponsor, whatever else it says.
 _SPONSORED = cue_set("set.sponsored")
+
+
+# The first word of a web address's path: "/rollbar", " slash rollbar".
+_PATH = re.compile(r"(?:/| slash )([a-z][a-z0-9\-]*)", re.I)
+
+
+def _path_word(text: str, end: int) -> str:
+    """The first word of the path after a web address ending at `end`, as `_name_key` keys
+    it ("" when there is none)."""
+    m = _PATH.match(text, end)
+    return _name_key(m.group(1)) if m else ""
 
 
 def _name_like(word: str) -> bool:

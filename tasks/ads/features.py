@@ -48,6 +48,12 @@ PRE_ROLL_S = 60.0
 POST_ROLL_S = 90.0
 
 CUES: tuple[Cue, ...] = tuple(Cue)
+# The cues that announce a sponsor in so many words ("brought to you by", "a longtime sponsor of
+# the show", "Support for this podcast comes from"): on the 208 labelled real episodes, 137 of the
+# 148 sentences with one are in a break. A rules' break holding one is kept whatever the model's
+# score (`sequence.ad_breaks`): leave-one-show-out F1 0.375 with, 0.332 without (one set of
+# sequence numbers for both), and a one-sentence public-radio credit amid the news is kept.
+ANNOUNCING: tuple[Cue, ...] = (Cue.LEAD_IN, Cue.SPONSOR_CREDIT)
 # The rules' reading of the sentence (`rules`): its topic block's probability, and whether it
 # lies in one of the rules' spans.
 RULES = ("block probability", "in a span")
@@ -118,6 +124,13 @@ class EpisodeFeatures:
     def dense(self) -> np.ndarray:
         """The first stage's dense features: cues then place (`DENSE_NAMES`)."""
         return np.hstack([self.cues, self.place])
+
+    @property
+    def announced(self) -> np.ndarray:
+        """1 where the sentence announces a sponsor (`ANNOUNCING`), else 0."""
+        if not len(self.cues):
+            return np.zeros(0)
+        return self.cues[:, [CUES.index(c) for c in ANNOUNCING]].max(axis=1)
 
 
 def episode_features(

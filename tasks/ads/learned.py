@@ -119,8 +119,9 @@ def spans(prepared: Prepared, model: AdModel) -> list[AdSpan]:
     log_odds = model.log_odds(prepared.features, parts.sum(axis=1))
     probs = sigmoid(log_odds + model.sequence.bias)
     out = []
+    f = prepared.features
     for lo, hi in ad_breaks(
-        log_odds, prepared.sentences, model.sequence, prepared.features.rules[:, 1]
+        log_odds, prepared.sentences, model.sequence, f.rules[:, 1], f.announced
     ):
         out.append(
             AdSpan(

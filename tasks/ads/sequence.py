@@ -108,19 +108,23 @@ def ad_breaks(
     sentences: Sequence[Sentence],
     params: SequenceParams,
     rules_span: np.ndarray | None = None,
+    announced: np.ndarray | None = None,
 ) -> list[tuple[int, int]]:
     """Breaks as (first, last) sentence indexes.
 
     The rules' breaks (`rules_span`: 1 for each sentence inside one) are kept unless the model's
-    mean probability over one is under `params.drop_below`; the model's own breaks (the
-    sequence step, then the `min_break_s` and `min_confidence` filters) are added where they
-    touch no kept rules' break and their mean probability reaches `params.add_above`.
+    mean probability over one is under `params.drop_below` and none of its sentences announces
+    a sponsor (`announced`: 1 for a lead-in or a credit, "Support for this podcast comes from");
+    the model's own breaks (the sequence step, then the `min_break_s` and `min_confidence`
+    filters) are added where they touch no kept rules' break and their mean probability reaches
+    `params.add_above`.
     """
     probs = sigmoid(np.asarray(log_odds, dtype=float) + params.bias)
     kept = [
         (i, j)
         for i, j in runs_of(rules_span if rules_span is not None else [])
         if float(probs[i : j + 1].mean()) >= params.drop_below
+        or (announced is not None and bool(np.any(announced[i : j + 1])))
     ]
     taken = np.zeros(len(sentences), dtype=bool)
     for i, j in kept:

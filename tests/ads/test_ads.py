@@ -537,6 +537,30 @@ def test_a_vanity_path_or_a_common_word_does_not_make_the_sponsor_site_the_shows
     assert Cue.OWN_SHOW in own
 
 
+def test_the_shows_address_with_a_path_naming_a_brand_is_the_sponsors_link() -> None:
+    welcome, lead, link, archive = _cues(
+        "Hello and welcome to Harbor Notes, where we read the week's news.",
+        "But first, let's talk about Tallowmere.",
+        "Check them out at harbornotes.fm/tallowmere.",
+        "Every episode is at harbornotes.fm/episodes.",
+    )
+    assert Cue.WELCOME in welcome
+    assert Cue.WEB_ADDRESS in link and Cue.SLASH in link and Cue.OWN_SHOW not in link
+    assert Cue.OWN_SHOW in archive and Cue.WEB_ADDRESS not in archive  # "Episodes": no brand
+    assert Cue.LEAD_IN not in lead  # a name alone does not open a read
+
+
+def test_a_sponsor_named_as_one_without_the_usual_lead_in_opens_a_read() -> None:
+    longtime, sponsoring, news = _cues(
+        "So Tallowmere has been a longtime sponsor of the show.",
+        "Thanks to Tallowmere, because once again, they're sponsoring this episode.",
+        "Three companies are sponsoring the foundation's new fellowship.",  # news, not a read
+    )
+    for cues in (longtime, sponsoring):
+        assert Cue.LEAD_IN in cues
+    assert Cue.LEAD_IN not in news
+
+
 def test_a_spot_with_little_ad_language_between_two_reads_is_in_the_break() -> None:
     """Back to back: a read, a brand spot with no address or code, a read; then the show."""
     lines = [
