@@ -98,7 +98,12 @@ MIN_BREAK_S = (0.0, 5.0, 10.0, 15.0, 20.0)
 MIN_CONFIDENCE = (0.0, 0.3, 0.4, 0.5, 0.6)
 LOWS = (0.0, 0.2, 0.35, 0.5)  # 0: the HMM
 JOINS_S = (0.0, 10.0, 20.0)
-DROPS_BELOW = (0.0, 0.05, 0.1, 0.2, 0.3)
+# Up to 0.1: with 0.2 and 0.3 in the grid the real shows chose them (they drop the rules' breaks
+# of product talk), but leave-one-show-out fell (0.400 against 0.407; 0.318 against 0.330 on the
+# shows no cue was written from) and the shipped model lost the spots with no lead-in that the
+# rules find in our own written and spoken episodes (0.825 against 0.874), the inserted spots
+# of the held-out shows.
+DROPS_BELOW = (0.0, 0.05, 0.1)
 ADDS_ABOVE = (0.5, 0.7, 0.8, 0.9, 1.01)  # 1.01: the model adds no break of its own
 # Seconds a synthetic ad-copy sentence lasts per word (the real corpus' synthetic timing).
 _S_PER_WORD = 0.38
