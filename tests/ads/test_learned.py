@@ -22,7 +22,9 @@ import pytest
 
 from podsift.tasks.ads import DETECTORS, detect_ads, learned
 from podsift.tasks.ads.features import DENSE_NAMES, HASH_SIZE, MEANING_SIZE
-from podsift.tasks.ads.model import DEFAULT_MODEL, load
+from podsift.tasks.ads.model import DEFAULT_MODEL, SequenceParams, load
+from podsift.tasks.ads.sentences import split_sentences
+from podsift.tasks.ads.sequence import ad_breaks
 from podsift.tasks.core.errors import PodsiftError
 from podsift.tasks.core.records import Segment, load_transcript_file
 
@@ -284,3 +286,19 @@ def test_a_spot_inserted_before_the_shows_own_pre_roll_joins_that_break() -> Non
         assert first[0] == segments[0].start and inside[-2:] == [s.text for s in segments[:2]]
         assert all(b - a > 1.0 for (_, a), (b, _) in zip(copy.truth, copy.truth[1:], strict=False))
     assert joined
+
+
+def test_a_rules_break_that_announces_a_sponsor_is_kept_whatever_the_score() -> None:
+    # The sequence step drops a rules' break the model scores low, unless one of its sentences
+    # announces a sponsor (a lead-in or a credit).
+    lines = ["The vote was six to three.", "Support for this podcast comes from Ashgrove.", "Rain."]
+    sentences = split_sentences([Segment(5.0 * k, 5.0 * k + 4.0, t) for k, t in enumerate(lines)])
+    assert len(sentences) == 3
+    log_odds = np.full(3, -6.0)  # the model reads all three as the show
+    rules_span = np.array([0.0, 1.0, 0.0])  # the rules call the middle one a break
+    params = SequenceParams(
+        0.07, 0.003, 0.9, 0.0, 0.0, 0.0, low=0.35, drop_below=0.1, add_above=0.7
+    )
+    assert ad_breaks(log_odds, sentences, params, rules_span) == []
+    assert ad_breaks(log_odds, sentences, params, rules_span, np.array([0.0, 0.0, 0.0])) == []
+    assert ad_breaks(log_odds, sentences, params, rules_span, np.array([0.0, 1.0, 0.0])) == [(1, 1)]
