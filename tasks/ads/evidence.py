@@ -215,15 +215,13 @@ def sentence_evidence(
 ) -> list[SentenceEvidence]:
     """Each sentence's cues; a web address that is the show's own counts for the show."""
     own = show_names(sentences)
-    mid_sentence_names = {
-        _name_key(w) for s in sentences for w in _WORD.findall(s.text)[1:] if _name_like(w)
-    }
+    sentence_words = [_WORD.findall(s.text) for s in sentences]
+    mid_sentence_names = {_name_key(w) for ws in sentence_words for w in ws[1:] if _name_like(w)}
     spelled = _address_words(sentences, own)
-    said_in = Counter(
-        key for s in sentences for key in {_name_key(w) for w in _WORD.findall(s.text)}
-    )
+    # How many sentences say each word (keyed as names are).
+    said_in = Counter(key for ws in sentence_words for key in {_name_key(w) for w in ws})
     out: list[SentenceEvidence] = []
-    for s in sentences:
+    for s, words in zip(sentences, sentence_words, strict=True):
         text = s.text
         why: dict[Cue, str] = {}  # the id that first set each cue
         for pattern in CUE_PATTERNS:
@@ -285,7 +283,6 @@ def sentence_evidence(
             # "Become a member: go to northriver dot org slash give, or call the station at
             # 555-0148": where to give to the show is the show's own call, not an advertiser's.
             cues -= {Cue.PHONE, Cue.SLASH, Cue.CALL_TO_ACTION}
-        words = _WORD.findall(text)
         names = [_name_key(w) for w in words[1:] if _name_like(w)]
         # A sentence's first word is capitalised anyway: it is a name when the episode
         # capitalises it mid-sentence too ("Quillmark makes notebooks").

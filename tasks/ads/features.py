@@ -54,6 +54,7 @@ CUES: tuple[Cue, ...] = tuple(Cue)
 # score (`sequence.ad_breaks`): leave-one-show-out F1 0.375 with, 0.332 without (one set of
 # sequence numbers for both), and a one-sentence public-radio credit amid the news is kept.
 ANNOUNCING: tuple[Cue, ...] = (Cue.LEAD_IN, Cue.SPONSOR_CREDIT)
+_ANNOUNCING_COLUMNS = [CUES.index(c) for c in ANNOUNCING]
 # The rules' reading of the sentence (`rules`): its topic block's probability, and whether it
 # lies in one of the rules' spans.
 RULES = ("block probability", "in a span")
@@ -130,7 +131,7 @@ class EpisodeFeatures:
         """1 where the sentence announces a sponsor (`ANNOUNCING`), else 0."""
         if not len(self.cues):
             return np.zeros(0)
-        return self.cues[:, [CUES.index(c) for c in ANNOUNCING]].max(axis=1)
+        return self.cues[:, _ANNOUNCING_COLUMNS].max(axis=1)
 
 
 def episode_features(
