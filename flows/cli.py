@@ -9,7 +9,6 @@ reading the files a command is given in `inputs`, and printing results in `rende
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -25,8 +24,8 @@ from podsift.flows.preflight import (
     check_warehouse_opens,
     prefect_env,
 )
-from podsift.flows.render import write_rows, write_search_json, write_search_text
-from podsift.tasks.core.errors import PodsiftError, UsageError
+from podsift.flows.render import write_json, write_rows, write_search_json, write_search_text
+from podsift.tasks.core.errors import AudioError, PodsiftError, UsageError
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 
@@ -147,9 +146,11 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     audio = Path(args.audio)
     if not audio.is_file():
         return fail(f"audio file not found: {audio}", EXIT_USAGE)
-    transcript = transcribe_audio(audio, cfg.whisper)
-    json.dump(transcript.to_json(), sys.stdout, ensure_ascii=False)
-    sys.stdout.write("\n")
+    try:
+        transcript = transcribe_audio(audio, cfg.whisper)
+    except AudioError as exc:  # name the file: the message is written for an episode's row
+        return fail(f"{audio}: {exc}", EXIT_USAGE)
+    write_json(transcript.to_json(), sys.stdout, indent=None)
     return EXIT_OK
 
 
@@ -171,8 +172,7 @@ def cmd_ads(args: argparse.Namespace) -> int:
     spans = detect_ads(
         segments, context=context, description=args.description, detector=args.detector
     )
-    json.dump([s.to_json() for s in spans], sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    write_json([s.to_json() for s in spans], sys.stdout)
     return EXIT_OK
 
 
@@ -184,8 +184,7 @@ def cmd_facts(args: argparse.Namespace) -> int:
     facts = extract_facts(
         segments, spans, max_facts=args.max_facts, title=args.title, notes=args.description
     )
-    json.dump([f.to_json() for f in facts], sys.stdout, indent=2, ensure_ascii=False)
-    sys.stdout.write("\n")
+    write_json([f.to_json() for f in facts], sys.stdout)
     return EXIT_OK
 
 

@@ -35,6 +35,7 @@ from podsift.tasks.run.episode import (
     EpisodeJob,
     analyse_episode,
     context_transcripts,
+    discard_unused_audio,
     transcribe_episode,
 )
 from podsift.tasks.run.loading import finish_feed, load_result, plan_inputs, record_run
@@ -147,6 +148,9 @@ def ingest_feed(
         except Exception as exc:  # noqa: BLE001 (one episode's failure, not the run's)
             log_unexpected(f"episode {result.item.title[:80]!r}", exc)
             result.mark_failed(f"ads or facts failed: unexpected error ({exception_text(exc)})")
+        # Also for failures `transcribe_episode` did not see (an unexpected exception, a full
+        # disk): a failed or skipped episode's download is of no further use.
+        discard_unused_audio(result, cfg)
         if load_result(gate, feed, result):
             _count(outcome, result)
         else:

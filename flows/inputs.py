@@ -77,9 +77,7 @@ def read_ad_spans(path: str) -> list[Any]:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
     except json.JSONDecodeError as exc:
         raise UsageError(f"{path}: not JSON ({exc.msg} at line {exc.lineno})") from None
-    except (ValueError, KeyError, TypeError, AttributeError):
-        raise UsageError(
-            f"{path}: not an ad spans JSON list (expected "
-            '[{"start": s, "end": s, "confidence": c, "reason": text}, ...], '
-            "as the ads command prints)"
-        ) from None
+    except UnicodeDecodeError:
+        raise UsageError(f"{path}: not an ad spans JSON file (not UTF-8 text)") from None
+    except ValueError as exc:  # the shape or a value: the message names the span
+        raise UsageError(f"{path}: {exc}") from None

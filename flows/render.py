@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,6 +13,26 @@ from podsift.tasks.core.timefmt import format_clock
 
 # How `podsift search` marks what kind of text a hit is (transcript segments go unmarked).
 SEARCH_LABELS = {"fact": "fact: ", "title": "title: ", "description": "show notes: "}
+
+
+def write_json(data: Any, out: Any, *, indent: int | None = 2) -> None:
+    """Print `data` as strict JSON and a newline.
+
+    Python's json writes NaN and Infinity, which JSON has not and other readers refuse (a
+    DOUBLE column can hold them); such a number is written as null.
+    """
+    json.dump(_finite(data), out, indent=indent, ensure_ascii=False, allow_nan=False)
+    out.write("\n")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    return value
 
 
 def _jsonable(value: Any) -> Any:
@@ -29,13 +50,7 @@ def _jsonable(value: Any) -> Any:
 def write_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, out: Any) -> None:
     """Print a result as an aligned table, CSV, or a JSON list of objects."""
     if fmt == "json":
-        json.dump(
-            [dict(zip(columns, map(_jsonable, r), strict=True)) for r in rows],
-            out,
-            indent=2,
-            ensure_ascii=False,
-        )
-        out.write("\n")
+        write_json([dict(zip(columns, map(_jsonable, r), strict=True)) for r in rows], out)
         return
     if fmt == "csv":
         w = csv.writer(out)
@@ -71,7 +86,7 @@ def _clip(text: str, width: int) -> str:
 
 def write_search_json(hits: list[Any], out: Any) -> None:
     """Print search hits as a JSON list of objects."""
-    json.dump(
+    write_json(
         [
             {
                 "feed": h.feed,
@@ -88,10 +103,7 @@ def write_search_json(hits: list[Any], out: Any) -> None:
             for h in hits
         ],
         out,
-        indent=2,
-        ensure_ascii=False,
     )
-    out.write("\n")
 
 
 def write_search_text(hits: list[Any], out: Any) -> None:

@@ -7,8 +7,9 @@ paths resolve against the folder of the config file.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlparse
 
 import yaml
@@ -16,6 +17,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    Strict,
     ValidationError,
     field_validator,
     model_validator,
@@ -27,8 +29,20 @@ DEFAULT_CONFIG_NAME = "config.yaml"
 CONFIG_ENV = "PODSIFT_CONFIG"
 
 
+# Upper bounds keep a setting within what the clocks and sockets it reaches accept: an
+# infinite or astronomically large timeout fails every feed with an OverflowError from time_t.
+DAY_S = 86_400.0
+WEEK_S = 7 * DAY_S
+
+# Paths are written as strings in YAML; a strict model would refuse them.
+ConfigPath = Annotated[Path, Strict(False)]
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys, NaN/inf and wrong types are refused, not coerced (`true` is no 1, `'3'` no 3);
+    an int where a float is expected is still a number."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True, allow_inf_nan=False)
 
 
 class FeedConfig(_Strict):
@@ -79,7 +93,9 @@ class WhisperConfig(_Strict):
     beam_size: int = Field(5, ge=1, le=10)
     batch_size: int = Field(2, ge=0, le=64, description="0 disables batched inference")
     vad_filter: bool = True
-    cpu_threads: int = Field(1, ge=0, description="threads per worker; 0 lets CTranslate2 choose")
+    cpu_threads: int = Field(
+        1, ge=0, le=256, description="threads per worker; 0 lets CTranslate2 choose"
+    )
     num_workers: int = Field(
         0, ge=0, le=64, description="windows decoded at once; 0 = one per CPU core"
     )
@@ -88,8 +104,24 @@ class WhisperConfig(_Strict):
         True, description="batched decoding emits no timestamp tokens; word times still come"
     )
     chunk_length: int = Field(30, ge=5, le=30, description="seconds per batched window")
-    max_seconds_per_episode: float = Field(1800.0, gt=0)
+    max_seconds_per_episode: float = Field(1800.0, gt=0, le=DAY_S)
     use_publisher_transcripts: bool = True
+
+    @field_validator("language")
+    @classmethod
+    def _known_language(cls, value: str | None) -> str | None:
+        """Whisper knows a fixed set of language codes; any other fails every episode."""
+        if value is None:
+            return None
+        from faster_whisper.tokenizer import _LANGUAGE_CODES
+
+        code = value.strip().lower()
+        if code not in _LANGUAGE_CODES:
+            raise ValueError(
+                f"unknown language {value!r}: expected a Whisper language code such as en, de "
+                f"or fr, or null to detect it (one of {', '.join(sorted(_LANGUAGE_CODES))})"
+            )
+        return code
 
     @field_validator("model")
     @classmethod
@@ -112,8 +144,8 @@ class WhisperConfig(_Strict):
 
 
 class DownloadConfig(_Strict):
-    max_bytes: int = Field(500 * 1024 * 1024, gt=0)
-    timeout_s: float = Field(60.0, gt=0)
+    max_bytes: int = Field(500 * 1024 * 1024, gt=0, le=2**40, description="at most 1 TiB")
+    timeout_s: float = Field(60.0, gt=0, le=DAY_S)
     retries: int = Field(3, ge=0, le=10)
 
 
@@ -121,7 +153,7 @@ class LLMConfig(_Strict):
     base_url: str
     model: str
     api_key_env: str | None = Field(None, description="environment variable holding the key")
-    timeout_s: float = Field(60.0, gt=0)
+    timeout_s: float = Field(60.0, gt=0, le=DAY_S)
 
 
 class AdsConfig(_Strict):
@@ -155,7 +187,7 @@ class PublishConfig(_Strict):
     ad_free_audio: bool = Field(
         True, description="write an ad-free copy of each episode's audio under data_dir"
     )
-    dir: Path = Field(Path("data/publish"), description="where `podsift publish` writes")
+    dir: ConfigPath = Field(Path("data/publish"), description="where `podsift publish` writes")
     base_url: str | None = Field(
         None, description="the URL `dir` is served at; None: http://host:port/ of `serve`"
     )
@@ -175,8 +207,8 @@ class PublishConfig(_Strict):
 
 class Config(_Strict):
     feeds: list[FeedConfig] = Field(default_factory=list)
-    warehouse: Path = Path("data/warehouse.duckdb")
-    data_dir: Path = Path("data")
+    warehouse: ConfigPath = Path("data/warehouse.duckdb")
+    data_dir: ConfigPath = Path("data")
     schedule: ScheduleConfig = ScheduleConfig()
     whisper: WhisperConfig = WhisperConfig()
     download: DownloadConfig = DownloadConfig()
@@ -185,19 +217,22 @@ class Config(_Strict):
     runner: RunnerConfig = RunnerConfig()
     publish: PublishConfig = PublishConfig()
     max_episodes_per_feed: int | None = Field(
-        None, ge=1, description="newest N items per feed; None takes all"
+        None, ge=1, le=1_000_000, description="newest N items per feed; None takes all"
     )
-    max_attempts: int = Field(3, ge=1, description="failed episodes are retried this often")
+    max_attempts: int = Field(
+        3, ge=1, le=1000, description="failed episodes are retried this often"
+    )
     keep_audio: bool = Field(False, description="keep downloaded audio after transcription")
     warehouse_wait_s: float = Field(
         1800.0,
         ge=0,
+        le=WEEK_S,
         description="how long a run's loads wait, in all, for a warehouse another process "
         "holds; what is left then loads on the next run",
     )
     # Where the config came from, and what loading it noticed; set by load_config, not by the
     # file.
-    base_dir: Path = Path(".")
+    base_dir: ConfigPath = Path(".")
     warnings: tuple[str, ...] = ()
 
 
@@ -244,8 +279,28 @@ def _describe(error: ValidationError) -> str:
     if first["type"] == "list_type":
         hint = f" ({_FEED_SHAPE})" if key == "feeds" else ""
         return f"bad value for '{key}': expected a list{hint}, got {got}"
+    expected = _EXPECTED.get(first["type"])
+    if expected:
+        return f"bad value for '{key}': expected {expected}, got {got}"
+    if first["type"] in ("greater_than", "greater_than_equal", "less_than", "less_than_equal"):
+        bound = str(first["msg"]).removeprefix("Input should be ")
+        return f"bad value for '{key}': expected a number {bound}, got {got}"
     msg = str(first["msg"]).removeprefix("Value error, ")
     return f"bad value for '{key}': {msg}"
+
+
+# What a wrong-typed value should have been, by pydantic's error type.
+_EXPECTED = {
+    "int_type": "a whole number",
+    "int_parsing": "a whole number",
+    "int_from_float": "a whole number",
+    "float_type": "a number",
+    "float_parsing": "a number",
+    "finite_number": "a finite number",
+    "bool_type": "true or false",
+    "bool_parsing": "true or false",
+    "string_type": "text",
+}
 
 
 def _resolve(base: Path, path: Path) -> Path:
@@ -368,6 +423,16 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                 )
             seen[key] = key_node.start_mark.line + 1
         return super().construct_mapping(node, deep=deep)
+
+
+# PyYAML follows YAML 1.1, where `1e3` and `1.5e9` (no sign in the exponent) are strings; YAML
+# 1.2 and every other reader take them as numbers. The strict config model refuses a string
+# where a number belongs, so read them as numbers.
+_UniqueKeyLoader.add_implicit_resolver(
+    "tag:yaml.org,2002:float",
+    re.compile(r"^[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)[eE][-+]?[0-9]+$"),
+    list("-+0123456789."),
+)
 
 
 def load_config(path: str | Path | None = None) -> Config:

@@ -6,9 +6,11 @@ They mirror the public JSON contracts of DESIGN.md: a transcript is a list of `S
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -155,11 +157,101 @@ class KnownEpisode:
     attempts: int
 
 
+# No episode lasts a week; a time past it is a unit mix-up or junk (1e308 rounds to infinity).
+MAX_TIME_S = 7 * 24 * 3600.0
+_SEGMENT_SHAPE = '{"start": s, "end": s, "text": str, "words": [...]}'
+_SPAN_SHAPE = '{"start": s, "end": s, "confidence": 0..1, "reason": str}'
+
+
+def _shown(value: Any) -> str:
+    """A JSON value as the file wrote it, short: NaN, true, null, "1.5", [...]."""
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    text = json.dumps(value, ensure_ascii=False)  # NaN and Infinity as JSON readers write them
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _seconds(raw: dict[str, Any], key: str, what: str) -> float:
+    """`raw[key]` as a time in seconds: a finite number from 0 up to a week.
+
+    Raises:
+        ValueError: one sentence naming `what` ("transcript segment 3") and the key.
+    """
+    if key not in raw:
+        raise ValueError(f"{what} has no '{key}'")
+    value = raw[key]
+    number: float | None = None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):  # "1.5": some tools write numbers as strings
+        with contextlib.suppress(ValueError):
+            number = float(value)
+    if number is None:
+        raise ValueError(f"{what} has {key} {_shown(value)}, not a number of seconds")
+    if not math.isfinite(number):
+        raise ValueError(f"{what} has {key} {_shown(value)}, not a finite number of seconds")
+    if number < 0:
+        raise ValueError(f"{what} has {key} {number:g} s: times cannot be negative")
+    if number > MAX_TIME_S:
+        raise ValueError(
+            f"{what} has {key} {number:g} s, more than a week: no episode is that long"
+        )
+    return number
+
+
+def _time_range(raw: dict[str, Any], what: str) -> tuple[float, float]:
+    start, end = _seconds(raw, "start", what), _seconds(raw, "end", what)
+    if end < start:
+        raise ValueError(f"{what} ends before it starts (start {start:g} s, end {end:g} s)")
+    return start, end
+
+
+def _text(raw: dict[str, Any], key: str, what: str) -> str:
+    """A text field; null is no text (some tools write it for a segment without speech)."""
+    if key not in raw:
+        raise ValueError(f"{what} has no '{key}'")
+    value = raw[key]
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{what} has {key} {_shown(value)}, not a string")
+    return value
+
+
+def _words_from_json(raw: dict[str, Any], what: str) -> tuple[Word, ...]:
+    listed = raw.get("words")
+    if listed is None:
+        return ()
+    if not isinstance(listed, list):
+        raise ValueError(f"{what} has words {_shown(listed)}, not a list of words")
+    words = []
+    for j, w in enumerate(listed):
+        where = f"word {j} of {what}"
+        if not isinstance(w, dict):
+            raise ValueError(f"{where} is {_shown(w)}, not an object")
+        if w.get("start") is None or w.get("end") is None:
+            continue  # a word without timestamps: the segment's text still has it
+        try:
+            start, end = _time_range(w, where)
+        except ValueError:
+            # Aligners now and then give one word an impossible time (an end before its
+            # start); its segment's text still has the word, so the word's timing is left out
+            # as for a word without timestamps, and the transcript still loads.
+            continue
+        words.append(Word(start, end, _text(w, "word", where)))
+    return tuple(words)
+
+
 def segments_from_json(data: Any) -> list[Segment]:
     """Read the transcript JSON contract: a list of segments or an object with `segments`.
 
+    Times must be finite, non-negative seconds with each end at or after its start; a null
+    `text` is an empty one.
+
     Raises:
-        ValueError: when the shape is not a transcript.
+        ValueError: when the shape is not a transcript, one sentence naming the segment.
     """
     if isinstance(data, dict):
         data = data.get("segments")
@@ -167,36 +259,60 @@ def segments_from_json(data: Any) -> list[Segment]:
         raise ValueError("transcript JSON must be a list of segments or an object with 'segments'")
     segments: list[Segment] = []
     for i, raw in enumerate(data):
-        try:
-            words = tuple(
-                Word(float(w["start"]), float(w["end"]), str(w["word"]))
-                for w in raw.get("words") or ()
-                if w.get("start") is not None and w.get("end") is not None
-            )
-            segments.append(
-                Segment(float(raw["start"]), float(raw["end"]), str(raw["text"]), words)
-            )
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise ValueError(f"transcript segment {i} is malformed: {exc!r}") from exc
+        what = f"transcript segment {i}"
+        if not isinstance(raw, dict):
+            raise ValueError(f"{what} is {_shown(raw)}, not an object like {_SEGMENT_SHAPE}")
+        start, end = _time_range(raw, what)
+        text = _text(raw, "text", what)
+        segments.append(Segment(start, end, text, _words_from_json(raw, what)))
     return segments
 
 
 def load_transcript_file(path: str | Path) -> list[Segment]:
-    """Load a transcript JSON file (DESIGN.md's transcript shape)."""
+    """Load a transcript JSON file (DESIGN.md's transcript shape).
+
+    Raises:
+        OSError: the file cannot be read.
+        ValueError: not JSON, or not a transcript (see `segments_from_json`).
+    """
     with open(path, encoding="utf-8") as fh:
         return segments_from_json(json.load(fh))
 
 
-def spans_from_json(data: Iterable[dict[str, Any]]) -> list[AdSpan]:
-    return [
-        AdSpan(
-            float(d["start"]),
-            float(d["end"]),
-            float(d.get("confidence", 1.0)),
-            str(d.get("reason", "")),
+def spans_from_json(data: Any) -> list[AdSpan]:
+    """Read the ad spans JSON contract: a list of `{"start", "end", "confidence", "reason"}`.
+
+    Times as in a transcript; `confidence` (default 1) from 0 to 1. The spans come back sorted
+    by start.
+
+    Raises:
+        ValueError: not a list of ad spans, one sentence naming the span.
+    """
+    if not isinstance(data, list):
+        raise ValueError(
+            'not an ad spans JSON list (expected [{"start": s, "end": s, "confidence": c, '
+            '"reason": text}, ...], as the ads command prints)'
         )
-        for d in data
-    ]
+    spans = []
+    for i, raw in enumerate(data):
+        what = f"ad span {i}"
+        if not isinstance(raw, dict):
+            raise ValueError(f"{what} is {_shown(raw)}, not an object like {_SPAN_SHAPE}")
+        start, end = _time_range(raw, what)
+        confidence = raw.get("confidence", 1.0)
+        if (
+            isinstance(confidence, bool)
+            or not isinstance(confidence, int | float)
+            or not 0.0 <= confidence <= 1.0  # NaN fails this too
+        ):
+            raise ValueError(
+                f"{what} has confidence {_shown(confidence)}, not a number from 0 to 1"
+            )
+        reason = raw.get("reason")
+        if reason is not None and not isinstance(reason, str):
+            raise ValueError(f"{what} has reason {_shown(reason)}, not a string")
+        spans.append(AdSpan(start, end, float(confidence), reason or ""))
+    return sorted(spans, key=lambda s: (s.start, s.end))
 
 
 def in_spans(start: float, end: float, spans: Sequence[AdSpan]) -> bool:

@@ -305,7 +305,9 @@ def read_feed(content: bytes, base_url: str, content_type: str = "") -> FeedDocu
     if not version and not parsed.entries:
         raise FeedError(f"feed {base_url}: not an RSS or Atom feed")
     title = str(parsed.feed.get("title") or "")
-    episodes, skipped = _episodes(parsed.entries, base_url, _publisher_transcripts(content))
+    episodes, skipped = _episodes(
+        parsed.entries, base_url, _publisher_transcripts(content, parsed.get("encoding"))
+    )
     notes = list(repaired.notes)
     if isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
         notes.append(
@@ -458,10 +460,12 @@ def _enclosure_candidates(entry: Any) -> list[dict[str, Any]]:
         }
         for e in entry.get("enclosures") or ()
     ]
+    # Without a type, Media RSS's `medium` says what the file is: `medium="video"` is a video
+    # as much as an enclosure typed video/mp4 is, whatever its name (`.mp4` holds either).
     candidates += [
         {
             "href": m.get("url") or "",
-            "type": m.get("type") or ("audio/*" if m.get("medium") == "audio" else None),
+            "type": m.get("type") or _MEDIUM_TYPES.get(str(m.get("medium") or "").lower()),
             "length": m.get("filesize"),
             "duration": m.get("duration"),
             "declared_type": m.get("type"),
@@ -471,10 +475,14 @@ def _enclosure_candidates(entry: Any) -> list[dict[str, Any]]:
     return candidates
 
 
+_MEDIUM_TYPES = {"audio": "audio/*", "video": "video/*", "image": "image/*"}
+
+
 def _not_audio(candidate: dict[str, Any], base_url: str) -> str | None:
     """Why an enclosure is not audio podsift may fetch, or None when it is.
 
-    Typed `audio/*` is audio; typed video, image, text or PDF is not. Otherwise the file's
+    Typed `audio/*` is audio; typed video, image, text or PDF is not (nor is a `media:content`
+    whose `medium` is video or image). Otherwise the file's
     name decides: an audio file is audio, and so is a name with no file type at all under no
     type or a generic one such as `application/octet-stream` (`/download?id=3`: the download
     checks what the bytes are, and says so when they are not audio). A tracking redirect's
@@ -485,7 +493,7 @@ def _not_audio(candidate: dict[str, Any], base_url: str) -> str | None:
         return "empty enclosure URL"
     mime = str(candidate.get("type") or "").strip().lower()
     if mime.startswith(("video/", "image/", "text/", "application/pdf")):
-        return f"{mime} enclosure"
+        return f"{mime.removesuffix('/*')} enclosure"  # "video/mp4 enclosure", "video enclosure"
     if not mime.startswith("audio/"):
         extension = _file_extension(unwrap_tracking(href))
         if extension is None and mime not in _GENERIC_TYPES:
@@ -623,20 +631,32 @@ def _published_at(entry: Any) -> datetime | None:
     return stamp
 
 
-def _publisher_transcripts(content: bytes) -> dict[str, list[tuple[str, str]]]:
-    """Every podcast:transcript of every item, keyed by GUID and by enclosure URL.
+def _publisher_transcripts(
+    content: bytes, encoding: str | None = None
+) -> dict[str, list[tuple[str, str]]]:
+    """Every podcast:transcript of every item (RSS) or entry (Atom), keyed by GUID (or Atom id)
+    and by enclosure URL.
 
-    feedparser keeps only the last podcast:transcript of an item, so read the raw XML.
+    feedparser keeps only the last podcast:transcript of an item, so read the XML again: the
+    document feedparser was given, as text in the encoding feedparser found (`encoding`), so a
+    UTF-16 feed, or one in an encoding expat cannot read (Shift JIS), is read all the same.
     """
-    namespaces = [ns for ns in (PODCAST_NS, PODCAST_NS_OLD) if ns.encode() in content]
+    text = _document_text(content, encoding)
+    document: str | bytes = content if text is None else text
+    if text is not None:
+        namespaces = [ns for ns in (PODCAST_NS, PODCAST_NS_OLD) if ns in text]
+    else:
+        namespaces = [ns for ns in (PODCAST_NS, PODCAST_NS_OLD) if ns.encode() in content]
     if not namespaces:
         return {}
     try:
-        root = SafeET.fromstring(content)
+        root = SafeET.fromstring(document)
     except Exception:  # defusedxml and expat raise several types; the feed parsed already
         return {}
     found: dict[str, list[tuple[str, str]]] = {}
-    for item in root.iter("item"):
+    for item in root.iter():
+        if item.tag not in _ITEM_TAGS:
+            continue
         links = [
             (el.get("url", ""), el.get("type", ""))
             for ns in namespaces
@@ -650,14 +670,34 @@ def _publisher_transcripts(content: bytes) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
+ATOM_NS = "http://www.w3.org/2005/Atom"
+_ITEM_TAGS = frozenset({"item", f"{{{ATOM_NS}}}entry"})  # RSS 2.0 and Atom
+
+
+def _document_text(content: bytes, encoding: str | None) -> str | None:
+    """The document decoded as feedparser decoded it, or None when that does not work.
+
+    Parsed from text, expat ignores the encoding the XML declaration names.
+    """
+    if not encoding:
+        return None
+    try:
+        return content.decode(encoding)
+    except (LookupError, UnicodeDecodeError):
+        return None
+
+
 def _item_keys(item: Element) -> list[str]:
     keys = []
-    guid = item.findtext("guid")
+    guid = item.findtext("guid") or item.findtext(f"{{{ATOM_NS}}}id")
     if guid and guid.strip():
         keys.append(guid.strip())
     for audio in (*item.iter("enclosure"), *item.iter(f"{{{MEDIA_NS}}}content")):
         if audio.get("url"):
             keys.append(audio.get("url", "").strip())
+    for link in item.iter(f"{{{ATOM_NS}}}link"):
+        if link.get("rel") == "enclosure" and link.get("href"):
+            keys.append(link.get("href", "").strip())
     return keys
 
 

@@ -183,10 +183,12 @@ def transcribe_episode(
         transcript, result.audio_bytes, result.audio_sha256 = obtain_transcript(job, cfg, progress)
     except PodsiftError as exc:
         result.mark_failed(str(exc))
+        discard_unused_audio(result, cfg)
         return result
     if not transcript.segments:
         length = f"{transcript.duration_s:.0f} s of " if transcript.duration_s else ""
         result.mark_skipped(f"no speech found in {length}audio (silence or music only)")
+        discard_unused_audio(result, cfg)
         return result
     result.mark_transcribed(transcript)
     return result
@@ -220,11 +222,29 @@ def analyse_episode(
         )
     except PodsiftError as exc:
         result.mark_failed(str(exc))
+        discard_unused_audio(result, cfg)
         return result
     result.mark_done(list(spans), mark_ad_segments(segments, spans), list(facts))
     if cfg.publish.ad_free_audio:
         result.adfree = adfree_for_episode(result, cfg)
     return result
+
+
+def discard_unused_audio(result: EpisodeResult, cfg: Config) -> None:
+    """Delete the staged original audio of an episode that ended failed or skipped, unless
+    `keep_audio`.
+
+    Nothing reads it again: a retry downloads afresh, and only a done episode's ad-free cut
+    needs the original (`adfree_for_episode` deletes it after the cut). Without this, every
+    failed or skipped episode would leave its download in `data_dir/audio` for good.
+    """
+    if cfg.keep_audio or result.status not in ("failed", "skipped"):
+        return
+    path = audio_path_for(cfg.data_dir, result.episode_id)
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:  # a file that will not go must not fail the episode or the run
+        logging.getLogger(__name__).warning("could not delete %s: %s", path, exc)
 
 
 def adfree_for_episode(result: EpisodeResult, cfg: Config) -> AdFreeAudio:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -163,15 +164,7 @@ def parse_json_transcript(data: Any) -> list[Segment]:
     """
     raw = data.get("segments") if isinstance(data, dict) else data
     if isinstance(raw, list) and raw and isinstance(raw[0], dict) and "body" in raw[0]:
-        try:
-            cues = [
-                (float(s["startTime"]), float(s["endTime"]), str(s["body"]).strip())
-                for s in raw
-                if str(s.get("body") or "").strip()
-            ]
-        except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise TranscriptFetchError(f"JSON transcript segment is malformed: {exc!r}") from exc
-        return _sentences_from_cues(cues, "JSON")
+        return _sentences_from_cues([c for i, s in enumerate(raw) if (c := _cue(i, s))], "JSON")
     try:
         segments = segments_from_json(data)
     except ValueError as exc:
@@ -179,6 +172,32 @@ def parse_json_transcript(data: Any) -> list[Segment]:
     if not segments:
         raise TranscriptFetchError("JSON transcript holds no segments")
     return split_segments([_with_words(s) for s in segments])
+
+
+def _cue(index: int, segment: Any) -> tuple[float, float, str] | None:
+    """One segment of the podcast namespace's JSON as a cue; None when it holds no words.
+
+    Raises:
+        TranscriptFetchError: not an object, or times that are no times (NaN, negative,
+            ending before they start), in one sentence.
+    """
+    what = f"JSON transcript segment {index}"
+    if not isinstance(segment, dict):
+        raise TranscriptFetchError(f"{what} is not an object")
+    body = segment.get("body")
+    if body is None or not str(body).strip():
+        return None
+    try:
+        start, end = float(segment["startTime"]), float(segment["endTime"])
+    except KeyError as missing:
+        raise TranscriptFetchError(f"{what} has no {missing}") from None
+    except (TypeError, ValueError):
+        raise TranscriptFetchError(f"{what} has a startTime or endTime that is no number") from None
+    if not (math.isfinite(start) and math.isfinite(end)) or start < 0 or end < start:
+        raise TranscriptFetchError(
+            f"{what} has impossible times (startTime {start:g}, endTime {end:g})"
+        )
+    return start, end, str(body).strip()
 
 
 def _with_words(segment: Segment) -> Segment:

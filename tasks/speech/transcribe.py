@@ -144,7 +144,15 @@ def decode(path: Path) -> np.ndarray:
         gc.collect()  # PyAV's resampler holds buffers until collected (faster-whisper #390)
     except AudioError:
         raise
-    except Exception as exc:  # PyAV raises its own error tree for corrupt input
+    except av.error.FFmpegError as exc:
+        # FFmpeg's own words, without PyAV's "[Errno 1094995529] ... '<staged path>'": the
+        # path is a hash under data_dir, and the number means nothing to a user.
+        reason = str(exc.strerror or exc.__class__.__name__).rstrip(".")
+        raise AudioError(
+            f"audio cannot be decoded ({reason[:1].lower()}{reason[1:]}): not audio FFmpeg "
+            "can read, or corrupt"
+        ) from exc
+    except Exception as exc:  # anything else PyAV raises for corrupt input
         raise AudioError(f"audio cannot be decoded ({exc.__class__.__name__}: {exc})") from exc
     samples = np.frombuffer(pcm.getbuffer(), dtype=np.int16)
     audio = np.empty(samples.size, dtype=np.float32)

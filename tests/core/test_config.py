@@ -198,3 +198,90 @@ def test_the_shipped_config_lists_every_key_with_its_default() -> None:
     llm_line = next(line for line in text.splitlines() if line.strip().startswith("llm:"))
     assert all(f"{name}:" in llm_line for name in LLMConfig.model_fields), llm_line
     parse_config(shipped, shipped_path.parent)  # and the file is a valid config
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        # NaN and infinity would pass a `gt=0` bound and then fail every feed in time_t.
+        (
+            "download: {timeout_s: .inf}\n",
+            "bad value for 'download.timeout_s': expected a finite number, got a number (inf)",
+        ),
+        ("warehouse_wait_s: .nan\n", "bad value for 'warehouse_wait_s': expected a finite"),
+        ("whisper: {max_seconds_per_episode: -.inf}\n", "'whisper.max_seconds_per_episode'"),
+        (
+            "facts: {backend: llm, llm: {base_url: 'http://x', model: m, timeout_s: .inf}}\n",
+            "bad value for 'facts.llm.timeout_s': expected a finite number",
+        ),
+        # Finite but beyond what a clock or a socket takes.
+        (
+            "download: {timeout_s: 1.0e+12}\n",
+            "bad value for 'download.timeout_s': expected a number less than or equal to 86400",
+        ),
+        ("warehouse_wait_s: 1.0e+300\n", "bad value for 'warehouse_wait_s': expected a number"),
+        ("download: {max_bytes: -1}\n", "expected a number greater than 0, got a number (-1)"),
+        # Wrong types are refused, not coerced.
+        (
+            "max_episodes_per_feed: true\n",
+            "bad value for 'max_episodes_per_feed': expected a whole number, got true/false",
+        ),
+        (
+            "download: {retries: '3'}\n",
+            "bad value for 'download.retries': expected a whole number, got a string ('3')",
+        ),
+        ("max_attempts: 2.0\n", "bad value for 'max_attempts': expected a whole number"),
+        ("keep_audio: 1\n", "bad value for 'keep_audio': expected true or false, got a number"),
+        ("whisper: {vad_filter: 'yes'}\n", "bad value for 'whisper.vad_filter': expected true"),
+        ("download: {timeout_s: true}\n", "bad value for 'download.timeout_s': expected a number"),
+        ("download: {timeout_s: '60'}\n", "bad value for 'download.timeout_s': expected a number"),
+        ("feeds:\n  - url: a.xml\n    name: 5\n", "bad value for 'feeds.0.name': expected text"),
+        # Whisper knows a fixed set of languages.
+        (
+            "whisper: {language: klingon}\n",
+            "bad value for 'whisper.language': unknown language 'klingon': expected a Whisper "
+            "language code such as en, de or fr, or null",
+        ),
+    ],
+)
+def test_bad_numbers_types_and_languages_name_the_key(
+    tmp_path: Path, text: str, message: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        load_config(write(tmp_path, text))
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_an_infinite_timeout_exits_2_before_any_feed_is_polled(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = write(
+        tmp_path, "feeds:\n  - url: http://127.0.0.1:9/feed.xml\ndownload:\n  timeout_s: .inf\n"
+    )
+    assert main(["run", "--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err == (
+        f"podsift: {path}: bad value for 'download.timeout_s': expected a finite number, "
+        "got a number (inf)\n"
+    )
+    assert not (tmp_path / "data").exists()
+
+
+def test_numbers_and_paths_as_the_shipped_config_writes_them_still_load(tmp_path: Path) -> None:
+    """Strict types keep what YAML users write: ints for seconds, strings for paths, 1e3."""
+    cfg = load_config(
+        write(
+            tmp_path,
+            "download: {timeout_s: 60, max_bytes: 1048576}\nwarehouse_wait_s: 1e3\n"
+            "whisper: {max_seconds_per_episode: 900, language: FR}\n"
+            "warehouse: wh/x.duckdb\ndata_dir: d\npublish: {dir: pub}\n",
+        )
+    )
+    assert cfg.download.timeout_s == 60.0
+    assert cfg.warehouse_wait_s == 1000.0
+    assert cfg.whisper.max_seconds_per_episode == 900.0
+    assert cfg.whisper.language == "fr"
+    assert cfg.warehouse == (tmp_path / "wh" / "x.duckdb").resolve()
+    assert cfg.publish.dir == (tmp_path / "pub").resolve()
+    assert load_config(write(tmp_path, "whisper: {language: null}\n")).whisper.language is None

@@ -14,6 +14,7 @@ import pytest
 from podsift.tasks.core.config import Config, WhisperConfig
 from podsift.tasks.core.errors import AudioError
 from podsift.tasks.core.records import EpisodeItem
+from podsift.tasks.ingest.download import audio_path_for
 from podsift.tasks.run.episode import EpisodeJob, transcribe_episode, transcript_path_for
 from podsift.tasks.speech.transcribe import transcribe_audio
 from tests.conftest import AUDIO
@@ -63,8 +64,13 @@ def test_corrupt_mp3_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"ID3\x04\x00\x00\x00\x00\x00\x00" + os.urandom(30_000))
     with pytest.raises(AudioError, match="audio cannot be decoded"):
         transcribe_audio(path, WhisperConfig())
-    result = transcribe_episode(job_for(path), Config(data_dir=tmp_path / "data"))
+    cfg = Config(data_dir=tmp_path / "data")
+    result = transcribe_episode(job_for(path), cfg)
     assert result.status == "failed" and "cannot be decoded" in (result.error or "")
+    # keep_audio is off: the download is deleted (a retry fetches it again), although
+    # publish.ad_free_audio keeps a done episode's original until its cut.
+    assert cfg.publish.ad_free_audio and not cfg.keep_audio
+    assert not audio_path_for(cfg.data_dir, result.episode_id).exists()
 
 
 @pytest.mark.parametrize("name", ["silence", "tone"])
@@ -76,6 +82,15 @@ def test_silence_and_tone_give_no_invented_words(tmp_path: Path, name: str) -> N
     assert result.status == "skipped"
     assert result.error == "no speech found in 10 s of audio (silence or music only)"
     assert result.transcript is None
+    assert not audio_path_for(tmp_path / "data", result.episode_id).exists()  # not kept
+
+
+def test_keep_audio_keeps_the_download_of_a_skipped_episode(tmp_path: Path) -> None:
+    cfg = Config(data_dir=tmp_path / "data", keep_audio=True)
+    result = transcribe_episode(job_for(AUDIO / "silence.mp3"), cfg)
+    assert result.status == "skipped"
+    kept = audio_path_for(cfg.data_dir, result.episode_id)
+    assert kept.read_bytes() == (AUDIO / "silence.mp3").read_bytes()
 
 
 def test_per_episode_time_limit(tmp_path: Path) -> None:

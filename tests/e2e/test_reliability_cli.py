@@ -5,6 +5,7 @@ key that comes only from the environment and never reaches logs, output or the w
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import logging
 import os
@@ -390,3 +391,122 @@ def test_misused_transcript_commands_are_one_line(
     assert out.out == ""
     assert out.err.count("\n") == 1, out.err
     assert message.replace("{tmp}", str(tmp_path)) in out.err
+
+
+def _written(tmp_path: Path, name: str, text: str) -> str:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    ("args", "files", "message"),
+    [
+        # Times no transcript can have; Python's json reads the NaN and Infinity tokens.
+        (
+            ["facts", "{tmp}/t.json"],
+            {
+                "t.json": '[{"start": 0, "end": 2, "text": "a"}, '
+                '{"start": NaN, "end": 4, "text": "b"}]'
+            },
+            "{tmp}/t.json: transcript segment 1 has start NaN, not a finite number of seconds",
+        ),
+        (
+            ["ads", "{tmp}/t.json"],
+            {"t.json": '[{"start": 10, "end": 3, "text": "Lake Mead holds water."}]'},
+            "{tmp}/t.json: transcript segment 0 ends before it starts (start 10 s, end 3 s)",
+        ),
+        (
+            ["facts", "-"],
+            {},
+            "stdin: transcript segment 0 has start -5 s: times cannot be negative",
+        ),
+        (
+            ["facts", "{tmp}/t.json"],
+            {"t.json": '[[0, 2, "hello"]]'},
+            '{tmp}/t.json: transcript segment 0 is a list, not an object like {"start": s,',
+        ),
+        (
+            ["facts", "{tmp}/t.json"],
+            {"t.json": '[{"start": 0, "end": 2, "text": "Hi", "words": [null]}]'},
+            "{tmp}/t.json: word 0 of transcript segment 0 is null, not an object",
+        ),
+        # Ad spans given to --ads.
+        (
+            ["facts", str(TRANSCRIPT), "--ads", "{tmp}/ads.json"],
+            {"ads.json": '[{"start": NaN, "end": 4, "confidence": 0.5, "reason": "x"}]'},
+            "{tmp}/ads.json: ad span 0 has start NaN, not a finite number of seconds",
+        ),
+        (
+            ["facts", str(TRANSCRIPT), "--ads", "{tmp}/ads.json"],
+            {"ads.json": '[{"start": 0, "end": 4, "confidence": 2.5, "reason": "x"}]'},
+            "{tmp}/ads.json: ad span 0 has confidence 2.5, not a number from 0 to 1",
+        ),
+        (
+            ["facts", str(TRANSCRIPT), "--ads", "{tmp}/ads.json"],
+            {"ads.json": '[{"start": 9, "end": 4}, {"start": 0, "end": 100}]'},
+            "{tmp}/ads.json: ad span 0 ends before it starts (start 9 s, end 4 s)",
+        ),
+    ],
+    ids=[
+        "nan-time",
+        "end-before-start",
+        "negative-from-stdin",
+        "segment-not-object",
+        "word-null",
+        "ads-nan",
+        "ads-confidence",
+        "ads-reversed",
+    ],
+)
+def test_impossible_transcripts_and_ad_spans_are_one_line_exit_2(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    files: dict[str, str],
+    message: str,
+) -> None:
+    for name, text in files.items():
+        _written(tmp_path, name, text)
+    monkeypatch.setattr(
+        "sys.stdin", io.StringIO('[{"start": -5, "end": -1, "text": "The dam is old."}]')
+    )
+    assert main([a.replace("{tmp}", str(tmp_path)) for a in args]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err.startswith("podsift: " + message.replace("{tmp}", str(tmp_path)))
+    assert out.err.count("\n") == 1
+    assert "Error" not in out.err  # no Python exception names
+
+
+def test_null_text_gives_strict_json_without_the_word_none(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    transcript = _written(
+        tmp_path,
+        "t.json",
+        '[{"start": 0, "end": 2, "text": null}, {"start": 2, "end": 6, '
+        '"text": "The Eiffel Tower is 330 meters tall and was built in 1889."}]',
+    )
+    assert main(["facts", transcript]) == 0
+    out = capsys.readouterr().out
+    facts = json.loads(out, parse_constant=lambda token: pytest.fail(f"{token} in JSON"))
+    assert [f["text"] for f in facts] == [
+        "The Eiffel Tower is 330 meters tall and was built in 1889."
+    ]
+    assert "None" not in out
+
+
+def test_transcribe_names_a_file_that_is_not_audio_in_one_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "episode.mp3"
+    bad.write_bytes(b"this is no audio at all" * 100)
+    assert main(["transcribe", str(bad)]) == 2
+    out = capsys.readouterr()
+    assert out.out == ""
+    assert out.err == (
+        f"podsift: {bad}: audio cannot be decoded (invalid data found when processing input): "
+        "not audio FFmpeg can read, or corrupt\n"
+    )

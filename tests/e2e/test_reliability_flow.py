@@ -335,6 +335,12 @@ def test_silence_and_music_are_skipped_without_invented_words(bad_day: BadDay, g
     assert hits(bad_day, f"/audio/{guid}.mp3", 3) == 1  # skipped is final, not retried
 
 
+def test_no_download_is_left_behind_without_keep_audio(bad_day: BadDay) -> None:
+    """Failed (corrupt, truncated) and skipped (silence, tone) episodes downloaded their audio
+    too; with keep_audio off none of it stays in data_dir/audio, nor does a done episode's."""
+    assert list((bad_day.data_dir / "audio").iterdir()) == []
+
+
 def test_failed_episodes_are_retried_up_to_max_attempts(bad_day: BadDay) -> None:
     assert [hits(bad_day, "/audio/gone.mp3", run) for run in (1, 2, 3)] == [1, 2, 2]
     assert hits(bad_day, "/audio/cutalways.mp3", 3) == 4  # 2 tries in each of 2 runs

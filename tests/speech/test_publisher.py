@@ -61,6 +61,31 @@ def test_cues_are_recut_into_sentences() -> None:
         (b"{not json", "json", "not valid JSON"),
         (b'{"version": "1.0.0"}', "json", "JSON transcript"),
         (b"just words, no times", "srt", "no timed cues"),
+        (
+            b'{"segments": [{"startTime": 0, "endTime": 1, "body": "Hi"}, [1, 2, "there"]]}',
+            "json",
+            r"^JSON transcript segment 1 is not an object$",
+        ),
+        (
+            b'{"segments": [{"startTime": NaN, "endTime": 1, "body": "Hi"}]}',
+            "json",
+            r"^JSON transcript segment 0 has impossible times \(startTime nan, endTime 1\)$",
+        ),
+        (
+            b'{"segments": [{"startTime": 5, "endTime": 1, "body": "Hi"}]}',
+            "json",
+            r"segment 0 has impossible times \(startTime 5, endTime 1\)$",
+        ),
+        (
+            b'{"segments": [{"endTime": 1, "body": "Hi"}]}',
+            "json",
+            r"^JSON transcript segment 0 has no 'startTime'$",
+        ),
+        (
+            b'[{"start": 0, "end": Infinity, "text": "Hi"}]',
+            "json",
+            r"^JSON transcript: transcript segment 0 has end Infinity, not a finite number",
+        ),
     ],
 )
 def test_bad_documents_are_refused(content: bytes, fmt: str, message: str) -> None:

@@ -168,6 +168,19 @@ def test_sql_formats(warehouse: Path, config: str, capsys: pytest.CaptureFixture
     assert table[-1] == "(4 rows)"
 
 
+def test_sql_json_is_strict_json_even_for_nan_and_infinity(
+    config: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A DOUBLE can hold NaN and infinity; JSON cannot, and other readers refuse the tokens
+    Python would write. They come out as null."""
+    query = "SELECT 'nan'::DOUBLE AS a, 'inf'::DOUBLE AS b, [1.5, '-inf'::DOUBLE] AS c"
+    assert main(["sql", query, "--format", "json", "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert "NaN" not in out and "Infinity" not in out
+    strict = json.loads(out, parse_constant=lambda token: pytest.fail(f"{token} in JSON"))
+    assert strict == [{"a": None, "b": None, "c": [1.5, None]}]
+
+
 def test_sql_from_a_file_and_from_stdin(
     warehouse: Path,
     config: str,
