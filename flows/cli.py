@@ -207,6 +207,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if not args.dir.strip():  # Path("") is the current folder: files would land there unasked
+        return fail("export needs a folder to write into: podsift export DIR", EXIT_USAGE)
     cfg = _config(args)
     from podsift.warehouse.export import export_parquet
 

@@ -10,7 +10,8 @@ new episodes, transcribes them with Whisper (offline, on the CPU), finds and str
 extracts the facts each episode states, and loads it all into a DuckDB warehouse.
 """
 
-# Every example runs as written in a fresh clone (tests/test_cli_help.py runs them on the demo).
+# Every example runs as written in a fresh clone (tests/e2e/test_first_hour.py runs them on
+# the demo).
 EXAMPLES = (
     ("podsift run", "one pass over every feed in ./config.yaml"),
     ('podsift sql "select title, status from episodes"', ""),
@@ -24,9 +25,12 @@ EXAMPLES = (
     ("podsift publish", "ad-free feeds in publish.dir (data/publish)"),
     ("podsift serve", "run daily on schedule.cron; serve the ad-free feeds"),
 )
+# The notes' column starts two spaces after the longest command that has a note, so no note
+# runs into its command.
+_COMMAND_WIDTH = max(len(command) for command, note in EXAMPLES if note) + 2
 EPILOG = (
     "examples:\n"
-    + "".join(f"  {command:<46}{note}".rstrip() + "\n" for command, note in EXAMPLES)
+    + "".join(f"  {command:<{_COMMAND_WIDTH}}{note}".rstrip() + "\n" for command, note in EXAMPLES)
     + "\n--config defaults to $PODSIFT_CONFIG, else ./config.yaml.\n"
 )
 

@@ -169,6 +169,7 @@ def ingest_feed(
         warning=outcome.warning,
         channel=poll.channel,
         unchanged=poll.not_modified,
+        relisted=plan.relisted,
         wait=True,
     )
     return outcome

@@ -21,14 +21,30 @@ def read_sql(query: str | None, file: str | None) -> str:
     """
     if file:
         try:
-            return Path(file).read_text(encoding="utf-8")
+            return _utf8(Path(file).read_bytes(), f"SQL file {file}")
         except OSError as exc:
             raise UsageError(f"cannot read SQL file {file}: {exc.strerror}") from None
     if query and query != "-":
         return query
     if not sys.stdin.isatty():
-        return sys.stdin.read()
+        raw = getattr(sys.stdin, "buffer", None)  # None for a text stream put in its place
+        return sys.stdin.read() if raw is None else _utf8(raw.read(), "SQL on stdin", "send")
     raise UsageError("give a query, --file PATH, or SQL on stdin")
+
+
+def _utf8(data: bytes, what: str, fix: str = "save it as") -> str:
+    """`data` as UTF-8 text (a BOM dropped), or a UsageError naming the first bad byte's line.
+
+    A query saved in Latin-1 or Windows-1252 (`café`) used to end in a UnicodeDecodeError
+    traceback from a file, and in DuckDB's own refusal of the half-decoded text from stdin.
+    """
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise UsageError(
+            f"{what} is not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}); {fix} UTF-8"
+        ) from None
 
 
 def read_transcript(path: str) -> list[Any]:

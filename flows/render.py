@@ -5,9 +5,10 @@ from __future__ import annotations
 import csv
 import json
 import math
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from podsift.tasks.core.timefmt import format_clock
 
@@ -21,8 +22,12 @@ def write_json(data: Any, out: Any, *, indent: int | None = 2) -> None:
     Python's json writes NaN and Infinity, which JSON has not and other readers refuse (a
     DOUBLE column can hold them); such a number is written as null.
     """
-    json.dump(_finite(data), out, indent=indent, ensure_ascii=False, allow_nan=False)
-    out.write("\n")
+    # Rendered in full before anything is written, so a value json cannot take never leaves
+    # half a document on stdout; `default=str` is the last resort for a type not mapped below.
+    text = json.dumps(
+        _finite(data), indent=indent, ensure_ascii=False, allow_nan=False, default=str
+    )
+    out.write(text + "\n")
 
 
 def _finite(value: Any) -> Any:
@@ -36,10 +41,18 @@ def _finite(value: Any) -> Any:
 
 
 def _jsonable(value: Any) -> Any:
-    if isinstance(value, datetime | date):
+    """A query value as JSON takes it: times as ISO 8601 text, an INTERVAL as its seconds,
+    a UUID as text, a BLOB as DuckDB writes it (`\\xFF` for each byte that is not printable)."""
+    if isinstance(value, datetime | date | time):
         return value.isoformat()
+    if isinstance(value, timedelta):
+        return value.total_seconds()
     if isinstance(value, Decimal):
         return float(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, bytes | bytearray | memoryview):
+        return blob_text(bytes(value))
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
@@ -55,7 +68,7 @@ def write_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, out: A
     if fmt == "csv":
         w = csv.writer(out)
         w.writerow(columns)
-        w.writerows(rows)
+        w.writerows([[_csv_cell(v) for v in row] for row in rows])
         return
     cells = [[_cell(v) for v in row] for row in rows]
     widths = [min(max([len(c)] + [len(r[i]) for r in cells]), 80) for i, c in enumerate(columns)]
@@ -70,9 +83,23 @@ def write_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, out: A
     out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
 
 
+def blob_text(value: bytes) -> str:
+    """A BLOB as DuckDB prints it: printable ASCII as is, every other byte as `\\xHH`."""
+    return "".join(chr(b) if 32 <= b < 127 and b != 92 else f"\\x{b:02X}" for b in value)
+
+
+def _csv_cell(value: Any) -> Any:
+    # csv writes str(value): b'..' for a BLOB, which no reader takes back.
+    if isinstance(value, bytes | bytearray | memoryview):
+        return blob_text(bytes(value))
+    return value
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return "NULL"
+    if isinstance(value, bytes | bytearray | memoryview):
+        return blob_text(bytes(value))
     if isinstance(value, float):
         return f"{value:.3f}".rstrip("0").rstrip(".") if value == value else "NaN"
     if isinstance(value, datetime):

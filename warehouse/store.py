@@ -8,6 +8,7 @@ at all.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -147,6 +148,42 @@ def save_feed_poll(
             unchanged,
         ],
     )
+
+
+def update_audio_urls(
+    con: duckdb.DuckDBPyConnection, relisted: Sequence[tuple[str, str, str]]
+) -> int:
+    """Give known episodes the enclosure URL (and its audio key) their feed lists now.
+
+    A show that moves its audio to another host keeps each item's GUID, so the episode is not
+    processed again; without this its `audio_url` (and `fact_links`, search links, the ad-free
+    feed's original enclosure) would stay at the old address. `updated_at` is left alone: no
+    row below the episode changed.
+
+    Args:
+        relisted: (episode_id, audio_url, audio_key) of each episode the feed still lists.
+
+    Returns:
+        How many episodes changed.
+    """
+    stored = dict(
+        con.execute(
+            "SELECT episode_id, audio_url FROM episodes "
+            "WHERE episode_id IN (SELECT unnest(?::VARCHAR[]))",
+            [[episode_id for episode_id, _, _ in relisted]],
+        ).fetchall()
+    )
+    moved = [
+        (episode_id, storable(url), storable(key))
+        for episode_id, url, key in relisted
+        if episode_id in stored and stored[episode_id] != storable(url)
+    ]
+    if moved:  # usually none: one read, no write, even for a long back catalogue
+        con.executemany(
+            "UPDATE episodes SET audio_url = ?, audio_key = ? WHERE episode_id = ?",
+            [[url, key, episode_id] for episode_id, url, key in moved],
+        )
+    return len(moved)
 
 
 def known_episodes(con: duckdb.DuckDBPyConnection, feed_id: str) -> list[KnownEpisode]:

@@ -551,6 +551,8 @@ def parse_duration(value: Any) -> float | None:
         return None
     if any(p != p or p in (float("inf"), float("-inf")) for p in parts):
         return None  # 'nan', 'inf'
+    if any(p < 0 for p in parts):
+        return None  # '10:-30' was 9:30, and could call good audio truncated
     seconds = 0.0
     for part in parts:
         seconds = seconds * 60 + part

@@ -7,13 +7,15 @@ the run's row are written last, or kept for the next run when the warehouse stay
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import duckdb
 
 from podsift.tasks.core.config import Config, FeedConfig
-from podsift.tasks.core.records import EpisodeResult
+from podsift.tasks.core.records import EpisodeItem, EpisodeResult
+from podsift.tasks.ingest.audio_identity import audio_key
 from podsift.tasks.run.plan import PlanInputs, load_plan_snapshot, save_plan_snapshot
 from podsift.tasks.run.policy import exception_text, log_unexpected
 from podsift.tasks.run.summary import RunSummary
@@ -62,12 +64,19 @@ def finish_feed(
     warning: str | None = None,
     channel: dict[str, Any] | None = None,
     unchanged: bool = False,
+    relisted: Sequence[tuple[str, EpisodeItem]] = (),
 ) -> None:
     """Record the poll and keep the feed's planning snapshot; skipped while the warehouse is
-    held (the next run polls in full, and the summary carries any error)."""
+    held (the next run polls in full, and the summary carries any error).
+
+    `relisted` are known episodes the feed still lists: each keeps the enclosure URL the feed
+    gives it now.
+    """
     with gate.writer(wait=wait) as con:
         if con is None:
             return
+        moved = [(eid, item.audio_url, audio_key(item.audio_url)) for eid, item in relisted]
+        store.update_audio_urls(con, moved)
         store.save_feed_poll(
             con,
             feed_id=feed_id,

@@ -102,6 +102,10 @@ class FeedPlan:
     jobs: list[EpisodeJob]
     new: int  # episodes never seen before
     skipped: list[SkippedItem]  # each item that is no episode row, with why
+    # (episode_id, item) of each known episode the feed still lists and the run does not
+    # process: the warehouse keeps the enclosure URL the feed gives it now (a show that moves
+    # its audio to another host would otherwise be linked at the dead address).
+    relisted: list[tuple[str, EpisodeItem]] = field(default_factory=list)
 
 
 def plan_jobs(
@@ -153,6 +157,7 @@ def plan_feed(
     }
     jobs: dict[str, EpisodeJob] = {}
     skipped: list[SkippedItem] = []
+    matched: list[tuple[str, EpisodeItem]] = []
     planned: dict[str, EpisodeItem] = {}  # by GUID
     planned_audio: dict[str, list[EpisodeItem]] = {}
     new = 0
@@ -179,6 +184,8 @@ def plan_feed(
             # One known episode stands for one item: a second item with its key (one that
             # declares another length) is another file.
             match = by_audio.pop(key)
+        if match is not None:
+            matched.append((match.episode_id, item))
         if cfg.max_episodes_per_feed and rank >= cfg.max_episodes_per_feed:
             if match is None:  # a row already when known; failed ones are retried below
                 skipped.append(SkippedItem("over_limit", item.title))
@@ -204,7 +211,8 @@ def plan_feed(
                 match.audio_key or audio_key(item.audio_url),
                 attempts=match.attempts + 1,
             )
-    return FeedPlan(list(jobs.values()), new, skipped)
+    relisted = [(episode_id, item) for episode_id, item in matched if episode_id not in jobs]
+    return FeedPlan(list(jobs.values()), new, skipped, relisted)
 
 
 class WhisperCheck:

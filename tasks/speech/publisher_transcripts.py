@@ -33,8 +33,16 @@ from podsift.tasks.core.http import (
     raise_for_retryable_status,
 )
 from podsift.tasks.core.http import with_retries as _with_retries
-from podsift.tasks.core.records import EpisodeItem, Segment, Transcript, Word, segments_from_json
+from podsift.tasks.core.records import (
+    MAX_TIME_S,
+    EpisodeItem,
+    Segment,
+    Transcript,
+    Word,
+    segments_from_json,
+)
 from podsift.tasks.core.sentences import split_segments
+from podsift.tasks.core.timefmt import format_clock
 
 MAX_TRANSCRIPT_BYTES = 20 * 1024 * 1024
 
@@ -54,6 +62,11 @@ _EXTENSION_FORMATS = {".json": "json", ".vtt": "vtt", ".srt": "srt"}
 _TIMESTAMP = re.compile(r"(?:(\d+):)?(\d{1,2}):(\d{2})[.,](\d{1,3})")
 _CUE_TIMING = re.compile(rf"^\s*({_TIMESTAMP.pattern})\s*-->\s*({_TIMESTAMP.pattern})")
 _TAG = re.compile(r"<[^>]*>")
+# How far a transcript's last cue may run past the duration the feed declares: declared
+# durations are rounded, and dynamically inserted ads make the served file longer than the
+# master the transcript was made from.
+OVERRUN_SHARE = 1.25
+OVERRUN_SLACK_S = 60.0
 
 
 class TranscriptFetchError(PodsiftError):
@@ -305,6 +318,29 @@ def fetch_transcript_document(
         raise TranscriptFetchError(f"transcript {url}: {describe_network_error(exc)}") from exc
 
 
+def timing_problem(segments: Sequence[Segment], declared_s: float | None) -> str | None:
+    """Why a parsed transcript's times cannot be the episode's, or None when they can be.
+
+    A transcript whose cues run far past the end the feed declares (an SRT written for another
+    cut, hours typed for minutes), or that times nothing (every cue at 0:00), would be loaded
+    with segments, ads and facts at moments the audio does not have; Whisper is used instead.
+    """
+    last = max(s.end for s in segments)
+    if last <= 0:
+        return "its cues carry no times (every one at 0:00)"
+    limit = MAX_TIME_S
+    if declared_s:
+        limit = min(limit, declared_s * OVERRUN_SHARE + OVERRUN_SLACK_S)
+    if last > limit:
+        said = (
+            f"the episode's {format_clock(declared_s)} the feed declares"
+            if declared_s
+            else "a week, longer than any episode"
+        )
+        return f"its cues run to {format_clock(last)}, past {said}"
+    return None
+
+
 def fetch_publisher_transcript(
     item: EpisodeItem,
     *,
@@ -327,12 +363,20 @@ def fetch_publisher_transcript(
             content = fetch_transcript_document(
                 link.url, timeout_s=timeout_s, retries=retries, client=client
             )
-            segments = parse_transcript(content, link.format)
         except TranscriptFetchError as exc:
             failures.append(str(exc))
             continue
+        try:
+            segments = parse_transcript(content, link.format)
+        except TranscriptFetchError as exc:  # name the link, as a fetch failure does
+            failures.append(f"transcript {link.url}: {exc}")
+            continue
         if not segments:
             failures.append(f"transcript {link.url}: no text")
+            continue
+        problem = timing_problem(segments, item.duration_s)
+        if problem is not None:
+            failures.append(f"transcript {link.url}: {problem}")
             continue
         return (
             Transcript(

@@ -13,7 +13,7 @@ import duckdb
 import pytest
 
 from podsift.flows.cli import main
-from podsift.flows.cli_parser import build_parser
+from podsift.flows.cli_parser import EXAMPLES, build_parser
 from podsift.tasks.ads import detect_ads
 from podsift.tasks.core.records import Segment, Transcript, load_transcript_file
 from podsift.warehouse import store
@@ -34,6 +34,21 @@ def test_bare_podsift_lists_each_command_on_one_line(capsys: pytest.CaptureFixtu
     assert listed == list(sub.choices)
     run_line = next(line for line in out if line.strip().startswith("run "))
     assert run_line.split(None, 1)[1] == "one pass of the daily flow over all feeds, then a summary"
+
+
+def test_help_examples_keep_each_command_apart_from_its_note(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`podsift --help` printed `... > ads.jsonad spans, by another episode`: a command longer
+    than the column ran into its note."""
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    lines = capsys.readouterr().out.split("examples:\n", 1)[1].splitlines()
+    for command, note in EXAMPLES:
+        [line] = [line for line in lines if line.strip().startswith(command)]
+        assert line.strip() == command if not note else line.strip().endswith("  " + note)
+        if note:
+            assert line.strip()[len(command) :].strip() == note
 
 
 def test_a_missing_config_says_how_to_name_one(

@@ -21,6 +21,7 @@ import pytest
 from podsift.flows.daily import daily
 from podsift.tasks.ingest.feeds import feed_id_for
 from podsift.tasks.run.summary import RunSummary
+from podsift.warehouse.search import search
 from tests.conftest import (
     AUDIO,
     DATA,
@@ -367,3 +368,39 @@ def test_files_are_named_from_hashes(bad_day: BadDay) -> None:
         "warehouse.duckdb.lock",
         "warehouse.duckdb.wal",
     }
+
+
+def test_an_episode_whose_audio_moves_host_keeps_the_new_url(
+    tmp_path: Path, server: FeedServer, prefect_harness: None
+) -> None:
+    """The show moves its audio to another host between runs, keeping each item's GUID. The
+    episode is not processed again, but the warehouse used to keep the old, dead address in
+    `audio_url`, so `fact_links`, search links and the ad-free feed pointed at it."""
+    transcript = (DATA / "transcripts" / "interview.podcast.json").read_bytes()
+    server.add("/t/ep.json", body=transcript, headers={"Content-Type": "application/json"})
+
+    def feed(audio_path: str) -> bytes:
+        link = f'<podcast:transcript url="{server.url("/t/ep.json")}" type="application/json"/>'
+        item = {"guid": "moving-1", "title": "Harbor", "url": server.url(audio_path)}
+        return rss([{**item, "duration": "0:21", "raw": [link]}])
+
+    server.add("/feed.xml", body=feed("/old-host/ep.mp3"))
+    config = write_config(
+        tmp_path, [server.url("/feed.xml")], publish={"ad_free_audio": False}, max_attempts=1
+    )
+    assert daily(str(config)).counts.episodes_done == 1
+    server.routes["/feed.xml"].body = feed("/new-host/ep.mp3")
+    second = daily(str(config))
+    assert second.exit_code == 0 and second.counts.episodes_new == 0
+    assert server.hits("/t/ep.json") == 1  # not processed again
+    assert server.hits("/old-host/ep.mp3") == server.hits("/new-host/ep.mp3") == 0
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        episodes = con.execute("SELECT guid, audio_url, audio_key FROM episodes").fetchall()
+    finally:
+        con.close()
+    new_url = server.url("/new-host/ep.mp3")
+    assert episodes == [("moving-1", new_url, new_url.split("://", 1)[1])]
+    found = search(tmp_path / "warehouse.duckdb", "harbor report", 5)
+    assert found and all(hit.link.startswith(new_url + "#t=") for hit in found)
+    check_warehouse_invariants(tmp_path / "warehouse.duckdb", tmp_path / "data")

@@ -496,6 +496,11 @@ def test_self_signed_certificate_is_named(server: FeedServer, tmp_path: Path) ->
         ("nan", None),
         ("inf", None),
         ("-5", None),
+        ("10:-30", None),  # was 570 s: junk, not "9:30"
+        ("1:-5", None),
+        ("", None),
+        ("abc", None),
+        (" 1:02:03 ", 3723.0),
     ],
 )
 def test_durations_that_would_call_good_audio_truncated_are_not_trusted(

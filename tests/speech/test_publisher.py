@@ -4,6 +4,7 @@ pipeline using them instead of Whisper, over a real loopback HTTP server."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -142,6 +143,44 @@ def test_best_link_fetched_and_a_failing_one_gives_way(server: FeedServer) -> No
     assert transcript is not None and transcript.source == "publisher:vtt"
     assert len(failures) == 1 and "HTTP 404" in failures[0]
     assert transcript.segments[0].text == "Welcome to the Harbor Report."
+
+
+def test_a_transcript_timed_past_the_episode_gives_way(server: FeedServer) -> None:
+    """Cues at 999 hours for a 10-minute episode, or every cue at 0:00, cannot be the
+    episode's times: such a transcript used to be loaded as it was (segments, ads and facts at
+    moments the audio does not have). It now gives way like a broken link, and each failure
+    names its link; a transcript within the declared length is still used."""
+    far = server.add(
+        "/t/far.srt", body=b"1\n999:00:01,000 --> 999:00:05,000\nHello from the future.\n"
+    )
+    zero = server.add(
+        "/t/zero.srt",
+        body=b"1\n00:00:00,000 --> 00:00:00,000\nNo times.\n\n"
+        b"2\n00:00:00,000 --> 00:00:00,000\nAt all.\n",
+    )
+    page = server.add("/t/page.vtt", body=b"<!DOCTYPE html><html><body>Sign in</body></html>")
+    item = EpisodeItem(
+        guid="g1",
+        title="t",
+        audio_url="http://x.test/a.mp3",
+        duration_s=600.0,
+        transcript_urls=((page, "text/vtt"), (far, "application/srt"), (zero, "text/srt")),
+    )
+    transcript, failures = fetch_publisher_transcript(item, retries=0)
+    assert transcript is None
+    assert failures == [
+        f"transcript {page}: not a WebVTT document (no WEBVTT header)",
+        f"transcript {far}: its cues run to 999:00:05, past the episode's 10:00 the feed declares",
+        f"transcript {zero}: its cues carry no times (every one at 0:00)",
+    ]
+    undeclared = replace(item, duration_s=None, transcript_urls=((far, "application/srt"),))
+    assert fetch_publisher_transcript(undeclared, retries=0)[1] == [
+        f"transcript {far}: its cues run to 999:00:05, past a week, longer than any episode"
+    ]
+    fits = server.add("/t/fits.srt", body=(TRANSCRIPTS / "interview.srt").read_bytes())
+    ok = replace(item, duration_s=3600.0, transcript_urls=((fits, "application/srt"),))
+    transcript, failures = fetch_publisher_transcript(ok, retries=0)
+    assert transcript is not None and transcript.source == "publisher:srt" and failures == []
 
 
 def test_no_usable_link_falls_back_to_whisper(tmp_path: Path, server: FeedServer) -> None:

@@ -181,6 +181,39 @@ def test_sql_json_is_strict_json_even_for_nan_and_infinity(
     assert strict == [{"a": None, "b": None, "c": [1.5, None]}]
 
 
+def test_sql_json_and_csv_take_every_duckdb_type(
+    config: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """INTERVAL, UUID, TIME and BLOB values (e.g. `finished_at - started_at` over `runs`) used
+    to end `--format json` in a TypeError traceback after half a document on stdout, and CSV
+    wrote a BLOB as Python's `b'...'`."""
+    query = (
+        "SELECT NULL AS n, INTERVAL 3 DAY + INTERVAL 90 SECOND AS iv, "
+        "'5b0c1ac4-0ea1-4a9e-9c3e-8f1d7f6b2a10'::UUID AS u, TIME '03:04:05' AS t, "
+        "'ok\\x00\\xFF'::BLOB AS b, [INTERVAL 2 SECOND] AS l, "
+        "max(finished_at - started_at) AS took FROM runs"
+    )
+    assert main(["sql", query, "--format", "json", "--config", config]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == ""
+    [row] = json.loads(captured.out)
+    assert row == {
+        "n": None,
+        "iv": 3 * 86400 + 90.0,
+        "u": "5b0c1ac4-0ea1-4a9e-9c3e-8f1d7f6b2a10",
+        "t": "03:04:05",
+        "b": "ok\\x00\\xFF",
+        "l": [2.0],
+        "took": row["took"],
+    }
+    assert row["took"] is None or isinstance(row["took"], float)
+    assert main(["sql", "SELECT 'ok\\x00\\xFF'::BLOB AS b", "--format", "csv",
+                 "--config", config]) == 0  # fmt: skip
+    assert capsys.readouterr().out.splitlines() == ["b", "ok\\x00\\xFF"]
+    assert main(["sql", "SELECT 'ok\\x00'::BLOB AS b", "--config", config]) == 0
+    assert "ok\\x00" in capsys.readouterr().out
+
+
 def test_sql_from_a_file_and_from_stdin(
     warehouse: Path,
     config: str,
@@ -264,3 +297,48 @@ def test_export_refuses_a_file_as_folder(
     assert capsys.readouterr().err == (
         f"podsift: cannot export to {target}: it exists and is not a folder\n"
     )
+
+
+def test_export_to_an_empty_folder_name_is_refused(
+    config: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """`podsift export ""` (an unset shell variable: `podsift export "$OUT"`) wrote every table
+    into the current folder."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for empty in ("", "  "):
+        assert main(["export", empty, "--config", config]) == 2
+        assert capsys.readouterr().err == (
+            "podsift: export needs a folder to write into: podsift export DIR\n"
+        )
+    assert list(here.iterdir()) == []
+
+
+def test_sql_that_is_not_utf8_is_one_line(
+    config: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A query saved as Latin-1 (`café`) ended in a UnicodeDecodeError traceback from --file,
+    and in a DuckDB error over half-decoded text from stdin. A UTF-8 BOM is read past."""
+    path = tmp_path / "latin.sql"
+    path.write_bytes("SELECT 1;\nSELECT 'café' AS x".encode("latin-1"))
+    assert main(["sql", "--file", str(path), "--config", config]) == 2
+    assert capsys.readouterr().err == (
+        f"podsift: SQL file {path} is not UTF-8 text (byte 0xe9 at line 2); save it as UTF-8\n"
+    )
+    for data, code in ((b"SELECT '\xe9' AS x", 2), (b"\xef\xbb\xbfSELECT 'caf\xc3\xa9' AS x", 0)):
+        done = subprocess.run(
+            [sys.executable, "-m", "podsift.flows.cli", "sql", "--format", "csv",
+             "--config", config],
+            input=data, capture_output=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert done.returncode == code, done.stderr
+        if code:
+            assert done.stderr == (
+                b"podsift: SQL on stdin is not UTF-8 text (byte 0xe9 at line 1); send UTF-8\n"
+            )
+        else:
+            assert done.stdout.decode().splitlines() == ["x", "café"]
