@@ -17,38 +17,28 @@ SEARCH_LABELS = {"fact": "fact: ", "title": "title: ", "description": "show note
 
 
 def write_json(data: Any, out: Any, *, indent: int | None = 2) -> None:
-    """Print `data` as strict JSON and a newline.
-
-    Python's json writes NaN and Infinity, which JSON has not and other readers refuse (a
-    DOUBLE column can hold them); such a number is written as null.
-    """
+    """Print `data` as strict JSON and a newline (values mapped by `_jsonable`)."""
     # Rendered in full before anything is written, so a value json cannot take never leaves
     # half a document on stdout; `default=str` is the last resort for a type not mapped below.
     text = json.dumps(
-        _finite(data), indent=indent, ensure_ascii=False, allow_nan=False, default=str
+        _jsonable(data), indent=indent, ensure_ascii=False, allow_nan=False, default=str
     )
     out.write(text + "\n")
 
 
-def _finite(value: Any) -> Any:
+def _jsonable(value: Any) -> Any:
+    """A value as JSON takes it: NaN and Infinity as null (Python's json writes them, JSON has
+    neither, other readers refuse them, and a DOUBLE column can hold them), times as ISO 8601
+    text, an INTERVAL as its seconds, a UUID as text, a BLOB as DuckDB writes it (`\\xFF` for
+    each byte that is not printable)."""
+    if isinstance(value, Decimal):
+        value = float(value)
     if isinstance(value, float):
         return value if math.isfinite(value) else None
-    if isinstance(value, list | tuple):
-        return [_finite(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    return value
-
-
-def _jsonable(value: Any) -> Any:
-    """A query value as JSON takes it: times as ISO 8601 text, an INTERVAL as its seconds,
-    a UUID as text, a BLOB as DuckDB writes it (`\\xFF` for each byte that is not printable)."""
     if isinstance(value, datetime | date | time):
         return value.isoformat()
     if isinstance(value, timedelta):
         return value.total_seconds()
-    if isinstance(value, Decimal):
-        return float(value)
     if isinstance(value, UUID):
         return str(value)
     if isinstance(value, bytes | bytearray | memoryview):
@@ -63,7 +53,7 @@ def _jsonable(value: Any) -> Any:
 def write_rows(columns: list[str], rows: list[tuple[Any, ...]], fmt: str, out: Any) -> None:
     """Print a result as an aligned table, CSV, or a JSON list of objects."""
     if fmt == "json":
-        write_json([dict(zip(columns, map(_jsonable, r), strict=True)) for r in rows], out)
+        write_json([dict(zip(columns, r, strict=True)) for r in rows], out)
         return
     if fmt == "csv":
         w = csv.writer(out)
