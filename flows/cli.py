@@ -144,6 +144,8 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
     from podsift.tasks.speech.transcribe import transcribe_audio
 
     audio = Path(args.audio)
+    if audio.is_dir():  # it said "audio file not found", as if the folder were missing
+        return fail(f"{audio} is a folder, not an audio file", EXIT_USAGE)
     if not audio.is_file():
         return fail(f"audio file not found: {audio}", EXIT_USAGE)
     try:
@@ -226,7 +228,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
     if base_url is not None and not base_url.startswith(("http://", "https://")):
         return fail(f"--base-url {base_url!r} is not an http(s) URL", EXIT_USAGE)
     out_dir = Path(args.dir) if args.dir else cfg.publish.dir
-    print(publish_all(cfg, out_dir, base_url).render())
+    if out_dir.exists() and not out_dir.is_dir():
+        return fail(f"cannot publish to {out_dir}: it exists and is not a folder")
+    try:
+        summary = publish_all(cfg, out_dir, base_url)
+    except OSError as exc:  # a path through a file, a read-only or full disk: one line, no trace
+        where = f" ({exc.filename})" if exc.filename else ""
+        return fail(f"cannot publish to {out_dir}: {exc.strerror or exc}{where}")
+    print(summary.render())
     return EXIT_OK
 
 

@@ -110,6 +110,13 @@ def ingest_feed(
     poll, error = poll_feed_task(
         url, state.etag if state else None, state.last_modified if state else None, cfg
     )
+    back_home = False
+    if poll is None and url != feed.url:
+        # The address a permanent redirect once gave has stopped working (the new home died,
+        # or a maintenance page sat behind a 301): the configured URL may work, and without
+        # this the feed stayed failed for good. Asked in full; its own redirects count now.
+        poll, _ = poll_feed_task(feed.url, None, None, cfg)
+        back_home = poll is not None
     if poll is None:
         outcome.error = error or "feed poll failed"
         progress.say(f"feed {outcome.feed}: failed (the summary says why)")
@@ -164,6 +171,7 @@ def ingest_feed(
         feed_id,
         title=poll.title,
         current_url=poll.new_url,
+        replace_current_url=back_home,
         etag=poll.etag if complete else None,
         last_modified=poll.last_modified if complete else None,
         warning=outcome.warning,

@@ -102,12 +102,15 @@ def save_feed_poll(
     warning: str | None = None,
     channel: dict[str, Any] | None = None,
     unchanged: bool = False,
+    replace_current_url: bool = False,
 ) -> None:
     """Record one poll of a feed: its validators on success, `last_error` on failure.
 
     A failed poll keeps the validators and title of the last good one. `last_warning` is what
     the document needed repaired, or lost (None: read as it stands); it changes only when the
-    document was read, so a failed poll or a 304 (`unchanged`) keeps the last one.
+    document was read, so a failed poll or a 304 (`unchanged`) keeps the last one. A
+    `current_url` is kept until a permanent redirect gives another, or `replace_current_url`
+    (the configured URL was polled, the stored one having failed) sets it, None included.
     """
     now = utcnow()
     con.execute(
@@ -119,7 +122,8 @@ def save_feed_poll(
         ON CONFLICT (feed_id) DO UPDATE SET
             url = excluded.url,
             name = excluded.name,
-            current_url = COALESCE(excluded.current_url, feeds.current_url),
+            current_url = CASE WHEN ? THEN excluded.current_url
+                               ELSE COALESCE(excluded.current_url, feeds.current_url) END,
             title = COALESCE(excluded.title, feeds.title),
             etag = CASE WHEN excluded.last_error IS NULL THEN excluded.etag ELSE feeds.etag END,
             last_modified = CASE WHEN excluded.last_error IS NULL
@@ -145,6 +149,7 @@ def save_feed_poll(
             error,
             warning if error is None and not unchanged else None,
             storable(json.dumps(channel, ensure_ascii=False)) if channel else None,
+            replace_current_url,
             unchanged,
         ],
     )

@@ -57,6 +57,11 @@ class FeedConfig(_Strict):
         if scheme in ("http", "https"):
             if not urlparse(value).netloc:
                 raise ValueError(f"{value!r} is not a valid URL (no host)")
+            from podsift.tasks.core.http import url_problem  # httpx: only when a URL is given
+
+            problem = url_problem(value)
+            if problem:
+                raise ValueError(f"{value!r} is not a valid URL ({problem})")
             return value
         if scheme == "file" or scheme == "" or len(scheme) == 1:  # len 1: a Windows drive
             if not value:

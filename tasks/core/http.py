@@ -122,6 +122,16 @@ def is_long_rate_limit(exc: BaseException) -> bool:
     )
 
 
+def url_problem(url: str) -> str | None:
+    """Why httpx cannot request `url` (a port that is no number, a control character, a URL
+    over 64 KB), or None. httpx raises `InvalidURL` for these, which is no `HTTPError`."""
+    try:
+        httpx.URL(url)
+    except httpx.InvalidURL as exc:
+        return str(exc)
+    return None
+
+
 def describe_network_error(exc: BaseException) -> str:
     """One phrase for a network failure, for messages like 'feed X: <phrase>'."""
     if isinstance(exc, httpx.TimeoutException):
@@ -148,4 +158,7 @@ def describe_network_error(exc: BaseException) -> str:
         return f"server error {exc}, still failing after retries"
     if isinstance(exc, httpx.TransportError):
         return f"connection failed ({exc.__class__.__name__}: {exc})"
+    if isinstance(exc, UnicodeError) and "idna" in str(exc):  # a label over 63 characters
+        why = str(exc).rsplit("UnicodeError: ", 1)[-1].rstrip(")")
+        return f"cannot look up the host name ({why})"
     return str(exc)

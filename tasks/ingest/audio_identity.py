@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from typing import Protocol
-from urllib.parse import SplitResult, parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import SplitResult, parse_qsl, quote, unquote, urlencode, urlsplit
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +72,7 @@ _TARGET_SCHEME = re.compile(r"^(https?)(?::|%3A)(?:/|%2F){1,2}", re.IGNORECASE)
 # What a target must start with to be taken for a host: a dotted name (or localhost), a port.
 _TARGET_HOST = re.compile(r"^(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+)(?::\d+)?(?:/|$)", re.I)
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_RAW = re.compile(r"[^\x21-\x7e]")  # a space, a control character, anything not ASCII
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 MAX_WRAPPERS = 10  # a longer chain of redirects is kept as it stands
 
@@ -180,11 +181,16 @@ def _split(url: str) -> SplitResult | None:
 
 def _normal_escapes(path: str) -> str:
     """`path` with percent-escapes in one form (RFC 3986 6.2.2): upper-case hex digits, and
-    unreserved characters unescaped; a raw space as `%20`. Nothing else is decoded: `%2F`
-    and `/` are different paths."""
+    unreserved characters unescaped; a raw space as `%20`, and any other character outside
+    printable ASCII as the UTF-8 escapes HTTP clients send for it (`é` is `%C3%A9`, so
+    `épisode.mp3` and `%C3%A9pisode.mp3` are one file). Nothing else is decoded: `%2F` and `/`
+    are different paths."""
 
     def one(match: re.Match[str]) -> str:
         char = chr(int(match.group(1), 16))
         return char if char in _UNRESERVED else "%" + match.group(1).upper()
 
-    return _ESCAPE.sub(one, path).replace(" ", "%20")
+    def raw(match: re.Match[str]) -> str:  # a lone surrogate, too, without raising
+        return quote(match.group(), safe="", errors="surrogatepass")
+
+    return _RAW.sub(raw, _ESCAPE.sub(one, path))

@@ -27,6 +27,7 @@ from podsift.tasks.core.http import (
     is_http_url,
     is_long_rate_limit,
     raise_for_retryable_status,
+    url_problem,
     with_retries,
 )
 
@@ -204,6 +205,9 @@ def _fetch_http(
     max_seconds: float,
     expected_bytes: int | None,
 ) -> None:
+    problem = url_problem(url)
+    if problem:
+        raise AudioError(f"episode audio URL is not a valid URL ({problem}): {url}")
     deadline = time.monotonic() + max_seconds
     short_sizes: list[int] = []  # sizes of bodies that ended short of `expected_bytes`
 
@@ -216,6 +220,11 @@ def _fetch_http(
                 raise AudioError(
                     f"episode audio refused (HTTP {response.status_code} "
                     f"{response.reason_phrase}): {url}"
+                )
+            if 300 <= response.status_code < 400:  # httpx follows those with a Location
+                status = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+                raise AudioError(
+                    f"episode audio redirect ({status}) has no Location header to follow: {url}"
                 )
             declared = int(response.headers.get("content-length") or 0)
             if declared > max_bytes:
@@ -249,7 +258,7 @@ def _fetch_http(
     try:
         with client_for(timeout_s, client) as http:
             with_retries(lambda: attempt(http), retries=retries)
-    except (httpx.HTTPError, RetryableHTTPError, IncompleteBodyError) as exc:
+    except (httpx.HTTPError, RetryableHTTPError, IncompleteBodyError, UnicodeError) as exc:
         message = f"episode audio download {describe_network_error(exc)}: {url}"
         if is_long_rate_limit(exc):
             raise RateLimitedError(message) from exc

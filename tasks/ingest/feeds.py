@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlparse, urlsplit
+from urllib.parse import unquote, urljoin, urlparse, urlsplit
 from xml.etree.ElementTree import Element
 
 import feedparser
@@ -32,6 +32,7 @@ from podsift.tasks.core.http import (
     describe_network_error,
     is_http_url,
     raise_for_retryable_status,
+    url_problem,
     with_retries,
 )
 from podsift.tasks.core.records import EpisodeItem, FeedPoll
@@ -156,7 +157,15 @@ def fetch_feed(
     """
     if _is_local(url):
         return _read_local_feed(Path(url), last_modified)
+    problem = url_problem(url)
+    if problem:
+        raise FeedError(f"feed {url}: not a valid URL ({problem})")
     headers = {"Accept": "application/rss+xml, application/atom+xml, application/xml;q=0.9, */*"}
+    # A server may send validators with bytes outside ASCII (`ETag: "café"`); httpx reads them
+    # but refuses to send them back (UnicodeEncodeError), which failed every poll after the
+    # first. Such a validator is not sent: the feed is fetched in full instead.
+    etag = etag if etag and etag.isascii() else None
+    last_modified = last_modified if last_modified and last_modified.isascii() else None
     if etag:
         headers["If-None-Match"] = etag
     if last_modified:
@@ -167,7 +176,13 @@ def fetch_feed(
     def attempt(http: httpx.Client) -> httpx.Response:
         with http.stream("GET", url, headers=headers) as response:
             raise_for_retryable_status(response)
-            if response.status_code in (200, 203):
+            if 300 <= response.status_code < 400 and response.status_code != 304:
+                # httpx follows redirects that name a Location; one that reaches here does not.
+                status = f"HTTP {response.status_code} {response.reason_phrase}".strip()
+                raise FeedError(
+                    f"feed {url}: {status}, a redirect without a Location header to follow"
+                )
+            if 200 <= response.status_code < 300:  # 204 and 206 too: read_feed judges the body
                 body = bytearray()
                 for chunk in response.iter_bytes():
                     body.extend(chunk)
@@ -183,9 +198,16 @@ def fetch_feed(
     try:
         with client_for(timeout_s, client) as http:
             response = with_retries(lambda: attempt(http), retries=retries)
-    except (httpx.HTTPError, RetryableHTTPError) as exc:  # after retries
+    except (httpx.HTTPError, RetryableHTTPError, UnicodeError) as exc:  # after retries
         raise FeedError(f"feed {url}: {describe_network_error(exc)}") from exc
     new_url = _permanent_target(response)
+    if response.status_code == 304 and not (etag or last_modified):
+        # Nothing was asked conditionally, so "not modified" names no copy podsift has: taken
+        # as unchanged, the feed would be read by no run, and no run would say so.
+        raise FeedError(
+            f"feed {url}: HTTP 304 Not Modified to a request without ETag or Last-Modified; "
+            "the server sent no feed"
+        )
     if response.status_code == 304:
         return FeedFetch(
             not_modified=True,
@@ -423,9 +445,13 @@ def _resolve_url(href: str, base_url: str) -> str:
     if is_http_url(href):
         return href
     if _is_local(base_url):
+        # A URL spells a space `%20` and `é` `%C3%A9`; the file's name has the characters.
         if urlparse(href).scheme.lower() == "file":
-            return urlparse(href).path
-        return str((Path(base_url).parent / href).resolve())
+            return unquote(urlparse(href).path)
+        path = Path(base_url).parent / href
+        if not path.exists() and (Path(base_url).parent / unquote(href)).exists():
+            path = Path(base_url).parent / unquote(href)  # a relative URL, escaped
+        return str(path.resolve())
     return urljoin(base_url, href)
 
 
@@ -594,6 +620,24 @@ def _episode_from_entry(
     )
 
 
+_UNIX_TIME = re.compile(r"^\s*\d{9,}\s*$")
+
+
+def _unix_time(raw: str) -> datetime | None:
+    """A date written as a Unix time (`1700000000`, or in milliseconds), which some feed
+    generators emit. feedparser reads those digits as a date (`1700000000` is 1699-11-30,
+    `946684800` the year 9466), so they are read here instead; a number that is neither is
+    unknown (None)."""
+    digits = raw.strip()
+    if len(digits) > 16:  # no Unix time, in seconds or milliseconds
+        return None
+    number = int(digits)
+    seconds = number / 1000 if number >= 10**11 else number  # 12 or 13 digits: milliseconds
+    if not 10**8 <= seconds < 10**10:  # 1973 to 2286: anything else is no Unix time
+        return None
+    return datetime.fromtimestamp(seconds, UTC)
+
+
 def _published_at(entry: Any) -> datetime | None:
     """The item's date in UTC, with two-digit years read as RFC 2822 says.
 
@@ -604,6 +648,8 @@ def _published_at(entry: Any) -> datetime | None:
     parsed, raw = entry.get("published_parsed"), entry.get("published")
     if not parsed:
         parsed, raw = entry.get("updated_parsed"), entry.get("updated")
+    if _UNIX_TIME.match(str(raw or "")):
+        return _unix_time(str(raw))
     if not parsed:
         return None
     year = parsed.tm_year

@@ -58,6 +58,7 @@ def finish_feed(
     wait: bool,
     title: str | None = None,
     current_url: str | None = None,
+    replace_current_url: bool = False,
     etag: str | None = None,
     last_modified: str | None = None,
     error: str | None = None,
@@ -70,7 +71,8 @@ def finish_feed(
     held (the next run polls in full, and the summary carries any error).
 
     `relisted` are known episodes the feed still lists: each keeps the enclosure URL the feed
-    gives it now.
+    gives it now. `replace_current_url`: the poll went to the configured URL, so `current_url`
+    (None: no permanent redirect) replaces the stored one instead of adding to it.
     """
     with gate.writer(wait=wait) as con:
         if con is None:
@@ -84,6 +86,7 @@ def finish_feed(
             name=feed.name,
             title=title,
             current_url=current_url,
+            replace_current_url=replace_current_url,
             etag=etag,
             last_modified=last_modified,
             error=error,

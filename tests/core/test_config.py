@@ -45,6 +45,10 @@ def test_defaults_are_offline_and_sensible(tmp_path: Path) -> None:
         ("feeds:\n  - name: nourl\n", "missing key 'feeds.0.url'"),
         ("feeds:\n  - url: ftp://example.org/f.xml\n", "neither an http(s) URL nor a file path"),
         ("feeds:\n  - url: 'http://'\n", "not a valid URL"),
+        (
+            "feeds:\n  - url: 'http://127.0.0.1:abc/feed.xml'\n",
+            "'http://127.0.0.1:abc/feed.xml' is not a valid URL (Invalid port: 'abc')",
+        ),
         ("max_attempts: 0\n", "bad value for 'max_attempts'"),
         ("facts:\n  backend: llm\n", "needs an llm"),
         ("- just\n- a list\n", "expected a mapping"),

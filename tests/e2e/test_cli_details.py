@@ -236,3 +236,23 @@ def test_facts_takes_the_title_and_show_notes_as_the_run_does(
         notes=notes,
     )
     assert printed == [f.to_json() for f in extracted]
+
+
+def test_publish_into_a_file_is_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    warehouse = build_sample_warehouse(tmp_path / "warehouse.duckdb")
+    config = _config(tmp_path, warehouse)
+    taken = tmp_path / "taken"
+    taken.write_text("not a folder\n")
+    # Both ended in a NotADirectoryError traceback after the warehouse was read.
+    assert main(["publish", str(taken), "--config", config]) == 1
+    assert (
+        capsys.readouterr().err
+        == f"podsift: cannot publish to {taken}: it exists and is not a folder\n"
+    )
+    assert main(["publish", str(taken / "sub"), "--config", config]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"podsift: cannot publish to {taken / 'sub'}: Not a directory (")
+    assert err.count("\n") == 1
+    assert taken.read_text() == "not a folder\n"

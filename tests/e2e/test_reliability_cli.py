@@ -369,6 +369,7 @@ TRANSCRIPT = Path(__file__).parents[1] / "data" / "transcripts" / "interview.whi
             '{tmp}/object.json: not an ad spans JSON list (expected [{"start": s, ',
         ),
         (["facts", str(TRANSCRIPT), "--ads", "{tmp}/garbage.json"], "garbage.json: not JSON ("),
+        (["transcribe", "{tmp}"], "{tmp} is a folder, not an audio file"),
     ],
     ids=[
         "folder",
@@ -379,6 +380,7 @@ TRANSCRIPT = Path(__file__).parents[1] / "data" / "transcripts" / "interview.whi
         "ads-folder",
         "ads-object",
         "ads-not-json",
+        "transcribe-folder",
     ],
 )
 def test_misused_transcript_commands_are_one_line(

@@ -274,6 +274,32 @@ def test_redirected_feed(bad_day: BadDay, code: int, permanent: bool) -> None:
     assert hits(bad_day, f"/moved/{code}.xml", 3) == 3
 
 
+def test_a_moved_feed_whose_new_address_dies_goes_back_to_the_configured_one(
+    tmp_path: Path, server: FeedServer, prefect_harness: None
+) -> None:
+    """A 301 once sent the feed to a maintenance page's address; that address now fails, and
+    the configured URL serves the feed again. The feed used to stay failed for good."""
+    old = server.add("/home.xml", status=301, location=server.url("/maintenance.xml"))
+    server.add("/maintenance.xml", body=rss([], title="Harbour Notes"))
+    config = write_config(tmp_path, [old])
+
+    def feed_row() -> tuple[Any, ...]:
+        with duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True) as con:
+            row = con.execute("SELECT current_url, last_error, title FROM feeds").fetchone()
+        assert row is not None
+        return row
+
+    assert daily(str(config)).exit_code == 0
+    assert feed_row() == (server.url("/maintenance.xml"), None, "Harbour Notes")
+    server.add("/maintenance.xml", status=503, body=b"<html>down for maintenance</html>")
+    server.add("/home.xml", body=rss([], title="Harbour Notes, back home"))
+    assert daily(str(config)).exit_code == 0
+    assert feed_row() == (None, None, "Harbour Notes, back home")
+    maintenance = server.hits("/maintenance.xml")
+    assert daily(str(config)).exit_code == 0  # straight to the configured URL now
+    assert server.hits("/maintenance.xml") == maintenance
+
+
 # --- the show's episodes ---------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ A download either leaves a complete file that looks like audio under its final n
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
 import time
@@ -64,6 +65,27 @@ def test_missing_audio_is_final(server: FeedServer, tmp_path: Path, status: int,
 def test_forbidden_audio_names_the_status(server: FeedServer, tmp_path: Path) -> None:
     url = server.add("/private.mp3", status=403, body=b"no", etag=False)
     expect_failure(url, tmp_path, r"episode audio refused \(HTTP 403 Forbidden\)")
+
+
+def test_a_redirect_without_location_names_the_status(server: FeedServer, tmp_path: Path) -> None:
+    # It used to be written as an empty body: "episode audio is zero bytes, not audio".
+    url = server.add("/moved.mp3", status=302, body=b"", etag=False)
+    expect_failure(url, tmp_path, r"episode audio redirect \(HTTP 302 Found\) has no Location")
+
+
+def test_an_enclosure_url_httpx_cannot_request_is_named(tmp_path: Path) -> None:
+    # httpx raises InvalidURL (no HTTPError) and the resolver a UnicodeError for these; each
+    # episode used to fail as "unexpected error (InvalidURL: Invalid port: 'abc')", no URL named.
+    bad_port = "http://127.0.0.1:abc/ep.mp3"
+    expect_failure(
+        bad_port, tmp_path, re.escape(f"URL is not a valid URL (Invalid port: 'abc'): {bad_port}")
+    )
+    long_label = f"http://{'a' * 70}.example/ep.mp3"
+    expect_failure(
+        long_label,
+        tmp_path,
+        re.escape(f"cannot look up the host name (label empty or too long): {long_label}"),
+    )
 
 
 def test_server_error_then_success(server: FeedServer, tmp_path: Path) -> None:

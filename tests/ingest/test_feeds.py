@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import time
 import tracemalloc
 from collections.abc import Callable
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -253,6 +255,82 @@ def test_redirect_loop_is_reported(server: FeedServer) -> None:
         poll_feed(server.url("/a.xml"), retries=0)
 
 
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (302, "HTTP 302 Found, a redirect without a Location header to follow"),
+        (300, "HTTP 300 Multiple Choices, a redirect without a Location header to follow"),
+        (204, "empty response, not a feed"),
+    ],
+)
+def test_a_redirect_without_location_or_an_empty_2xx_is_named(
+    server: FeedServer, status: int, message: str
+) -> None:
+    # These answers used to escape as httpx's ResponseNotRead ("Attempted to access streaming
+    # response content"): only 200 and 203 had their body read.
+    url = server.add("/odd.xml", status=status, body=b"", etag=False)
+    with pytest.raises(FeedError, match=re.escape(f"feed {url}: {message}")):
+        poll_feed(url, retries=0)
+
+
+def test_a_304_to_an_unconditional_request_is_an_error(server: FeedServer) -> None:
+    # A misconfigured cache answering 304 to a first poll used to count as "unchanged" on every
+    # run: the feed was never read, and nothing said so.
+    url = server.add("/cached.xml", status=304, body=b"", etag=False)
+    with pytest.raises(FeedError, match=re.escape("HTTP 304 Not Modified to a request without")):
+        poll_feed(url, retries=0)
+    assert poll_feed(url, etag='"abc"', retries=0).not_modified  # asked conditionally: fine
+
+
+def test_a_feed_url_httpx_cannot_request_is_a_feed_error() -> None:
+    # It escaped as httpx.InvalidURL: "feed URL: unexpected error (InvalidURL: ...)".
+    with pytest.raises(FeedError, match=re.escape("not a valid URL (Invalid port: 'abc')")):
+        poll_feed("http://127.0.0.1:abc/feed.xml", retries=0)
+
+
+def test_validators_outside_ascii_do_not_fail_the_next_poll(server: FeedServer) -> None:
+    body = rss([{"guid": "1", "title": "One", "url": "http://example.invalid/1.mp3"}])
+
+    def answer(req: BaseHTTPRequestHandler) -> None:  # raw bytes: http.server would refuse them
+        req.wfile.write(
+            b'HTTP/1.1 200 OK\r\nContent-Length: %d\r\nETag: "caf\xc3\xa9"\r\n'
+            b"Last-Modified: Mon, 03 Mar 2025 06:00:00 GMT\r\n\r\n" % len(body) + body
+        )
+
+    url = server.add("/cafe.xml", handler=answer)
+    first = poll_feed(url, retries=0)
+    assert first.etag == '"café"'
+    # The second poll raised UnicodeEncodeError building its If-None-Match, on every run.
+    second = poll_feed(url, etag=first.etag, last_modified=first.last_modified, retries=0)
+    assert [e.title for e in second.episodes] == ["One"]
+    sent = server.requests[-1][1]
+    assert "if-none-match" not in sent
+    assert sent["if-modified-since"] == "Mon, 03 Mar 2025 06:00:00 GMT"
+
+
+def test_a_feed_answered_with_another_2xx_is_read(server: FeedServer) -> None:
+    body = rss([{"guid": "1", "title": "One", "url": "http://example.invalid/1.mp3"}])
+    url = server.add("/accepted.xml", status=202, body=body, etag=False)
+    assert [e.title for e in poll_feed(url, retries=0).episodes] == ["One"]
+
+
+def test_a_date_written_as_a_unix_time_is_read_as_one() -> None:
+    dates = ["1700000000", "1700000000123", " 946684800 ", "12345678901234", "9" * 5000]
+    items = [
+        {"guid": str(i), "url": f"http://example.invalid/{i}.mp3", "pub": d}
+        for i, d in enumerate(dates)
+    ]
+    episodes = read_feed(rss(items), "http://example.invalid/feed.xml").episodes
+    # feedparser read 1700000000 as 1699-11-30 and 946684800 as the year 9466.
+    assert [e.published_at for e in episodes] == [
+        datetime(2023, 11, 14, 22, 13, 20, tzinfo=UTC),
+        datetime(2023, 11, 14, 22, 13, 20, 123000, tzinfo=UTC),
+        datetime(2000, 1, 1, tzinfo=UTC),
+        None,  # no Unix time, in seconds or milliseconds
+        None,
+    ]
+
+
 def test_html_page_with_feed_content_type_is_refused(server: FeedServer) -> None:
     url = server.add(
         "/login.xml",
@@ -300,6 +378,25 @@ def test_trickling_feed_hits_the_time_cap(server: FeedServer) -> None:
     assert time.monotonic() - started < 3
 
 
+def test_a_local_feeds_escaped_enclosure_urls_name_the_file(tmp_path: Path) -> None:
+    audio = tmp_path / "my ép 1.mp3"
+    audio.write_bytes(b"ID3")
+    escaped = "my%20%C3%A9p%201.mp3"
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(
+        rss(
+            [
+                {"guid": "file", "url": f"file://{tmp_path}/{escaped}", "length": 1},
+                {"guid": "relative", "url": escaped, "length": 2},
+                {"guid": "raw", "url": "my ép 1.mp3", "length": 3},
+            ]
+        )
+    )
+    # The escapes were kept in the path: "episode audio not found: .../my%20%C3%A9p%201.mp3".
+    episodes = poll_feed(str(feed)).episodes
+    assert [e.audio_url for e in episodes] == [str(audio.resolve())] * 3
+
+
 def test_missing_local_feed_file(tmp_path: Path) -> None:
     with pytest.raises(FeedError, match="feed file not found"):
         poll_feed(str(tmp_path / "nope.xml"))
@@ -322,6 +419,9 @@ def test_missing_local_feed_file(tmp_path: Path) -> None:
             "https://op3.dev/e/pdst.fm/e/cdn.example.org/ep1.mp3?aid=rss",
         ),
         ("https://host.example/play.php?id=17", "https://host.example/play.php?utm_medium=x&id=17"),
+        # Characters outside ASCII, raw or escaped as HTTP clients send them (they were two keys).
+        ("https://cdn.example.org/épisode 1.mp3", "https://cdn.example.org/%C3%A9pisode%201.mp3"),
+        ("https://cdn.example.org/中文.mp3", "https://cdn.example.org/%e4%b8%ad%e6%96%87.mp3"),
     ],
 )
 def test_audio_key_ignores_tracking(a: str, b: str) -> None:
@@ -350,6 +450,19 @@ def test_audio_key_ignores_tracking(a: str, b: str) -> None:
 )
 def test_audio_key_keeps_what_names_the_file(a: str, b: str) -> None:
     assert audio_key(a) != audio_key(b)
+
+
+def test_one_file_written_raw_and_escaped_is_one_episode() -> None:
+    # Without GUIDs each item's identity is its URL; the two spellings were two episodes, so
+    # the file was downloaded and transcribed twice.
+    items = [
+        {"title": "Raw", "url": "http://cdn.example.org/épisode.mp3"},
+        {"title": "Escaped", "url": "http://cdn.example.org/%C3%A9pisode.mp3"},
+    ]
+    document = read_feed(rss(items), "http://cdn.example.org/feed.xml")
+    assert [e.title for e in document.episodes] == ["Raw"]
+    assert document.warning is not None
+    assert "'Escaped' has the audio of 'Raw'" in document.warning
 
 
 def _item(guid: str, url: str, day: int = 1) -> EpisodeItem:
