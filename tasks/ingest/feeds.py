@@ -638,6 +638,31 @@ def _unix_time(raw: str) -> datetime | None:
     return datetime.fromtimestamp(seconds, UTC)
 
 
+# A year-first date of numbers with no zone: `2025/03/03 06:00`, `2025.3.4`, `2025-13-45`.
+_NUMERIC_DATE = re.compile(
+    r"^\s*(\d{4})([-/.])(\d{1,2})\2(\d{1,2})(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$"
+)
+
+
+def _numeric_date(match: re.Match[str]) -> datetime | None:
+    """A `_NUMERIC_DATE` as written, in UTC, or None when it names no day. feedparser reads
+    `2025/03/03 06:00` (and any year-first date with slashes or dots) as 1 December 2025, and
+    rolls `2025-13-45` over into 2026-01-01."""
+    year, _, month, day, hour, minute, second = match.groups()
+    try:
+        return datetime(
+            int(year),
+            int(month),
+            int(day),
+            int(hour or 0),
+            int(minute or 0),
+            min(int(second or 0), 59),
+            tzinfo=UTC,
+        )
+    except ValueError:
+        return None
+
+
 def _published_at(entry: Any) -> datetime | None:
     """The item's date in UTC, with two-digit years read as RFC 2822 says.
 
@@ -650,6 +675,9 @@ def _published_at(entry: Any) -> datetime | None:
         parsed, raw = entry.get("updated_parsed"), entry.get("updated")
     if _UNIX_TIME.match(str(raw or "")):
         return _unix_time(str(raw))
+    numeric = _NUMERIC_DATE.match(str(raw or ""))
+    if numeric:
+        return _numeric_date(numeric)
     if not parsed:
         return None
     year = parsed.tm_year

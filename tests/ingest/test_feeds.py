@@ -331,6 +331,23 @@ def test_a_date_written_as_a_unix_time_is_read_as_one() -> None:
     ]
 
 
+def test_a_year_first_date_of_numbers_is_read_as_written() -> None:
+    dates = ["2025/03/03 06:00", "2025.3.4", "2025-03-03T06:07:08", "2025-13-45", "2025/02/30"]
+    items = [
+        {"guid": str(i), "url": f"http://example.invalid/{i}.mp3", "pub": d}
+        for i, d in enumerate(dates)
+    ]
+    episodes = read_feed(rss(items), "http://example.invalid/feed.xml").episodes
+    # feedparser read the first two as 1 December 2025 and rolled 2025-13-45 into 2026.
+    assert [e.published_at for e in episodes] == [
+        datetime(2025, 3, 3, 6, 0, tzinfo=UTC),
+        datetime(2025, 3, 4, tzinfo=UTC),
+        datetime(2025, 3, 3, 6, 7, 8, tzinfo=UTC),
+        None,  # no thirteenth month
+        None,
+    ]
+
+
 def test_html_page_with_feed_content_type_is_refused(server: FeedServer) -> None:
     url = server.add(
         "/login.xml",
