@@ -111,7 +111,14 @@ def load_model(cfg: WhisperConfig) -> Any:
 
 
 def decode(path: Path) -> np.ndarray:
-    """Decode an audio file to 16 kHz mono float32, once.
+    """Decode an audio file to 16 kHz mono float32, once (`decode_with_header`'s samples)."""
+    return decode_with_header(path)[0]
+
+
+def decode_with_header(path: Path) -> tuple[np.ndarray, float | None]:
+    """Decode an audio file to 16 kHz mono float32, once; with the duration its container
+    declares (an MP3's Xing or Info header, an MP4's movie header; FFmpeg's estimate from the
+    bit rate when there is none), None when FFmpeg gives none.
 
     Streams the file through PyAV into 16-bit samples and converts them in place: for two hours
     the peak is the 230 MB of samples plus the 460 MB result, where faster-whisper's
@@ -167,7 +174,7 @@ def decode(path: Path) -> np.ndarray:
     if audio.size == 0:
         raise AudioError("audio holds no decodable frames (corrupt or empty file)")
     damage.check(audio.size / SAMPLE_RATE, declared_s)
-    return audio
+    return audio, declared_s
 
 
 DAMAGE_TOLERANCE = 0.02  # share of the declared duration damaged packets may lose...
@@ -218,17 +225,39 @@ def _packet_frames(container: Any, damage: _Damage) -> Iterator[Any]:
         yield from frames
 
 
-def check_duration(decoded_s: float, expected_s: float | None) -> None:
-    """Refuse audio much shorter than the feed declared.
+def check_duration(
+    decoded_s: float, expected_s: float | None, header_s: float | None = None
+) -> None:
+    """Refuse audio much shorter than its own header, or than the feed, declares.
+
+    A file cut short keeps the header written for the whole (an MP3's frame count, an MP4's
+    movie header), so decoding less than the header says is truncation. Decoding less than the
+    feed's `itunes:duration` while the header agrees with what was decoded is the feed's mistake
+    (a stale or placeholder duration, another ad load served by dynamic insertion): the file is
+    whole, a warning is logged, and the episode goes on; refusing it lost good episodes for good
+    once their attempts were used up. With no header duration the feed's is trusted.
 
     Raises:
         AudioError: the file is truncated.
     """
-    if expected_s and expected_s > 10 and decoded_s < expected_s * TRUNCATION_TOLERANCE:
+    if header_s and header_s > 10 and decoded_s < header_s * TRUNCATION_TOLERANCE:
+        raise AudioError(
+            f"audio is truncated: decoded {decoded_s:.0f} s of the {header_s:.0f} s "
+            "the file's header declares"
+        )
+    if not expected_s or expected_s <= 10 or decoded_s >= expected_s * TRUNCATION_TOLERANCE:
+        return
+    if header_s is None:
         raise AudioError(
             f"audio is truncated: decoded {decoded_s:.0f} s of the {expected_s:.0f} s "
             "the feed declares"
         )
+    log.warning(
+        "the feed declares %.0f s but the audio is %.0f s long, as its header says: "
+        "transcribed as it is",
+        expected_s,
+        decoded_s,
+    )
 
 
 def whisper_options(cfg: WhisperConfig) -> dict[str, Any]:
@@ -437,9 +466,9 @@ def transcribe_audio(
         AudioError: undecodable or truncated audio.
         TranscriptionError: the model failed or took longer than the per-episode limit.
     """
-    audio = decode(path)
+    audio, header_s = decode_with_header(path)
     duration = audio.size / SAMPLE_RATE
-    check_duration(duration, expected_duration_s)
+    check_duration(duration, expected_duration_s, header_s)
     model = load_model(cfg)
     try:
         raw = run_whisper(model, audio, cfg)

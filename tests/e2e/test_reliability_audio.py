@@ -16,7 +16,7 @@ from podsift.tasks.core.errors import AudioError
 from podsift.tasks.core.records import EpisodeItem
 from podsift.tasks.ingest.download import audio_path_for
 from podsift.tasks.run.episode import EpisodeJob, transcribe_episode, transcript_path_for
-from podsift.tasks.speech.transcribe import transcribe_audio
+from podsift.tasks.speech.transcribe import SAMPLE_RATE, decode_with_header, transcribe_audio
 from tests.conftest import AUDIO
 
 pytestmark = pytest.mark.slow
@@ -37,13 +37,18 @@ def truncated_copy(tmp_path: Path, share: float = 0.4) -> Path:
 
 
 def test_truncated_mp3_decodes_short_without_error(tmp_path: Path) -> None:
-    # Why the comparison is needed: nothing in the decoder notices the missing 60 %.
-    transcript = transcribe_audio(truncated_copy(tmp_path), WhisperConfig())
-    assert transcript.duration_s is not None and 7 < transcript.duration_s < 10
+    # Why the comparison is needed: nothing in the decoder notices the missing 60 %; the
+    # header, written for the whole file, still says 21.6 s.
+    audio, header_s = decode_with_header(truncated_copy(tmp_path))
+    assert 7 < audio.size / SAMPLE_RATE < 10
+    assert header_s is not None and 21 < header_s < 22
 
 
-def test_truncated_mp3_is_caught_by_the_feed_duration(tmp_path: Path) -> None:
-    with pytest.raises(AudioError, match=r"audio is truncated: decoded [789] s of the 21 s"):
+def test_truncated_mp3_is_caught_by_its_header(tmp_path: Path) -> None:
+    # The cut file keeps the header written for the whole (its frame count: 21.6 s).
+    with pytest.raises(
+        AudioError, match=r"audio is truncated: decoded [789] s of the 22 s the file's header"
+    ):
         transcribe_audio(truncated_copy(tmp_path), WhisperConfig(), expected_duration_s=21)
     cfg = Config(data_dir=tmp_path / "data")
     result = transcribe_episode(job_for(truncated_copy(tmp_path), duration_s=21), cfg)
@@ -57,6 +62,20 @@ def test_truncated_mp3_is_caught_by_the_feed_duration(tmp_path: Path) -> None:
 def test_complete_mp3_passes_the_duration_check() -> None:
     transcript = transcribe_audio(EPISODE_A, WhisperConfig(), expected_duration_s=21)
     assert transcript.segments
+
+
+def test_a_feed_that_overstates_the_duration_does_not_fail_whole_audio(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A stale itunes:duration, or another ad load served by dynamic insertion: the feed says
+    # ten minutes, the file (and its header) 21.6 s. It used to fail as truncated on every
+    # attempt, and the episode was lost once they were used up.
+    cfg = Config(data_dir=tmp_path / "data")
+    with caplog.at_level("WARNING", logger="podsift.tasks.speech.transcribe"):
+        result = transcribe_episode(job_for(EPISODE_A, duration_s=600), cfg)
+    assert result.status == "transcribed", result.error
+    assert result.transcript is not None and result.transcript.segments
+    assert "the feed declares 600 s but the audio is 22 s long" in caplog.text
 
 
 def test_corrupt_mp3_is_refused(tmp_path: Path) -> None:

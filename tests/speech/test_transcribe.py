@@ -67,8 +67,13 @@ def test_truncated_download_is_refused(tmp_path: Path) -> None:
     data = (AUDIO / "episode_a.mp3").read_bytes()
     cut = tmp_path / "cut.mp3"
     cut.write_bytes(data[: len(data) * 2 // 5])
-    with pytest.raises(AudioError, match=r"audio is truncated: decoded \d+ s of the 21 s"):
-        transcribe_audio(cut, DEFAULTS, expected_duration_s=21)
+    # The MP3's header still counts the whole 21.6 s: the file contradicts itself, whatever
+    # the feed says.
+    for feed_says in (21, None):
+        with pytest.raises(
+            AudioError, match=r"audio is truncated: decoded \d+ s of the 22 s the file's header"
+        ):
+            transcribe_audio(cut, DEFAULTS, expected_duration_s=feed_says)
 
 
 @pytest.mark.parametrize(
@@ -117,8 +122,15 @@ def test_check_duration() -> None:
     check_duration(20.0, 21.0)
     check_duration(5.0, None)
     check_duration(2.0, 8.0)  # too short to judge
-    with pytest.raises(AudioError, match="decoded 10 s of the 60 s"):
-        check_duration(10.0, 60.0)
+    with pytest.raises(AudioError, match="decoded 10 s of the 60 s the feed declares"):
+        check_duration(10.0, 60.0)  # no header to say otherwise: the feed is trusted
+    with pytest.raises(AudioError, match="decoded 10 s of the 60 s the file's header declares"):
+        check_duration(10.0, None, header_s=60.0)
+    with pytest.raises(AudioError, match="of the 60 s the file's header"):
+        check_duration(10.0, 10.0, header_s=60.0)
+    # The header agrees with what was decoded: the feed's duration is wrong, the file whole.
+    check_duration(10.0, 60.0, header_s=10.2)
+    check_duration(10.0, 60.0, header_s=11.5)
 
 
 def test_per_episode_time_limit() -> None:
