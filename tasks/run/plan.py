@@ -131,7 +131,8 @@ def plan_feed(
     retryable: list[tuple[KnownEpisode, EpisodeItem]],
     cfg: Config,
 ) -> FeedPlan:
-    """Decide which items to process: new ones, and failed ones with tries left.
+    """Decide which items to process: new ones, and failed ones with tries left (or, tries
+    used up, whose item now lists another audio file: those start counting again).
 
     An item is the same episode as a known one when its GUID matches, or (a GUID that changed)
     when its audio key matches that of exactly one known episode whose GUID no item of this
@@ -194,13 +195,18 @@ def plan_feed(
             episode_id = episode_id_for(feed_id, item.guid)
             jobs[episode_id] = EpisodeJob(episode_id, feed_id, item, key, attempts=1)
             new += 1
-        elif match.status == "failed" and match.attempts < cfg.max_attempts:
+        elif match.status == "failed" and (
+            match.attempts < cfg.max_attempts or _other_file(match, key)
+        ):
+            # An episode that used up its tries on one file gets fresh ones when the feed
+            # lists another (a publisher fixes a dead link): `attempts` counts tries of the
+            # file the episode has now.
             jobs[match.episode_id] = EpisodeJob(
                 match.episode_id,
                 feed_id,
                 replace(item, guid=match.guid),
                 key,
-                attempts=match.attempts + 1,
+                attempts=1 if match.attempts >= cfg.max_attempts else match.attempts + 1,
             )
     for match, item in retryable:  # failed earlier, not (or no longer) in this poll
         if match.episode_id not in jobs and match.attempts < cfg.max_attempts:
@@ -213,6 +219,11 @@ def plan_feed(
             )
     relisted = [(episode_id, item) for episode_id, item in matched if episode_id not in jobs]
     return FeedPlan(list(jobs.values()), new, skipped, relisted)
+
+
+def _other_file(known: KnownEpisode, key: str) -> bool:
+    """Whether the feed now lists another audio file for `known` than the one it tried."""
+    return bool(known.audio_key) and key != known.audio_key
 
 
 class WhisperCheck:

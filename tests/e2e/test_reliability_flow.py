@@ -430,3 +430,34 @@ def test_an_episode_whose_audio_moves_host_keeps_the_new_url(
     found = search(tmp_path / "warehouse.duckdb", "harbor report", 5)
     assert found and all(hit.link.startswith(new_url + "#t=") for hit in found)
     check_warehouse_invariants(tmp_path / "warehouse.duckdb", tmp_path / "data")
+
+
+def test_an_episode_out_of_tries_is_tried_again_when_its_feed_fixes_the_link(
+    tmp_path: Path, server: FeedServer, prefect_harness: None
+) -> None:
+    """The feed's enclosure is a dead link until `max_attempts` is used up; then the publisher
+    fixes it. The episode used to stay failed for good (its row only took the new URL)."""
+
+    def feed(audio_path: str) -> bytes:
+        item = {"guid": "fixed-link", "title": "Harbor", "url": server.url(audio_path)}
+        return rss([{**item, "duration": "0:21"}])
+
+    server.add("/feed.xml", body=feed("/dead/ep.mp3"))  # /dead/ep.mp3 is not served: a 404
+    server.add("/live/ep.mp3", body=SPEECH, headers={"Content-Type": "audio/mpeg"})
+    config = write_config(
+        tmp_path, [server.url("/feed.xml")], publish={"ad_free_audio": False}, max_attempts=1
+    )
+    first = daily(str(config))
+    assert first.counts.episodes_failed == 1
+    assert daily(str(config)).counts.episodes_failed == 0  # out of tries: left alone
+    server.routes["/feed.xml"].body = feed("/live/ep.mp3")
+    third = daily(str(config))
+    assert third.exit_code == 0 and third.counts.episodes_done == 1
+    assert server.hits("/live/ep.mp3") == 1
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        row = con.execute("SELECT status, error, attempts, audio_url FROM episodes").fetchall()
+    finally:
+        con.close()
+    assert row == [("done", None, 1, server.url("/live/ep.mp3"))]
+    check_warehouse_invariants(tmp_path / "warehouse.duckdb", tmp_path / "data")

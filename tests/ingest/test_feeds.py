@@ -537,6 +537,24 @@ def test_plan_failed_episode_is_retried_until_max_attempts() -> None:
         assert [j.attempts for j in jobs] == ([attempts + 1] if retried else [])
 
 
+def test_plan_exhausted_episode_is_tried_again_when_its_audio_changes() -> None:
+    # Three tries on a dead link used up; then the publisher fixes the enclosure. The episode
+    # used to stay failed for good (its row just took the new URL).
+    cfg = Config(max_attempts=3)
+    known = [_known("g1", "https://cdn.example.org/ep1.mp3", status="failed", attempts=3)]
+    fixed = _item("g1", "https://cdn.example.org/ep1-fixed.mp3")
+    plan = plan_feed("f", [fixed], known, [], cfg)
+    assert [(j.item.audio_url, j.attempts) for j in plan.jobs] == [(fixed.audio_url, 1)]
+    assert plan.relisted == [] and plan.new == 0
+    # The same file again: still left alone.
+    same = _item("g1", "https://cdn.example.org/ep1.mp3")
+    assert plan_feed("f", [same], known, [], cfg).jobs == []
+    # A done episode whose audio moves is not processed again (its URL is updated).
+    done = [_known("g1", "https://cdn.example.org/ep1.mp3", status="done", attempts=1)]
+    plan = plan_feed("f", [fixed], done, [], cfg)
+    assert plan.jobs == [] and [e for e, _ in plan.relisted] == [done[0].episode_id]
+
+
 def test_rate_limited_feed_is_retried_after_the_date_it_names(server: FeedServer) -> None:
     from email.utils import formatdate
 
