@@ -448,9 +448,9 @@ def _resolve_url(href: str, base_url: str) -> str:
         # A URL spells a space `%20` and `é` `%C3%A9`; the file's name has the characters.
         if urlparse(href).scheme.lower() == "file":
             return unquote(urlparse(href).path)
-        path = Path(base_url).parent / href
-        if not path.exists() and (Path(base_url).parent / unquote(href)).exists():
-            path = Path(base_url).parent / unquote(href)  # a relative URL, escaped
+        path, unescaped = Path(base_url).parent / href, Path(base_url).parent / unquote(href)
+        if not path.exists() and unescaped.exists():
+            path = unescaped  # a relative URL, escaped
         return str(path.resolve())
     return urljoin(base_url, href)
 
