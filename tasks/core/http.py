@@ -122,6 +122,11 @@ def is_long_rate_limit(exc: BaseException) -> bool:
     )
 
 
+def http_status(response: httpx.Response) -> str:
+    """`HTTP 404 Not Found`, for messages (a server may send no reason phrase)."""
+    return f"HTTP {response.status_code} {response.reason_phrase}".strip()
+
+
 def url_problem(url: str) -> str | None:
     """Why httpx cannot request `url` (a port that is no number, a control character, a URL
     over 64 KB), or None. httpx raises `InvalidURL` for these, which is no `HTTPError`."""

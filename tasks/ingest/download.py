@@ -24,6 +24,7 @@ from podsift.tasks.core.http import (
     RetryableHTTPError,
     client_for,
     describe_network_error,
+    http_status,
     is_http_url,
     is_long_rate_limit,
     raise_for_retryable_status,
@@ -217,14 +218,11 @@ def _fetch_http(
             if response.status_code == 404 or response.status_code == 410:
                 raise AudioError(f"episode audio not found (HTTP {response.status_code}): {url}")
             if response.status_code >= 400:
-                raise AudioError(
-                    f"episode audio refused (HTTP {response.status_code} "
-                    f"{response.reason_phrase}): {url}"
-                )
+                raise AudioError(f"episode audio refused ({http_status(response)}): {url}")
             if 300 <= response.status_code < 400:  # httpx follows those with a Location
-                status = f"HTTP {response.status_code} {response.reason_phrase}".strip()
                 raise AudioError(
-                    f"episode audio redirect ({status}) has no Location header to follow: {url}"
+                    f"episode audio redirect ({http_status(response)}) has no Location header "
+                    f"to follow: {url}"
                 )
             declared = int(response.headers.get("content-length") or 0)
             if declared > max_bytes:

@@ -30,6 +30,7 @@ from podsift.tasks.core.http import (
     RetryableHTTPError,
     client_for,
     describe_network_error,
+    http_status,
     is_http_url,
     raise_for_retryable_status,
     url_problem,
@@ -178,9 +179,9 @@ def fetch_feed(
             raise_for_retryable_status(response)
             if 300 <= response.status_code < 400 and response.status_code != 304:
                 # httpx follows redirects that name a Location; one that reaches here does not.
-                status = f"HTTP {response.status_code} {response.reason_phrase}".strip()
                 raise FeedError(
-                    f"feed {url}: {status}, a redirect without a Location header to follow"
+                    f"feed {url}: {http_status(response)}, a redirect without a Location header "
+                    "to follow"
                 )
             if 200 <= response.status_code < 300:  # 204 and 206 too: read_feed judges the body
                 body = bytearray()
@@ -217,7 +218,7 @@ def fetch_feed(
             new_url=new_url,
         )
     if response.status_code >= 400:
-        raise FeedError(f"feed {url}: HTTP {response.status_code} {response.reason_phrase}")
+        raise FeedError(f"feed {url}: {http_status(response)}")
     return FeedFetch(
         not_modified=False,
         content=response.content,

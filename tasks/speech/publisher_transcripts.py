@@ -29,6 +29,7 @@ from podsift.tasks.core.http import (
     RetryableHTTPError,
     client_for,
     describe_network_error,
+    http_status,
     is_http_url,
     raise_for_retryable_status,
 )
@@ -299,9 +300,7 @@ def fetch_transcript_document(
         with http.stream("GET", url) as response:
             raise_for_retryable_status(response)
             if response.status_code >= 400:
-                raise TranscriptFetchError(
-                    f"transcript {url}: HTTP {response.status_code} {response.reason_phrase}"
-                )
+                raise TranscriptFetchError(f"transcript {url}: {http_status(response)}")
             body = bytearray()
             for chunk in response.iter_bytes():
                 body.extend(chunk)
