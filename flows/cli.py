@@ -15,7 +15,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from podsift.flows.cli_parser import build_parser, command_list
+from podsift.flows.cli_parser import build_parser, command_list, parse_arguments
 from podsift.flows.inputs import read_ad_spans, read_sql, read_transcript
 from podsift.flows.preflight import (
     check_folders,
@@ -41,7 +41,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv:
         print(command_list(parser))
         return EXIT_OK
-    args = parser.parse_args(argv)
+    args = parse_arguments(parser, argv)
     handler = COMMANDS[args.command]
     try:
         return handler(args)

@@ -183,9 +183,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def parse_arguments(parser: argparse.ArgumentParser, argv: list[str]) -> argparse.Namespace:
+    """`parser.parse_args(argv)`, but an argument the command does not take is refused by the
+    command, with its own usage (`podsift run: error: unrecognized arguments: --bogus`).
+
+    argparse leaves a subcommand's unknown arguments to the top-level parser, which printed
+    `usage: podsift [-h] COMMAND ...`, the one usage line that does not say what `run` takes.
+    """
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:
+        _subcommands(parser).choices[args.command].error(
+            f"unrecognized arguments: {' '.join(unknown)}"
+        )
+    return args
+
+
+def _subcommands(parser: argparse.ArgumentParser) -> argparse._SubParsersAction:  # type: ignore[type-arg]
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+
+
 def command_list(parser: argparse.ArgumentParser) -> str:
     """What bare `podsift` prints: each command with its one-line help."""
-    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    sub = _subcommands(parser)
     helps = {a.dest: a.help or "" for a in sub._choices_actions}
     width = max(len(name) for name in helps)
     lines = ["usage: podsift COMMAND [options]   (podsift COMMAND --help for more)", ""]

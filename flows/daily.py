@@ -27,7 +27,7 @@ from prefect.futures import as_completed
 from podsift.flows import progress
 from podsift.flows.runner import make_task_runner
 from podsift.tasks.core.config import Config, FeedConfig, load_config
-from podsift.tasks.core.errors import FeedError, PodsiftError
+from podsift.tasks.core.errors import FeedError, PodsiftError, redact_credentials
 from podsift.tasks.core.records import EpisodeResult
 from podsift.tasks.ingest.download import sweep_stale_parts
 from podsift.tasks.ingest.feeds import ItemizedPoll, feed_id_for, poll_feed
@@ -88,7 +88,16 @@ def transcribe_task(job: EpisodeJob, cfg: Config) -> EpisodeResult:
         return episode_failure(job, exc, cfg)
 
 
-@flow(name="ingest_feed", flow_run_name="ingest {feed.url}")
+def _ingest_run_name() -> str:
+    """`ingest URL`, the feed's flow run's name in Prefect, without the URL's credentials."""
+    from prefect.runtime import flow_run
+
+    feed = flow_run.parameters.get("feed")
+    url = feed.url if isinstance(feed, FeedConfig) else str(getattr(feed, "url", feed))
+    return f"ingest {redact_credentials(url)}"
+
+
+@flow(name="ingest_feed", flow_run_name=_ingest_run_name)
 def ingest_feed(
     feed: FeedConfig, cfg: Config, gate: WarehouseGate, whisper: WhisperCheck
 ) -> FeedOutcome:
@@ -99,7 +108,7 @@ def ingest_feed(
     of getting a 304 and missing episodes.
     """
     feed_id = feed_id_for(feed.url)
-    outcome = FeedOutcome(feed=feed.name or feed.url)
+    outcome = FeedOutcome(feed=feed.name or redact_credentials(feed.url))
     inputs = plan_inputs(gate, cfg, feed_id)
     if inputs is None:
         outcome.not_polled = True

@@ -23,7 +23,7 @@ from pydantic import (
     model_validator,
 )
 
-from podsift.tasks.core.errors import ConfigError
+from podsift.tasks.core.errors import ConfigError, redact_credentials
 
 DEFAULT_CONFIG_NAME = "config.yaml"
 CONFIG_ENV = "PODSIFT_CONFIG"
@@ -377,7 +377,8 @@ def parse_config(data: object, base_dir: Path, *, origin: str = "config") -> Con
             # The same feed twice would be polled twice per run, its name flip-flopping; one
             # poll is what the user meant.
             warnings.append(
-                f"{origin}: feeds.{i} repeats the url of feeds.{first_index[url]} ({url}); "
+                f"{origin}: feeds.{i} repeats the url of feeds.{first_index[url]} "
+                f"({redact_credentials(url)}); "
                 "it is polled once"
             )
             continue

@@ -1,8 +1,29 @@
 """Domain exceptions. Each carries one sentence a user can act on."""
 
+import re
+
+# The user-info part of a URL (`https://user:secret@host/feed`, `https://TOKEN@host/feed`):
+# a private feed's credentials, which messages must not repeat.
+_URL_CREDENTIALS = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*://)[^/?#@\s]+@")
+
+
+def redact_credentials(text: str) -> str:
+    """`text` with the credentials of every URL in it replaced by `***`.
+
+    A private feed's URL may carry a user name and password (or a token as the user name);
+    they are needed to fetch it, but not in `feeds.last_error`, the run summary or a log line.
+    """
+    return _URL_CREDENTIALS.sub(r"\1***@", text) if "@" in text else text
+
 
 class PodsiftError(Exception):
-    """Base class for the failures podsift expects and reports without a traceback."""
+    """Base class for the failures podsift expects and reports without a traceback.
+
+    Its message names no URL's credentials: they are redacted as it is made.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact_credentials(a) if isinstance(a, str) else a for a in args))
 
 
 class UsageError(PodsiftError):
@@ -36,8 +57,12 @@ class TryLaterError(Exception):
     its attempts, so days of it never exhaust `max_attempts`.
 
     Deliberately not a `PodsiftError`: the per-episode stages catch those and record them as
-    the episode's own failure; this one goes up to the flow, which knows better.
+    the episode's own failure; this one goes up to the flow, which knows better. Its message,
+    too, names no URL's credentials.
     """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact_credentials(a) if isinstance(a, str) else a for a in args))
 
 
 class StorageError(TryLaterError, OSError):

@@ -7,6 +7,7 @@ exponential backoff, waiting at least as long as a `Retry-After` header asks (up
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +18,8 @@ from urllib.parse import urlparse
 
 import httpx
 
+from podsift.tasks.core.errors import redact_credentials
+
 USER_AGENT = "podsift/0.1 (+https://github.com/podsift/podsift)"
 RETRY_BACKOFF_S = 0.5  # first pause; doubles per attempt. Tests may lower it.
 # The longest Retry-After podsift waits for within a run; a server asking for more is tried
@@ -25,6 +28,21 @@ MAX_RETRY_AFTER_S = 60.0
 RETRYABLE_STATUS = frozenset({429, *range(500, 600)})
 
 T = TypeVar("T")
+
+
+class _RedactCredentials(logging.Filter):
+    """Takes the credentials out of httpx's own log lines (`HTTP Request: GET
+    https://user:password@host/feed ...`, at INFO), which `--verbose` and any handler a user
+    adds would otherwise print for a private feed."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "@" in message:
+            record.msg, record.args = redact_credentials(message), ()
+        return True
+
+
+logging.getLogger("httpx").addFilter(_RedactCredentials())
 
 
 class RetryableHTTPError(Exception):
@@ -125,6 +143,27 @@ def is_long_rate_limit(exc: BaseException) -> bool:
 def http_status(response: httpx.Response) -> str:
     """`HTTP 404 Not Found`, for messages (a server may send no reason phrase)."""
     return f"HTTP {response.status_code} {response.reason_phrase}".strip()
+
+
+def undecodable_encoding(response: httpx.Response) -> str | None:
+    """Why `response`'s body cannot be read, when the server compressed it in a way podsift
+    did not ask for and cannot undo (`Content-Encoding: br` or `zstd` without the packages
+    that decode them), else None.
+
+    httpx passes a body in an encoding it does not know through as it came, so such a feed
+    read as "malformed XML ... (not well-formed (invalid token))" and such audio as "not a
+    known audio format", neither of which says what the server did.
+    """
+    sent = response.headers.get("content-encoding", "")
+    accepted = response.request.headers.get("accept-encoding", "")
+    known = {"identity"} | {a.split(";")[0].strip().lower() for a in accepted.split(",")}
+    unknown = [e.strip() for e in sent.split(",") if e.strip() and e.strip().lower() not in known]
+    if not unknown:
+        return None
+    return (
+        f"the server compressed its answer as {', '.join(unknown)}, which podsift did not ask "
+        f"for and cannot decode (it asks for {accepted or 'no compression'})"
+    )
 
 
 def url_problem(url: str) -> str | None:

@@ -72,7 +72,9 @@ _TARGET_SCHEME = re.compile(r"^(https?)(?::|%3A)(?:/|%2F){1,2}", re.IGNORECASE)
 # What a target must start with to be taken for a host: a dotted name (or localhost), a port.
 _TARGET_HOST = re.compile(r"^(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+)(?::\d+)?(?:/|$)", re.I)
 _ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
-_RAW = re.compile(r"[^\x21-\x7e]")  # a space, a control character, anything not ASCII
+# A space, a control character, anything not ASCII, and the ASCII a URL may not hold raw
+# (`"<>\^`{|}`): written raw or escaped, it is one file.
+_RAW = re.compile(r'[^\x21-\x7e]|["<>\\^`{|}]')
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 MAX_WRAPPERS = 10  # a longer chain of redirects is kept as it stands
 
@@ -182,9 +184,9 @@ def _split(url: str) -> SplitResult | None:
 def _normal_escapes(path: str) -> str:
     """`path` with percent-escapes in one form (RFC 3986 6.2.2): upper-case hex digits, and
     unreserved characters unescaped; a raw space as `%20`, and any other character outside
-    printable ASCII as the UTF-8 escapes HTTP clients send for it (`é` is `%C3%A9`, so
-    `épisode.mp3` and `%C3%A9pisode.mp3` are one file). Nothing else is decoded: `%2F` and `/`
-    are different paths."""
+    printable ASCII (or one a URL may not hold raw, such as `|`) as the UTF-8 escapes HTTP
+    clients send for it (`é` is `%C3%A9`, so `épisode.mp3` and `%C3%A9pisode.mp3` are one
+    file). Nothing else is decoded: `%2F` and `/` are different paths."""
 
     def one(match: re.Match[str]) -> str:
         char = chr(int(match.group(1), 16))

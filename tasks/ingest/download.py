@@ -28,6 +28,7 @@ from podsift.tasks.core.http import (
     is_http_url,
     is_long_rate_limit,
     raise_for_retryable_status,
+    undecodable_encoding,
     url_problem,
     with_retries,
 )
@@ -70,6 +71,17 @@ def sniff_audio(head: bytes) -> str | None:
         return "mp4"
     if head.startswith(b"\x1a\x45\xdf\xa3"):
         return "webm"
+    # Older and rarer containers FFmpeg decodes as well (`podsift transcribe` always read them;
+    # a run refused them as "not a known audio format"): Windows Media (an ASF header), AIFF,
+    # AMR voice memos, Core Audio.
+    if head.startswith(b"\x30\x26\xb2\x75\x8e\x66\xcf\x11"):
+        return "wma"
+    if head.startswith(b"FORM") and head[8:12] in (b"AIFF", b"AIFC"):
+        return "aiff"
+    if head.startswith(b"#!AMR"):
+        return "amr"
+    if head.startswith(b"caff"):
+        return "caf"
     return None
 
 
@@ -224,6 +236,9 @@ def _fetch_http(
                     f"episode audio redirect ({http_status(response)}) has no Location header "
                     f"to follow: {url}"
                 )
+            undecodable = undecodable_encoding(response)
+            if undecodable:
+                raise AudioError(f"episode audio download: {undecodable}: {url}")
             declared = int(response.headers.get("content-length") or 0)
             if declared > max_bytes:
                 raise AudioError(

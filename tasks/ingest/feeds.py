@@ -13,7 +13,7 @@ import hashlib
 import re
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import formatdate
 from pathlib import Path
@@ -25,7 +25,7 @@ import feedparser
 import httpx
 from defusedxml import ElementTree as SafeET
 
-from podsift.tasks.core.errors import FeedError
+from podsift.tasks.core.errors import FeedError, redact_credentials
 from podsift.tasks.core.http import (
     RetryableHTTPError,
     client_for,
@@ -33,6 +33,7 @@ from podsift.tasks.core.http import (
     http_status,
     is_http_url,
     raise_for_retryable_status,
+    undecodable_encoding,
     url_problem,
     with_retries,
 )
@@ -49,7 +50,13 @@ PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 # The URI the Podcast Index's own examples used before the namespace got its permanent one.
 PODCAST_NS_OLD = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
-AUDIO_EXTENSIONS = (".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp4")
+AUDIO_EXTENSIONS = (
+    *(".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".wav", ".flac", ".mp4"),
+    # Audiobook chapters, MPEG layers 1-2, WebM audio, Windows Media, AIFF, AMR, Core Audio:
+    # an untyped (or `application/octet-stream`) enclosure of these was "without audio".
+    *(".m4b", ".mpga", ".mp2", ".webm", ".weba", ".mka", ".wma", ".aif", ".aiff", ".aifc"),
+    *(".amr", ".caf"),
+)
 PERMANENT_REDIRECTS = (301, 308)
 MAX_PLAUSIBLE_DURATION_S = 24 * 3600.0  # a longer itunes:duration is milliseconds, or junk
 
@@ -71,6 +78,7 @@ class FeedDocument:
     listed: int = 0  # the items (Atom entries) the document lists
     skipped: tuple[SkippedItem, ...] = ()  # those that are no episode, each with its reason
     notes: tuple[str, ...] = ()  # what was repaired: the warning's first part
+    moved_to: str | None = None  # the address `itunes:new-feed-url` announces, when elsewhere
 
 
 @dataclass(slots=True)
@@ -101,7 +109,7 @@ def feed_warning(
     items = describe_items(listed, skipped)
     if items:
         parts.append(items)
-    return f"feed {source}: " + "; ".join(parts) if parts else None
+    return redact_credentials(f"feed {source}: " + "; ".join(parts)) if parts else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +192,9 @@ def fetch_feed(
                     "to follow"
                 )
             if 200 <= response.status_code < 300:  # 204 and 206 too: read_feed judges the body
+                undecodable = undecodable_encoding(response)
+                if undecodable:
+                    raise FeedError(f"feed {url}: {undecodable}")
                 body = bytearray()
                 for chunk in response.iter_bytes():
                     body.extend(chunk)
@@ -329,7 +340,10 @@ def read_feed(content: bytes, base_url: str, content_type: str = "") -> FeedDocu
         raise FeedError(f"feed {base_url}: not an RSS or Atom feed")
     title = str(parsed.feed.get("title") or "")
     episodes, skipped = _episodes(
-        parsed.entries, base_url, _publisher_transcripts(content, parsed.get("encoding"))
+        parsed.entries,
+        base_url,
+        _publisher_transcripts(content, parsed.get("encoding")),
+        _item_bases(content, parsed.get("encoding"), base_url, len(parsed.entries)),
     )
     notes = list(repaired.notes)
     if isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
@@ -346,6 +360,50 @@ def read_feed(content: bytes, base_url: str, content_type: str = "") -> FeedDocu
         listed=listed,
         skipped=tuple(skipped),
         notes=tuple(notes),
+        moved_to=_announced_move(parsed.feed, base_url),
+    )
+
+
+def _announced_move(feed: Any, base_url: str) -> str | None:
+    """The http(s) address a feed fetched over HTTP says it has moved to
+    (`<itunes:new-feed-url>`), or None when it names none, names itself, or is a local file.
+
+    Two announcements are not taken either. A name reserved for examples and tests (RFC 2606,
+    RFC 6761: `example.com`, `*.test`, `*.invalid`) is never a show's new home.
+    And a copy served from this machine (`127.0.0.1`, `localhost`: a mirror, a test server)
+    carries the original's tags as they were; following one to another host would leave the
+    copy the user chose for the network.
+    """
+    raw = str(feed.get("itunes_new-feed-url") or "").strip()
+    if not raw or not is_http_url(base_url):
+        return None
+    target = urljoin(base_url, raw)
+    if not is_http_url(target) or url_problem(target) or same_address(target, base_url):
+        return None
+    host = (urlsplit(target).hostname or "").lower().rstrip(".")
+    if _RESERVED_NAME.search(host) or (_is_loopback(base_url) and not _is_loopback(target)):
+        return None
+    return target
+
+
+# Host names that never name a real server (RFC 2606, RFC 6761).
+_RESERVED_NAME = re.compile(r"(?:^|\.)(?:example\.(?:com|net|org)|example|test|invalid)$")
+
+
+def _is_loopback(url: str) -> bool:
+    host = (urlsplit(url).hostname or "").lower().rstrip(".")
+    return host in ("localhost", "::1") or host.startswith("127.") or host.endswith(".localhost")
+
+
+def same_address(a: str, b: str) -> bool:
+    """Whether two feed URLs name one document: scheme, host case, a trailing slash and a
+    fragment aside (a feed still announcing its `http:` address after moving to `https:`
+    has not moved)."""
+    x, y = urlsplit(a.strip()), urlsplit(b.strip())
+    return (x.netloc.lower(), x.path.rstrip("/"), x.query) == (
+        y.netloc.lower(),
+        y.path.rstrip("/"),
+        y.query,
     )
 
 
@@ -356,28 +414,34 @@ _UNPARSEABLE = (ValueError, TypeError, AttributeError, KeyError, IndexError, Ove
 
 
 def _episodes(
-    entries: list[Any], base_url: str, transcripts: dict[str, list[tuple[str, str]]]
+    entries: list[Any],
+    base_url: str,
+    transcripts: dict[str, list[tuple[str, str]]],
+    item_bases: list[str] | None = None,
 ) -> tuple[list[EpisodeItem], list[SkippedItem]]:
     """The feed's episodes in document order, and every other item with why it is none.
 
     An item is left out when it has no audio, repeats an earlier item's GUID (the first is
     the episode), or names the same audio file as an earlier item (`same_audio`: same file
     once tracking wrappers are taken off, and no declared length that says otherwise).
+    `item_bases` (one per entry) is what each item's relative URLs resolve against, when the
+    document sets `xml:base`.
     """
     episodes: list[EpisodeItem] = []
     skipped: list[SkippedItem] = []
     by_guid: dict[str, EpisodeItem] = {}
     by_audio: dict[str, list[EpisodeItem]] = {}
-    for entry in entries:
+    for n, entry in enumerate(entries):
         title = _entry_title(entry)
+        item_base = item_bases[n] if item_bases else base_url
         try:
-            item = _episode_from_entry(entry, base_url, transcripts)
+            item = _episode_from_entry(entry, item_base, transcripts)
         except _UNPARSEABLE as exc:
             detail = f"{exc.__class__.__name__}: {exc}"
             skipped.append(SkippedItem("unparseable", title, detail=detail[:120]))
             continue
         if item is None:
-            skipped.append(SkippedItem("no_audio", title, detail=_why_no_audio(entry, base_url)))
+            skipped.append(SkippedItem("no_audio", title, detail=_why_no_audio(entry, item_base)))
             continue
         earlier = by_guid.get(item.guid)
         if earlier is not None:
@@ -456,6 +520,23 @@ def _resolve_url(href: str, base_url: str) -> str:
     return urljoin(base_url, href)
 
 
+# What a URL may not hold raw (RFC 3986): a space, a control character, and `"<>\^`{|}`.
+_UNSAFE_IN_URL = re.compile(r'[\x00-\x20"<>\\^`{|}\x7f]')
+
+
+def escape_unsafe_characters(url: str) -> str:
+    """An http(s) `url` with the characters a URL may not hold escaped (`my ep.mp3` is
+    `my%20ep.mp3`), as an HTTP client sends them; anything else (a local path) as it is.
+
+    Feeds write raw spaces in enclosure URLs; kept raw, `episodes.audio_url`, the links of
+    `fact_links` and search, and an ad-free feed's enclosures were no valid URLs. Letters
+    outside ASCII stay as written (a browser shows and sends them either way).
+    """
+    if not is_http_url(url):
+        return url
+    return _UNSAFE_IN_URL.sub(lambda m: f"%{ord(m.group()):02X}", url)
+
+
 def _audio_enclosure(entry: Any, base_url: str) -> dict[str, Any] | None:
     """The item's first audio enclosure that podsift may fetch, else its first audio
     `media:content` (some hosts put the audio only there), as a dict with `href`, `type`,
@@ -518,10 +599,10 @@ def _not_audio(candidate: dict[str, Any], base_url: str) -> str | None:
     href = str(candidate["href"]).strip()
     if not href:
         return "empty enclosure URL"
-    mime = str(candidate.get("type") or "").strip().lower()
+    mime = str(candidate.get("type") or "").split(";", 1)[0].strip().lower()  # no `; codecs=`
     if mime.startswith(("video/", "image/", "text/", "application/pdf")):
         return f"{mime.removesuffix('/*')} enclosure"  # "video/mp4 enclosure", "video enclosure"
-    if not mime.startswith("audio/"):
+    if not mime.startswith("audio/") and mime not in _AUDIO_APPLICATION_TYPES:
         extension = _file_extension(unwrap_tracking(href))
         if extension is None and mime not in _GENERIC_TYPES:
             return f"{mime} enclosure"
@@ -532,6 +613,9 @@ def _not_audio(candidate: dict[str, Any], base_url: str) -> str | None:
     return None
 
 
+# Audio under an `application/` type: Ogg's registered type (RFC 5334), which Ogg Vorbis feeds
+# use, and the MP3 types some servers and feed generators invent.
+_AUDIO_APPLICATION_TYPES = frozenset({"application/ogg", "application/mp3", "application/x-mp3"})
 # Types that say nothing of what a file holds: the file's name decides.
 _GENERIC_TYPES = frozenset(
     {
@@ -596,9 +680,11 @@ def _episode_from_entry(
     enclosure = _audio_enclosure(entry, base_url)
     if enclosure is None:
         return None
-    audio_url = _resolve_url(enclosure["href"], base_url)
-    # Without a GUID the audio URL is the identity (docs/warehouse.md says why not the link).
-    guid = str(entry.get("id") or "").strip() or audio_url
+    resolved = _resolve_url(enclosure["href"], base_url)
+    # Without a GUID the audio URL is the identity (docs/warehouse.md says why not the link),
+    # as written: escaping it now would change the identity of episodes already loaded.
+    guid = str(entry.get("id") or "").strip() or resolved
+    audio_url = escape_unsafe_characters(resolved)
     try:
         declared = int(enclosure.get("length") or 0)
     except (TypeError, ValueError):
@@ -617,7 +703,9 @@ def _episode_from_entry(
         description=str(entry.get("summary") or entry.get("description") or ""),
         audio_length=length,
         audio_type=(enclosure.get("type") or None),
-        transcript_urls=tuple((_resolve_url(u, base_url), t) for u, t in raw_transcripts),
+        transcript_urls=tuple(
+            (escape_unsafe_characters(_resolve_url(u, base_url)), t) for u, t in raw_transcripts
+        ),
     )
 
 
@@ -747,6 +835,45 @@ def _publisher_transcripts(
     return found
 
 
+XML_BASE = "{http://www.w3.org/XML/1998/namespace}base"
+
+
+def _item_bases(
+    content: bytes, encoding: str | None, base_url: str, entries: int
+) -> list[str] | None:
+    """What each item's relative URLs resolve against when the document sets `xml:base`
+    (on `<rss>`, `<channel>` or the item), in document order; None when it sets none.
+
+    feedparser applies `xml:base` to Atom links but not to an RSS `<enclosure>`, so a feed
+    whose channel says `xml:base="https://cdn.example/audio/"` and whose enclosures say
+    `ep1.mp3` had every episode fetched beside the feed instead (a 404). Only a base that
+    resolves to an http(s) URL counts: like an enclosure, `xml:base` must never point a
+    remote feed at local files. When the items found here cannot be matched one to one with
+    feedparser's entries, the feed's own address is used, as before.
+    """
+    text = _document_text(content, encoding)
+    if "xml:base" not in (text if text is not None else content.decode("latin-1")):
+        return None
+    try:
+        root = SafeET.fromstring(content if text is None else text)
+    except Exception:  # defusedxml and expat raise several types; the feed parsed already
+        return None
+    bases: list[str] = []
+    stack: list[tuple[Element, str]] = [(root, base_url)]
+    while stack:  # depth first, in document order (children pushed in reverse)
+        element, base = stack.pop()
+        declared = (element.get(XML_BASE) or "").strip()
+        if declared:
+            candidate = urljoin(base, declared) if is_http_url(base) else declared
+            if is_http_url(candidate):
+                base = candidate
+        if element.tag in _ITEM_TAGS:
+            bases.append(base)
+            continue
+        stack.extend((child, base) for child in reversed(element))
+    return bases if len(bases) == entries else None
+
+
 ATOM_NS = "http://www.w3.org/2005/Atom"
 _ITEM_TAGS = frozenset({"item", f"{{{ATOM_NS}}}entry"})  # RSS 2.0 and Atom
 
@@ -815,6 +942,26 @@ def poll_feed(
         )
     source = fetched.final_url or url
     document = read_feed(fetched.content, source, fetched.content_type)
+    new_url, notes, target = fetched.new_url, document.notes, document.moved_to
+    if target:
+        moved = _follow_announced_move(
+            target,
+            source,
+            timeout_s=timeout_s,
+            client=client,
+            max_seconds=max_seconds,
+        )
+        if isinstance(moved, str):
+            notes = (*notes, moved)
+        else:
+            fetched, document = moved
+            new_url = fetched.new_url or target  # where the next runs poll (feeds.current_url)
+            notes = (
+                f"moved here from {source}, as that feed announces (itunes:new-feed-url); "
+                "polled here from now on",
+                *document.notes,
+            )
+            source = fetched.final_url
     # A partial document keeps no validators: the next poll must fetch it in full, not get a
     # 304 for the copy that lost its later items.
     return ItemizedPoll(
@@ -822,15 +969,60 @@ def poll_feed(
         title=document.title,
         etag=None if document.partial else fetched.etag,
         last_modified=None if document.partial else fetched.last_modified,
-        new_url=fetched.new_url,
+        new_url=new_url,
         episodes=document.episodes,
-        warning=document.warning,
+        warning=feed_warning(source, notes, document.listed, document.skipped),
         channel=document.channel,
         source=source,
         listed=document.listed,
         skipped=document.skipped,
-        notes=document.notes,
+        notes=notes,
     )
+
+
+def _follow_announced_move(
+    target: str,
+    source: str,
+    *,
+    timeout_s: float,
+    client: httpx.Client | None,
+    max_seconds: float,
+) -> tuple[FeedFetch, FeedDocument] | str:
+    """Fetch the address a feed says it has moved to: (its fetch, its document) when it is a
+    feed that does not send podsift back, else the note that says why the move is not taken.
+
+    A show that changes host leaves the old feed up, frozen, with `<itunes:new-feed-url>`;
+    podcast apps follow it as they follow a permanent redirect, and a feed that ignored it
+    loaded no new episode ever again, without a word. The move is taken only when the new
+    address serves a feed podsift can read, so a typo or a dead host costs nothing but a
+    note, and one hop only: a new feed that announces the old address again is a loop.
+    """
+    try:
+        fetched = fetch_feed(
+            # One try: a new address that fails now is asked again by the next run's poll,
+            # and the feed in hand must not wait on retries.
+            target,
+            timeout_s=timeout_s,
+            retries=0,
+            client=client,
+            max_seconds=max_seconds,
+        )
+        arrived = fetched.final_url or target
+        if same_address(arrived, source):  # the new address redirects back here
+            return f"announces a move to {target} (itunes:new-feed-url), which leads back here"
+        document = read_feed(fetched.content, arrived, fetched.content_type)
+    except FeedError as exc:
+        reason = str(exc).split(": ", 1)[-1]
+        return (
+            f"announces a move to {target} (itunes:new-feed-url), but that address fails "
+            f"({reason}); still read here"
+        )
+    if document.moved_to and same_address(document.moved_to, source):
+        return (
+            f"announces a move to {target} (itunes:new-feed-url), which announces a move back "
+            "here; still read here"
+        )
+    return replace(fetched, final_url=arrived), document
 
 
 def _channel(feed: Any, content: bytes) -> dict[str, Any] | None:

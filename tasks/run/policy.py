@@ -12,7 +12,7 @@ import errno
 import logging
 
 from podsift.tasks.core.config import Config
-from podsift.tasks.core.errors import TryLaterError
+from podsift.tasks.core.errors import TryLaterError, redact_credentials
 from podsift.tasks.core.records import EpisodeResult
 from podsift.tasks.run.episode import EpisodeJob, failed_result
 from podsift.warehouse import store
@@ -44,8 +44,9 @@ def episode_failure(job: EpisodeJob, exc: Exception, cfg: Config) -> EpisodeResu
 
 def feed_failure(url: str, exc: Exception) -> str:
     """The error of a feed whose poll raised something other than a `FeedError`."""
+    url = redact_credentials(url)
     log_unexpected(f"feed {url}", exc)
-    return f"feed {url}: unexpected error ({exception_text(exc)})"
+    return redact_credentials(f"feed {url}: unexpected error ({exception_text(exc)})")
 
 
 def run_ended_by(
@@ -79,6 +80,7 @@ def try_later_message(exc: BaseException, cfg: Config) -> str:
 def exception_text(exc: BaseException) -> str:
     """An exception as one short line: its class and the first line of its message."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    text = redact_credentials(text)  # an enclosure URL in a library's message
     return f"{exc.__class__.__name__}: {text[:300]}" if text else exc.__class__.__name__
 
 

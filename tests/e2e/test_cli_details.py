@@ -51,6 +51,29 @@ def test_help_examples_keep_each_command_apart_from_its_note(
             assert line.strip()[len(command) :].strip() == note
 
 
+@pytest.mark.parametrize(
+    ("argv", "usage"),
+    [
+        (["run", "--bogus"], "usage: podsift run [-h] [--config PATH] [--quiet] [--verbose]"),
+        (["export", "out", "more"], "usage: podsift export [-h] [--views] [--config PATH] DIR"),
+    ],
+)
+def test_an_argument_a_command_does_not_take_shows_that_commands_usage(
+    argv: list[str], usage: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`podsift run --bogus` printed `usage: podsift [-h] COMMAND ...` and `podsift: error:
+    ...`, which does not say what `run` takes."""
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err.splitlines() == [
+        usage,
+        f"podsift {argv[0]}: error: unrecognized arguments: {argv[-1]}",
+    ]
+
+
 def test_a_missing_config_says_how_to_name_one(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -606,6 +606,80 @@ def test_corrupt_compressed_answer_is_named(server: FeedServer) -> None:
     )
 
 
+@pytest.mark.parametrize("encoding", ["br", "zstd", "gzip, br", "x-gzip"])
+def test_a_compression_podsift_did_not_ask_for_is_named(server: FeedServer, encoding: str) -> None:
+    """A server that compresses with what httpx cannot decode (Brotli, Zstandard: their packages
+    are not installed). httpx passed those bytes through, so the feed was "malformed XML at
+    line 1 (not well-formed (invalid token))", which blamed the feed, not the server."""
+    squeezed = b"\x1b\x8b\x03\x00" + bytes(range(7, 200))  # compressed-looking bytes
+    url = server.add("/squeezed.xml", body=squeezed, headers={"Content-Encoding": encoding})
+    with pytest.raises(FeedError) as err:
+        poll_feed(url, retries=2)
+    unknown = encoding.removeprefix("gzip, ")
+    assert str(err.value) == (
+        f"feed {url}: the server compressed its answer as {unknown}, which podsift did not ask "
+        "for and cannot decode (it asks for gzip, deflate)"
+    )
+    assert server.hits("/squeezed.xml") == 1  # the server will not change its mind: no retry
+
+
+def _announcing(feed: bytes, new_url: str) -> bytes:
+    return feed.replace(
+        b"<channel>", f"<channel><itunes:new-feed-url>{new_url}</itunes:new-feed-url>".encode()
+    )
+
+
+def test_an_announced_move_that_leads_back_or_names_itself_is_not_taken(
+    server: FeedServer,
+) -> None:
+    """`itunes:new-feed-url` is followed one hop, and only to a feed that does not send podsift
+    back: a pair of feeds naming each other, or a new address that redirects to the old, stay
+    where they are (no flip-flop between runs). A feed naming its own address (many do, or its
+    `http:` twin after a move to `https:`) costs no second request."""
+    a, b = server.url("/a.xml"), server.url("/b.xml")
+    server.add("/a.xml", body=_announcing(rss([], "A"), b))
+    server.add("/b.xml", body=_announcing(rss([], "B"), a))
+    poll = poll_feed(a, retries=0)
+    assert (poll.title, poll.new_url) == ("A", None)
+    assert poll.warning == (
+        f"feed {a}: announces a move to {b} (itunes:new-feed-url), which announces a move back "
+        "here; still read here"
+    )
+    back = server.add("/back.xml", status=301, location=server.url("/c.xml"))
+    server.add("/c.xml", body=_announcing(rss([], "C"), back))
+    poll = poll_feed(server.url("/c.xml"), retries=0)
+    assert (poll.title, poll.new_url) == ("C", None)
+    assert "which leads back here" in str(poll.warning)
+    own = server.url("/own.xml")
+    server.add("/own.xml", body=_announcing(rss([], "Own"), own.replace("http:", "https:") + "/"))
+    poll = poll_feed(own, retries=0)
+    assert (poll.title, poll.new_url, poll.warning) == ("Own", None, None)
+    assert server.hits("/own.xml") == 1
+    local = server.add("/local.xml", body=_announcing(rss([], "L"), "file:///etc/podcast.xml"))
+    assert poll_feed(local, retries=0).warning is None  # never a local file
+
+
+def test_an_announced_move_from_a_local_copy_or_to_an_example_name_is_not_taken(
+    server: FeedServer,
+) -> None:
+    """A copy of a feed served from this machine keeps the original's `itunes:new-feed-url`:
+    following it would leave the copy the user configured for the network. And a name
+    reserved for examples (RFC 2606) is never a show's new home. Neither is asked."""
+    targets = (
+        "https://feeds.elsewhere.net/show.xml",
+        "http://example.com/new.xml",
+        "https://podcast.example.org/feed",
+    )
+    for n, target in enumerate(targets):
+        url = server.add(f"/copy{n}.xml", body=_announcing(rss([], "Copy"), target))
+        poll = poll_feed(url, retries=0)
+        assert (poll.title, poll.new_url, poll.warning) == ("Copy", None, None)
+    moved = server.add("/moved.xml", body=_announcing(rss([], "Old"), server.url("/new.xml")))
+    server.add("/new.xml", body=rss([], "New"))
+    poll = poll_feed(moved, retries=0)  # loopback to loopback: followed
+    assert (poll.title, poll.new_url) == ("New", server.url("/new.xml"))
+
+
 def test_self_signed_certificate_is_named(server: FeedServer, tmp_path: Path) -> None:
     """HTTPS on the loopback server with a certificate nobody signed."""
     import shutil
