@@ -9,7 +9,8 @@ change topic, by signals that hold on any show:
 - splices: a silence longer than a breath (inserted spots are cut in at pauses);
 - the end of a call to action: after "go to x dot com slash show", the first sentence that
   neither names the product nor sells anything starts a new block;
-- lexical cohesion (TextTiling): the words on each side of a point stop overlapping;
+- cohesion (TextTiling): the words on each side of a point stop overlapping, or, when the
+  sentences' embeddings are given, their meaning does;
 - but never inside a read: between two mentions of a name that a lead-in, address or code
   names, said in one stretch and nowhere else (the product), only a hand-over cuts.
 """
@@ -19,6 +20,8 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+
+import numpy as np
 
 from podsift.tasks.ads.evidence import SentenceEvidence, cue_set, shingles
 from podsift.tasks.ads.params import BlockOptions
@@ -38,9 +41,13 @@ _ANCHORS = cue_set("set.read_anchor")
 
 
 def topic_blocks(
-    sentences: Sequence[Sentence], evidence: Sequence[SentenceEvidence], options: BlockOptions
+    sentences: Sequence[Sentence],
+    evidence: Sequence[SentenceEvidence],
+    options: BlockOptions,
+    vectors: np.ndarray | None = None,
 ) -> list[Block]:
-    """Sentence ranges, in order, covering the episode, one per topic."""
+    """Sentence ranges, in order, covering the episode, one per topic; `vectors` (one sentence
+    embedding per row) measure cohesion by meaning instead of shared words."""
     n = len(sentences)
     if n == 0:
         return []
@@ -49,7 +56,10 @@ def topic_blocks(
     inside_read = {i for lo, hi in reads for i in range(lo + 1, hi + 1)}
     read_ends = {hi + 1 for _, hi in reads if hi + 1 < n}
     soft = {i for i in range(1, n) if _splice_or_cta_end(i, sentences, evidence, options)}
-    soft |= set(_cohesion_cuts(evidence, options))
+    if vectors is not None and len(vectors) == n:
+        soft |= set(_embedding_cohesion_cuts(vectors, options))
+    else:
+        soft |= set(_cohesion_cuts(evidence, options))
     cuts = sorted(handovers | read_ends | (soft - inside_read))
     blocks = [(a, b - 1) for a, b in zip([0, *cuts], [*cuts, n], strict=True)]
     splices = {i for i in cuts if sentences[i].gap_before >= options.splice_gap_s}
@@ -206,6 +216,32 @@ def _cohesion_cuts(evidence: Sequence[SentenceEvidence], options: BlockOptions) 
         left: Counter[str] = sum((bags[j] for j in range(max(0, i - w), i)), Counter())
         right: Counter[str] = sum((bags[j] for j in range(i, min(n, i + w))), Counter())
         sims[i] = _cosine(left, right)
+    return _deep_minima(sims, w, options.cohesion_depth)
+
+
+def _embedding_cohesion_cuts(vectors: np.ndarray, options: BlockOptions) -> list[int]:
+    """TextTiling on meaning: cut at deep minima of the cosine between the mean sentence
+    embeddings on each side of a point."""
+    n = len(vectors)
+    w = options.embedding_window
+    if n < 2 * w:
+        return []
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    unit = vectors / np.maximum(norms, 1e-9)
+    totals = np.vstack([np.zeros((1, unit.shape[1])), np.cumsum(unit, axis=0, dtype=np.float64)])
+    sims = [0.0] * n
+    for i in range(1, n):
+        left = totals[i] - totals[max(0, i - w)]
+        right = totals[min(n, i + w)] - totals[i]
+        scale = float(np.linalg.norm(left) * np.linalg.norm(right))
+        sims[i] = float(left @ right) / scale if scale > 1e-12 else 0.0
+    return _deep_minima(sims, w, options.embedding_depth)
+
+
+def _deep_minima(sims: Sequence[float], w: int, depth: float) -> list[int]:
+    """The points whose similarity across is a local minimum at least `depth` (summed on both
+    sides) below the highest point within `w` of it."""
+    n = len(sims)
     cuts = []
     for i in range(w, n - w + 1):
         if i >= n:
@@ -214,7 +250,7 @@ def _cohesion_cuts(evidence: Sequence[SentenceEvidence], options: BlockOptions) 
             continue
         left_peak = max(sims[max(1, i - w) : i + 1])
         right_peak = max(sims[i : min(n, i + w + 1)])
-        if (left_peak - sims[i]) + (right_peak - sims[i]) >= options.cohesion_depth:
+        if (left_peak - sims[i]) + (right_peak - sims[i]) >= depth:
             cuts.append(i)
     return cuts
 

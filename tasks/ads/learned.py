@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +14,7 @@ from podsift.tasks.ads.evidence import Cue, SentenceEvidence, notes_sponsors
 from podsift.tasks.ads.features import PLACE, EpisodeFeatures, episode_features
 from podsift.tasks.ads.model import DEFAULT_MODEL, AdModel, group_names, load, sigmoid
 from podsift.tasks.ads.params import AdOptions
-from podsift.tasks.ads.rules import Analysis, analyse, spans_from_analysis
+from podsift.tasks.ads.rules import Analysis, Embed, analyse, spans_from_analysis
 from podsift.tasks.ads.sentences import Sentence
 from podsift.tasks.ads.sequence import ad_breaks
 from podsift.tasks.core import embedding
@@ -41,9 +41,6 @@ def block_probabilities(analysis: Analysis, options: AdOptions) -> list[float]:
     return [ad_probability(f, weights) for f in analysis.features]
 
 
-Embed = Callable[[Sequence[str]], np.ndarray]
-
-
 def prepare(
     segments: Sequence[Segment],
     description: str | None = None,
@@ -55,7 +52,9 @@ def prepare(
     """Sentences, cues, the rules' reading and the first stage's features; `embed` gives the
     sentences' embeddings (the fitting script passes a cached one)."""
     options = options or AdOptions()
-    analysis = analyse(segments, context=context, description=description, options=options)
+    analysis = analyse(
+        segments, context=context, description=description, options=options, embed=embed
+    )
     sentences, evidence = analysis.sentences, analysis.evidence
     rules = np.zeros((len(sentences), 2))
     if sentences:
@@ -68,8 +67,7 @@ def prepare(
                 if span.start <= (s.start + s.end) / 2 <= span.end:
                     rules[i, 1] = 1.0
     sponsors = frozenset(notes_sponsors(description))
-    vectors = embed([s.text for s in sentences]) if sentences else None
-    features = episode_features(sentences, evidence, sponsors, rules, vectors)
+    features = episode_features(sentences, evidence, sponsors, rules, analysis.vectors)
     return Prepared(sentences, evidence, features)
 
 

@@ -10,8 +10,10 @@ its blocks' probabilities and its breaks as features, and `detect_rules` stays f
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from podsift.tasks.ads.blocks import Block, topic_blocks
 from podsift.tasks.ads.boundaries import ad_breaks, reason
@@ -39,6 +41,11 @@ class Analysis:
     evidence: list[SentenceEvidence]
     blocks: list[Block]
     features: list[dict[Feature, float]]
+    vectors: np.ndarray | None = None  # the sentences' embeddings, when `embed` was given
+
+
+# Sentence embeddings of a list of texts, one row each (`podsift.tasks.core.embedding.embed`).
+Embed = Callable[[Sequence[str]], np.ndarray]
 
 
 def analyse(
@@ -47,8 +54,11 @@ def analyse(
     context: Sequence[Sequence[Segment]] = (),
     description: str | None = None,
     options: AdOptions | None = None,
+    embed: Embed | None = None,
 ) -> Analysis:
-    """Sentences, their evidence, topic blocks and each block's features."""
+    """Sentences, their evidence, topic blocks and each block's features; with `embed`, the
+    topic blocks are cut where the sentences' meaning changes rather than their words (the
+    learned detector embeds every sentence anyway; the rule-based detector alone does not)."""
     options = options or AdOptions()
     sentences = split_sentences(segments, OPENER, WELCOME)
     if not sentences:
@@ -56,7 +66,8 @@ def analyse(
     evidence = sentence_evidence(
         sentences, options.evidence, use_advertisers=options.use_advertisers
     )
-    blocks = topic_blocks(sentences, evidence, options.blocks)
+    vectors = embed([s.text for s in sentences]) if embed is not None else None
+    blocks = topic_blocks(sentences, evidence, options.blocks, vectors)
     episode = episode_context(
         sentences, evidence, [split_sentences(ep) for ep in context], description, options.evidence
     )
@@ -65,7 +76,7 @@ def analyse(
         for k, (lo, hi) in enumerate(blocks)
     ]
     relative_off_topic(blocks, features, episode, options.evidence)
-    return Analysis(sentences, evidence, blocks, features)
+    return Analysis(sentences, evidence, blocks, features, vectors)
 
 
 def _neighbours(blocks: Sequence[Block], k: int) -> list[Block]:
