@@ -51,7 +51,7 @@ from podsift.tasks.run.summary import FeedOutcome, RunSummary, episode_label
 from podsift.warehouse import store
 from podsift.warehouse.gate import WarehouseGate
 from podsift.warehouse.lock import run_lock
-from podsift.warehouse.search import rebuild_search_index
+from podsift.warehouse.search import rebuild_search_index, search_index_is_current
 
 
 @task(name="poll-feed", cache_policy=NO_CACHE)
@@ -241,7 +241,10 @@ def run_daily(cfg: Config) -> RunSummary:
         summary.wall_s = time.monotonic() - started
         if record_run(gate, summary, summary.status, summary.message(), wait=True):
             with gate.writer(wait=False) as con:
-                if con is not None and summary.counts.episodes_done:
+                # Also when no episode loaded but the feed corrected a title or show notes.
+                if con is not None and (
+                    summary.counts.episodes_done or not search_index_is_current(con)
+                ):
                     _refresh_search_index(con)
     create_markdown_artifact(
         key="podsift-run-summary",

@@ -216,6 +216,17 @@ def write_config(tmp_path: Path, feeds: list[str], **extra: Any) -> Path:
     return path
 
 
+def warehouse_query(warehouse: Path, sql: str) -> list[tuple[Any, ...]]:
+    """The rows of `sql` over the warehouse file, on a read-only connection closed after."""
+    import duckdb
+
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        return con.execute(sql).fetchall()
+    finally:
+        con.close()
+
+
 def check_warehouse_invariants(
     warehouse: Path, data_dir: Path | None = None, *, finished: bool = True
 ) -> None:
@@ -259,6 +270,10 @@ def check_warehouse_invariants(
             )
             == []
         ), "a failed or skipped episode with rows, or without an error"
+        assert (
+            rows("SELECT episode_id FROM episodes WHERE status <> 'done' AND warning IS NOT NULL")
+            == []
+        ), "a warning kept by an episode that is not loaded (its error says why)"
         for table in ("segments", "ad_spans", "facts"):
             assert (
                 rows(

@@ -182,9 +182,22 @@ def writer(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDB
 def reader(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
     """A read-only connection to a warehouse whose schema is up to date.
 
-    A warehouse made by an older podsift is migrated in place first (a brief write).
+    A warehouse made by an older podsift is migrated in place first (a brief write). A file
+    that is no podsift warehouse is refused and left as it is: reading never makes one.
+
+    Raises:
+        WarehouseError: no file at `path`, or a DuckDB file that is not a podsift warehouse.
+        WarehouseBusyError: still held by another process after `wait_s`.
     """
     con = open_connection(path, read_only=True, wait_s=wait_s)
+    try:
+        problem = not_a_warehouse(con, path)
+    except BaseException:
+        con.close()
+        raise
+    if problem is not None:
+        con.close()
+        raise WarehouseError(problem)
     if _behind(con):
         con.close()
         with writer(path, wait_s=wait_s):
@@ -194,6 +207,46 @@ def reader(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDB
         yield con
     finally:
         con.close()
+
+
+# What every podsift warehouse has had since its first migration: the record of migrations
+# (holding that first one) and these tables.
+_WAREHOUSE_TABLES = frozenset({"schema_migrations", "feeds", "episodes"})
+
+
+def not_a_warehouse(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+    """Why the database at `path`, open on `con`, is not a podsift warehouse, and what to do;
+    None when it is one (however old).
+
+    Someone else's database, or an empty file a typo'd path made, is not turned into one by a
+    command that only reads: only `podsift run` makes a warehouse.
+    """
+    rows = con.execute(
+        "SELECT schema_name, table_name FROM duckdb_tables() "
+        "WHERE database_name = current_database() AND NOT temporary "
+        "UNION ALL SELECT schema_name, view_name FROM duckdb_views() "
+        "WHERE database_name = current_database() AND NOT internal AND NOT temporary "
+        "ORDER BY 1, 2"
+    ).fetchall()
+    names = [name if schema == "main" else f"{schema}.{name}" for schema, name in rows]
+    if _WAREHOUSE_TABLES.issubset(names):
+        try:
+            first = con.execute("SELECT count(*) FROM schema_migrations WHERE version = 1")
+            if (first.fetchone() or (0,))[0]:
+                return None
+        except duckdb.Error:
+            pass  # another tool's schema_migrations (a text version, no such column)
+    if not names:
+        return (
+            f"{path} is not a podsift warehouse (an empty DuckDB database, no podsift tables); "
+            "run 'podsift run' to make one"
+        )
+    # Someone else's database: `podsift run` would add its tables to it, so point at the config.
+    shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return (
+        f"{path} is not a podsift warehouse (no podsift tables; it holds {shown}); "
+        "check 'warehouse:' in the config"
+    )
 
 
 def _behind(con: duckdb.DuckDBPyConnection) -> bool:

@@ -1,10 +1,10 @@
 """`podsift export DIR`: every warehouse table as a Parquet file, for other engines.
 
-The warehouse is opened read-only. `podsift.warehouse.query` switches file access off for people's
-SQL;
-export needs it to write, so it runs only its own statements, and writes only into the folder
-the user named. Each file is written beside its final name and renamed into place, so a reader
-never sees half a file.
+The warehouse is opened read-only (through `reader`: an older one is migrated first, a file
+that is no podsift warehouse refused). `podsift.warehouse.query` switches file access off for
+people's SQL; export needs it to write, so it runs only its own statements, and writes only
+into the folder the user named. Each file is written beside its final name and renamed into
+place, so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from podsift.warehouse.db import LOCK_WAIT_S, WarehouseError, open_connection
+from podsift.warehouse.db import LOCK_WAIT_S, WarehouseError, reader
 
 # Derived from other tables and rebuilt after each load (see warehouse.search): not exported.
 DERIVED_TABLES = frozenset({"search_docs", "search_index_state"})
@@ -36,13 +36,13 @@ def export_parquet(
         The files written, in the order written.
 
     Raises:
-        WarehouseError: no warehouse, `out_dir` is not a writable folder, or a COPY failed.
+        WarehouseError: no warehouse (or a file that is not one: nothing is written), `out_dir`
+            is not a writable folder, or a COPY failed.
         WarehouseBusyError: the warehouse stayed busy for `wait_s`.
     """
     if out_dir.exists() and not out_dir.is_dir():
         raise WarehouseError(f"cannot export to {out_dir}: it exists and is not a folder")
-    con = open_connection(warehouse, read_only=True, wait_s=wait_s)
-    try:
+    with reader(warehouse, wait_s=wait_s) as con:
         names = _relations(con, views=views)
         try:
             out_dir.mkdir(parents=True, exist_ok=True)
@@ -64,8 +64,6 @@ def export_parquet(
             os.replace(partial, target)
             written.append(target)
         return written
-    finally:
-        con.close()
 
 
 def _relations(con: duckdb.DuckDBPyConnection, *, views: bool) -> list[str]:

@@ -48,7 +48,7 @@ def run_query(warehouse: Path, sql: str) -> tuple[list[str], list[tuple[Any, ...
 
     Raises:
         UsageError: a writing statement or SQL that does not parse.
-        WarehouseError: a query that fails, or no warehouse yet.
+        WarehouseError: a query that fails, no warehouse yet, or a file that is not one.
     """
     statements = check_read_only(sql)
     with reader(warehouse) as con:

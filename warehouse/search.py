@@ -27,7 +27,13 @@ from typing import Literal
 import duckdb
 
 from podsift.tasks.core.errors import UsageError
-from podsift.warehouse.db import LOCK_WAIT_S, WarehouseError, retry_while_locked, utcnow
+from podsift.warehouse.db import (
+    LOCK_WAIT_S,
+    WarehouseError,
+    reader,
+    retry_while_locked,
+    utcnow,
+)
 
 Engine = Literal["fts", "sql"]
 
@@ -238,6 +244,19 @@ def rebuild_search_index(con: duckdb.DuckDBPyConnection, *, use_fts: bool | None
     return engine
 
 
+def search_index_is_current(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the stored index was built from the warehouse's current rows (a writer's
+    connection): a run that loaded nothing, but refreshed a title from the feed, rebuilds it."""
+    try:
+        if not _has_table(con, "", "search_index_state"):
+            return False
+        stored = con.execute("SELECT fingerprint FROM search_index_state").fetchone()
+        current = con.execute(_FINGERPRINT_SQL.format(src="", version=INDEX_VERSION)).fetchone()
+    except duckdb.Error:  # an index of another shape: rebuild it
+        return False
+    return stored is not None and current is not None and stored[0] == current[0]
+
+
 def search(
     warehouse: Path,
     text: str,
@@ -355,9 +374,10 @@ def _open_for_search(
 
     In memory, so an index can be built when the stored one is stale without writing to the
     warehouse (a read-only connection can create nothing, not even an attached :memory:).
+    A file that is no podsift warehouse is refused, and an older one migrated, as `reader` does.
     """
-    if not warehouse.exists():
-        raise WarehouseError(f"no warehouse at {warehouse} yet: the first `run` makes it")
+    with reader(warehouse, wait_s=wait_s):
+        pass
     con = duckdb.connect()
     try:
         fts = use_fts is not False and load_fts(con)

@@ -191,6 +191,58 @@ def update_audio_urls(
     return len(moved)
 
 
+def refresh_episode_details(
+    con: duckdb.DuckDBPyConnection, relisted: Sequence[tuple[str, EpisodeItem]]
+) -> int:
+    """Give known episodes the title, show notes, date and stated duration their feed lists now.
+
+    Publishers fix a title's typo, fill in show notes or correct a date after the episode is
+    out; a podcatcher shows what the feed says now. Only the episode's own row changes: its
+    status, error, attempts and the rows below it (transcript, ads, facts) stay, so nothing is
+    processed again. A detail the item no longer gives (a blank title or show notes, no date
+    or duration) keeps the stored one. `duration_s` follows the feed only where it holds the
+    feed's value: not where it is the length of audio podsift decoded (Whisper transcripts).
+    `updated_at` moves for each episode that changed.
+
+    Args:
+        relisted: (episode_id, item) of each known episode the feed lists now and the run did
+            not load.
+
+    Returns:
+        How many episodes changed.
+    """
+    stored = {
+        row[0]: row[1:]
+        for row in con.execute(
+            "SELECT episode_id, title, description, published_at, duration_s, "
+            "transcript_source IS NULL OR transcript_source LIKE 'publisher:%' "
+            "FROM episodes WHERE episode_id IN (SELECT unnest(?::VARCHAR[]))",
+            [[episode_id for episode_id, _ in relisted]],
+        ).fetchall()
+    }
+    changed = []
+    for episode_id, item in relisted:
+        if episode_id not in stored:
+            continue
+        title, description, published, duration, feeds_duration = stored[episode_id]
+        fresh = (
+            storable(item.title) if item.title.strip() else title,
+            storable(item.description) if item.description.strip() else description,
+            _naive_utc(item.published_at) or published,
+            item.duration_s if feeds_duration and item.duration_s is not None else duration,
+        )
+        if fresh != (title, description, published, duration):
+            changed.append([*fresh, episode_id])
+    if changed:  # usually none: one read, no write, even for a long back catalogue
+        now = utcnow()
+        con.executemany(
+            "UPDATE episodes SET title = ?, description = ?, published_at = ?, duration_s = ?, "
+            "updated_at = ? WHERE episode_id = ?",
+            [[*values[:4], now, values[4]] for values in changed],
+        )
+    return len(changed)
+
+
 def known_episodes(con: duckdb.DuckDBPyConnection, feed_id: str) -> list[KnownEpisode]:
     rows = con.execute(
         "SELECT episode_id, guid, audio_key, status, attempts FROM episodes WHERE feed_id = ?",
@@ -253,8 +305,8 @@ def _upsert_episode_row(con: duckdb.DuckDBPyConnection, result: EpisodeResult) -
         INSERT INTO episodes (episode_id, feed_id, guid, audio_key, title, published_at,
                               audio_url, duration_s, description, status, error, attempts,
                               transcript_source, audio_bytes, audio_sha256, first_seen_at,
-                              updated_at)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                              updated_at, warning)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
         ON CONFLICT (episode_id) DO UPDATE SET
             guid = excluded.guid, audio_key = excluded.audio_key, title = excluded.title,
             published_at = excluded.published_at, audio_url = excluded.audio_url,
@@ -262,7 +314,7 @@ def _upsert_episode_row(con: duckdb.DuckDBPyConnection, result: EpisodeResult) -
             status = excluded.status, error = excluded.error, attempts = excluded.attempts,
             transcript_source = excluded.transcript_source,
             audio_bytes = excluded.audio_bytes, audio_sha256 = excluded.audio_sha256,
-            updated_at = excluded.updated_at
+            updated_at = excluded.updated_at, warning = excluded.warning
         """,
         [
             result.episode_id,
@@ -282,6 +334,7 @@ def _upsert_episode_row(con: duckdb.DuckDBPyConnection, result: EpisodeResult) -
             result.audio_sha256,
             now,
             now,
+            storable(result.warning),
         ],
     )
 

@@ -52,21 +52,27 @@ class Transcript:
     """A transcript: segments plus where it came from.
 
     `source` is `whisper:<model>` for our own transcriptions or `publisher:<format>` for a
-    transcript the feed carried.
+    transcript the feed carried. `warnings` name what makes it less than it should be (damaged
+    audio packets skipped, a duration the feed overstates, a publisher transcript that could
+    not be used), one sentence each; they are staged with it, so a later load still says so.
     """
 
     segments: tuple[Segment, ...]
     language: str = "en"
     duration_s: float | None = None
     source: str = "unknown"
+    warnings: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "language": self.language,
             "duration": self.duration_s,
             "source": self.source,
             "segments": [s.to_json() for s in self.segments],
         }
+        if self.warnings:  # only when there are any: a clean transcript's JSON is as it was
+            out["warnings"] = list(self.warnings)
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -376,6 +382,15 @@ class EpisodeResult:
             raise ValueError(f"episode {self.episode_id} is {self.status}, not transcribed")
         self.status, self.error = "done", None
         self.ad_spans, self.is_ad, self.facts = ad_spans, is_ad, facts
+
+    @property
+    def warning(self) -> str | None:
+        """What a `done` episode is loaded with a doubt about (`episodes.warning`): its
+        transcript's warnings in one line, `; ` between them; None when there are none, and
+        for a failed or skipped episode (its `error` says why)."""
+        if self.status != "done" or self.transcript is None or not self.transcript.warnings:
+            return None
+        return "; ".join(self.transcript.warnings)
 
 
 AdFreeStatus = Literal["cut", "original"]

@@ -59,6 +59,9 @@ AUDIO_EXTENSIONS = (
 )
 PERMANENT_REDIRECTS = (301, 308)
 MAX_PLAUSIBLE_DURATION_S = 24 * 3600.0  # a longer itunes:duration is milliseconds, or junk
+# The title of an item that gives none. A later poll that gives one replaces it; a title
+# stored already is kept when the item later gives none (`podsift.tasks.run.loading`).
+UNTITLED = "(untitled)"
 
 # An XML entity declaration anywhere in the document (see parse_feed).
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
@@ -463,9 +466,9 @@ def _episodes(
 
 def _entry_title(entry: Any) -> str:
     try:
-        return str(entry.get("title") or "(untitled)").strip() or "(untitled)"
+        return str(entry.get("title") or UNTITLED).strip() or UNTITLED
     except _UNPARSEABLE:
-        return "(untitled)"
+        return UNTITLED
 
 
 def _not_a_feed(content: bytes) -> str | None:
@@ -696,7 +699,7 @@ def _episode_from_entry(
         duration = parse_duration(enclosure.get("duration"))
     return EpisodeItem(
         guid=guid,
-        title=str(entry.get("title") or "(untitled)").strip(),
+        title=str(entry.get("title") or UNTITLED).strip(),
         audio_url=audio_url,
         published_at=_published_at(entry),
         duration_s=duration,

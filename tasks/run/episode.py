@@ -11,8 +11,9 @@ import json
 import logging
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 from podsift.tasks.ads import detect_ads, mark_ad_segments
 from podsift.tasks.ads.audio_cut import (
@@ -23,7 +24,7 @@ from podsift.tasks.ads.audio_cut import (
     probe_duration,
 )
 from podsift.tasks.core.config import Config
-from podsift.tasks.core.errors import PodsiftError, TryLaterError
+from podsift.tasks.core.errors import PodsiftError, TryLaterError, redact_credentials
 from podsift.tasks.core.records import (
     AdSpan,
     EpisodeItem,
@@ -91,7 +92,32 @@ def load_staged_transcript(path: Path) -> Transcript | None:
         language=str(meta.get("language") or "en"),
         duration_s=meta.get("duration"),
         source=str(meta.get("source") or "staged"),
+        warnings=_staged_warnings(meta.get("warnings")),
     )
+
+
+def _staged_warnings(raw: Any) -> tuple[str, ...]:
+    """The `warnings` a staged transcript carries (none in one staged before they existed)."""
+    if not isinstance(raw, list):
+        return ()
+    return tuple(w for w in raw if isinstance(w, str) and w)
+
+
+def publisher_transcript_warning(failures: Sequence[str], used: str | None) -> str | None:
+    """The episode's warning when publisher transcript links failed, naming each failure.
+
+    Args:
+        failures: one message per link that could not be fetched or parsed.
+        used: the source of the transcript used instead (`publisher:vtt`, `whisper:tiny.en`).
+    """
+    if not failures:
+        return None
+    why = "; ".join(failures)
+    if used is not None and used.startswith("publisher:"):
+        instead = f"the publisher's {used.removeprefix('publisher:')} transcript used instead"
+    else:
+        instead = "transcribed by Whisper instead"
+    return redact_credentials(f"publisher transcript not used ({why}): {instead}")
 
 
 def obtain_transcript(
@@ -100,12 +126,15 @@ def obtain_transcript(
     """The episode's transcript: staged if present, else the publisher's, else Whisper's.
 
     Returns:
-        (transcript, audio bytes, audio sha256); the audio fields are None when staged.
+        (transcript, audio bytes, audio sha256); the audio fields are None when staged. The
+        transcript's `warnings` name the publisher transcript links that failed, first, then
+        what the audio left in doubt; they are staged with it.
     """
     staged_path = transcript_path_for(cfg.data_dir, job.episode_id)
     staged = load_staged_transcript(staged_path)
     if staged is not None:
         return staged, None, None
+    failures: list[str] = []
     if cfg.whisper.use_publisher_transcripts and job.item.transcript_urls:
         # The feed's own transcript costs one small GET instead of a download and Whisper;
         # when none of its links can be fetched and parsed, transcribe as usual.
@@ -118,6 +147,7 @@ def obtain_transcript(
         for failure in failures:
             logging.getLogger(__name__).warning("publisher transcript skipped: %s", failure)
         if published is not None:
+            published = _with_publisher_warning(published, failures)
             stage_transcript(staged_path, published)
             return published, None, None
     audio = _download(job.item, audio_path_for(cfg.data_dir, job.episode_id), cfg)
@@ -125,6 +155,7 @@ def obtain_transcript(
         transcript = transcribe_audio(
             audio.path, cfg.whisper, expected_duration_s=job.item.duration_s, progress=progress
         )
+        transcript = _with_publisher_warning(transcript, failures)
         stage_transcript(staged_path, transcript)
     finally:
         # The ad-free copy is cut from this file after the ads are found (analyse_episode),
@@ -132,6 +163,14 @@ def obtain_transcript(
         if not cfg.keep_audio and not cfg.publish.ad_free_audio:
             audio.path.unlink(missing_ok=True)
     return transcript, audio.size, audio.sha256
+
+
+def _with_publisher_warning(transcript: Transcript, failures: Sequence[str]) -> Transcript:
+    """`transcript` with the warning its publisher transcript links' failures make, first."""
+    warning = publisher_transcript_warning(failures, transcript.source)
+    if warning is None:
+        return transcript
+    return replace(transcript, warnings=(warning, *transcript.warnings))
 
 
 def _download(item: EpisodeItem, path: Path, cfg: Config) -> StagedAudio:

@@ -8,6 +8,7 @@ the run's row are written last, or kept for the next run when the warehouse stay
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ import duckdb
 from podsift.tasks.core.config import Config, FeedConfig
 from podsift.tasks.core.records import EpisodeItem, EpisodeResult
 from podsift.tasks.ingest.audio_identity import audio_key
+from podsift.tasks.ingest.feeds import UNTITLED
 from podsift.tasks.run.plan import PlanInputs, load_plan_snapshot, save_plan_snapshot
 from podsift.tasks.run.policy import exception_text, log_unexpected
 from podsift.tasks.run.summary import RunSummary
@@ -70,15 +72,23 @@ def finish_feed(
     """Record the poll and keep the feed's planning snapshot; skipped while the warehouse is
     held (the next run polls in full, and the summary carries any error).
 
-    `relisted` are known episodes the feed still lists: each keeps the enclosure URL the feed
-    gives it now. `replace_current_url`: the poll went to the configured URL, so `current_url`
-    (None: no permanent redirect) replaces the stored one instead of adding to it.
+    `relisted` are known episodes the feed still lists (done, failed or skipped; in a partial
+    document, only those it holds): each takes the enclosure URL, title, show notes, date and
+    stated duration the feed gives it now, without being processed again. Episodes the feed
+    no longer lists keep what they have. `replace_current_url`: the poll went to the configured
+    URL, so `current_url` (None: no permanent redirect) replaces the stored one instead of
+    adding to it.
     """
     with gate.writer(wait=wait) as con:
         if con is None:
             return
         moved = [(eid, item.audio_url, audio_key(item.audio_url)) for eid, item in relisted]
         store.update_audio_urls(con, moved)
+        # An item without a title is read as UNTITLED: that placeholder replaces no real title.
+        store.refresh_episode_details(
+            con,
+            [(eid, replace(i, title="") if i.title == UNTITLED else i) for eid, i in relisted],
+        )
         store.save_feed_poll(
             con,
             feed_id=feed_id,

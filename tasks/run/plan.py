@@ -103,8 +103,9 @@ class FeedPlan:
     new: int  # episodes never seen before
     skipped: list[SkippedItem]  # each item that is no episode row, with why
     # (episode_id, item) of each known episode the feed still lists and the run does not
-    # process: the warehouse keeps the enclosure URL the feed gives it now (a show that moves
-    # its audio to another host would otherwise be linked at the dead address).
+    # process: the warehouse keeps the enclosure URL, title, show notes, date and stated
+    # duration the feed gives it now (a show that moves its audio to another host would
+    # otherwise be linked at the dead address; a fixed typo would never show).
     relisted: list[tuple[str, EpisodeItem]] = field(default_factory=list)
 
 

@@ -35,6 +35,8 @@ class FeedOutcome:
     adfree_cut: int = 0  # episodes given an ad-free copy of their audio
     adfree_removed_s: float = 0.0
     adfree_kept: list[str] = field(default_factory=list)  # why an episode's original is kept
+    # Episodes loaded with a doubt (`episodes.warning`): `episode 'Title' (feed): warning`.
+    episode_warnings: list[str] = field(default_factory=list)
 
     def record(self, result: EpisodeResult) -> str:
         """Count one loaded episode.
@@ -56,9 +58,11 @@ class FeedOutcome:
                 self.adfree_removed_s += adfree.removed_s
             elif adfree is not None and adfree.cuts:  # ads found, but the copy was not made
                 self.adfree_kept.append(f"episode {title} ({self.feed}): {adfree.reason}")
-            return (
-                f"  episode {title}: done ({len(result.ad_spans)} ads, {len(result.facts)} facts)"
-            )
+            counted = f"{len(result.ad_spans)} ads, {len(result.facts)} facts"
+            if result.warning:
+                self.episode_warnings.append(f"episode {title} ({self.feed}): {result.warning}")
+                counted += "; with a warning, the summary says it"
+            return f"  episode {title}: done ({counted})"
         if result.status == "skipped":
             c.episodes_skipped += 1
             return f"  episode {title}: skipped: {result.error}"
@@ -160,5 +164,6 @@ class RunSummary:
             lines.append("  failures:")
             lines.extend(f"    - {msg}" for msg in failures)
         lines.extend(f"  warning: {o.warning}" for o in self.feeds if o.warning)
+        lines.extend(f"  warning: {w}" for o in self.feeds for w in o.episode_warnings)
         lines.extend(f"  original audio kept: {why}" for why in kept)
         return "\n".join(lines)

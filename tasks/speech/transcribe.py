@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -116,6 +117,22 @@ def decode(path: Path) -> np.ndarray:
 
 
 def decode_with_header(path: Path) -> tuple[np.ndarray, float | None]:
+    """Decode an audio file to 16 kHz mono float32, once, with the duration its container
+    declares (`decode_audio_file`'s samples and `header_s`)."""
+    decoded = decode_audio_file(path)
+    return decoded.samples, decoded.header_s
+
+
+@dataclass(frozen=True, slots=True)
+class DecodedAudio:
+    """One decoded audio file."""
+
+    samples: np.ndarray  # 16 kHz mono float32
+    header_s: float | None  # the duration the container declares; None when FFmpeg gives none
+    damage: str | None = None  # what skipped damaged packets cost, when the file was kept
+
+
+def decode_audio_file(path: Path) -> DecodedAudio:
     """Decode an audio file to 16 kHz mono float32, once; with the duration its container
     declares (an MP3's Xing or Info header, an MP4's movie header; FFmpeg's estimate from the
     bit rate when there is none), None when FFmpeg gives none.
@@ -127,7 +144,8 @@ def decode_with_header(path: Path) -> tuple[np.ndarray, float | None]:
     Damaged packets are skipped, not fatal, so one bad frame does not cost an episode; but when
     they lose more than `DAMAGE_TOLERANCE` of the audio the file declares, the file is refused
     (a download damaged in transit is fetched again by the next run). faster-whisper's own
-    decoder stops at the first damaged packet and returns what came before it, silently.
+    decoder stops at the first damaged packet and returns what came before it, silently. A
+    file kept with damaged packets says so in `damage` (and in the log).
 
     Raises:
         AudioError: the file cannot be decoded, holds no audio, or too much of it is damaged.
@@ -173,8 +191,8 @@ def decode_with_header(path: Path) -> tuple[np.ndarray, float | None]:
         )
     if audio.size == 0:
         raise AudioError("audio holds no decodable frames (corrupt or empty file)")
-    damage.check(audio.size / SAMPLE_RATE, declared_s)
-    return audio, declared_s
+    damaged = damage.check(audio.size / SAMPLE_RATE, declared_s)
+    return DecodedAudio(audio, declared_s, damaged)
 
 
 DAMAGE_TOLERANCE = 0.02  # share of the declared duration damaged packets may lose...
@@ -193,10 +211,23 @@ class _Damage:
         if self.first_s is None and packet.pts is not None and packet.time_base:
             self.first_s = float(packet.pts * packet.time_base)
 
-    def check(self, decoded_s: float, declared_s: float | None) -> None:
-        """Refuse the file when its damaged packets lost too much of the audio."""
-        if not self.packets or not declared_s:
-            return
+    def check(self, decoded_s: float, declared_s: float | None) -> str | None:
+        """Refuse the file when its damaged packets lost too much of the audio.
+
+        Returns:
+            What the damaged packets skipped cost, when the file is kept with some (also
+            logged); None when there were none.
+
+        Raises:
+            AudioError: they lost more than `DAMAGE_TOLERANCE` of the declared duration.
+        """
+        if not self.packets:
+            return None
+        if not declared_s:
+            # Nothing to measure the loss against: the file is kept, and says so.
+            message = f"{self.packets} damaged audio packets skipped"
+            log.warning("%s", message)
+            return message
         lost = declared_s - decoded_s
         if lost > max(DAMAGE_TOLERANCE * declared_s, DAMAGE_MIN_S):
             where = f" from about {self.first_s:.0f} s" if self.first_s is not None else ""
@@ -204,12 +235,12 @@ class _Damage:
                 f"audio cannot be decoded in full: {self.packets} damaged packets{where}, "
                 f"{lost:.0f} s of the {declared_s:.0f} s the file holds are missing"
             )
-        log.warning(
-            "%d damaged audio packets skipped (%.1f s of %.0f s missing)",
-            self.packets,
-            max(lost, 0.0),
-            declared_s,
+        message = (
+            f"{self.packets} damaged audio packets skipped "
+            f"({max(lost, 0.0):.1f} s of {declared_s:.0f} s missing)"
         )
+        log.warning("%s", message)
+        return message
 
 
 def _packet_frames(container: Any, damage: _Damage) -> Iterator[Any]:
@@ -227,7 +258,7 @@ def _packet_frames(container: Any, damage: _Damage) -> Iterator[Any]:
 
 def check_duration(
     decoded_s: float, expected_s: float | None, header_s: float | None = None
-) -> None:
+) -> str | None:
     """Refuse audio much shorter than its own header, or than the feed, declares.
 
     A file cut short keeps the header written for the whole (an MP3's frame count, an MP4's
@@ -236,6 +267,9 @@ def check_duration(
     (a stale or placeholder duration, another ad load served by dynamic insertion): the file is
     whole, a warning is logged, and the episode goes on; refusing it lost good episodes for good
     once their attempts were used up. With no header duration the feed's is trusted.
+
+    Returns:
+        The warning when the feed overstates the duration (also logged), else None.
 
     Raises:
         AudioError: the file is truncated.
@@ -246,18 +280,18 @@ def check_duration(
             "the file's header declares"
         )
     if not expected_s or expected_s <= 10 or decoded_s >= expected_s * TRUNCATION_TOLERANCE:
-        return
+        return None
     if header_s is None:
         raise AudioError(
             f"audio is truncated: decoded {decoded_s:.0f} s of the {expected_s:.0f} s "
             "the feed declares"
         )
-    log.warning(
-        "the feed declares %.0f s but the audio is %.0f s long, as its header says: "
-        "transcribed as it is",
-        expected_s,
-        decoded_s,
+    message = (
+        f"the feed declares {expected_s:.0f} s but the audio is {decoded_s:.0f} s long, "
+        "as its header says: transcribed as it is"
     )
+    log.warning("%s", message)
+    return message
 
 
 def whisper_options(cfg: WhisperConfig) -> dict[str, Any]:
@@ -462,13 +496,19 @@ def transcribe_audio(
         expected_duration_s: the duration the feed declares, to catch truncated files.
         progress: called with (seconds done, total seconds) as segments arrive.
 
+    Returns:
+        The transcript, with a warning for each doubt the audio leaves (damaged packets
+        skipped, a duration the feed overstates).
+
     Raises:
         AudioError: undecodable or truncated audio.
         TranscriptionError: the model failed or took longer than the per-episode limit.
     """
-    audio, header_s = decode_with_header(path)
+    decoded = decode_audio_file(path)
+    audio, header_s, damage = decoded.samples, decoded.header_s, decoded.damage
+    del decoded  # so that `del audio` below releases the samples
     duration = audio.size / SAMPLE_RATE
-    check_duration(duration, expected_duration_s, header_s)
+    overstated = check_duration(duration, expected_duration_s, header_s)
     model = load_model(cfg)
     try:
         raw = run_whisper(model, audio, cfg)
@@ -483,6 +523,7 @@ def transcribe_audio(
         language=cfg.language or "en",
         duration_s=round(duration, 3),
         source=f"whisper:{cfg.model}",
+        warnings=tuple(w for w in (damage, overstated) if w),
     )
 
 

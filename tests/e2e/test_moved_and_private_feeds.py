@@ -11,22 +11,13 @@ import logging
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.conftest import DATA, FeedServer, Route, rss, write_config
+from tests.conftest import DATA, FeedServer, Route, rss, warehouse_query, write_config
 
 pytestmark = pytest.mark.slow  # Prefect's temporary API
 
 VTT = (DATA / "transcripts" / "interview.vtt").read_bytes()
-
-
-def _warehouse(path: Path, sql: str) -> list[tuple[object, ...]]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
 
 
 def _episode(server: FeedServer, guid: str, day: int) -> dict[str, object]:
@@ -70,10 +61,9 @@ def test_a_feed_that_announces_its_new_home_is_followed_there(
         f"feed {new}: moved here from {old}, as that feed announces (itunes:new-feed-url); "
         "polled here from now on"
     )
-    assert _warehouse(warehouse, "SELECT url, current_url, title, last_warning FROM feeds") == [
-        (old, new, "New Home", told)
-    ]
-    assert _warehouse(warehouse, "SELECT guid, status FROM episodes ORDER BY guid") == [
+    feeds = "SELECT url, current_url, title, last_warning FROM feeds"
+    assert warehouse_query(warehouse, feeds) == [(old, new, "New Home", told)]
+    assert warehouse_query(warehouse, "SELECT guid, status FROM episodes ORDER BY guid") == [
         ("ep-1", "done"),
         ("ep-2", "done"),
     ]
@@ -95,7 +85,7 @@ def test_a_move_to_an_address_that_is_no_feed_is_not_taken(
     old = server.add("/feed.xml", body=_announcing(rss([_episode(server, "ep-1", 10)]), gone))
     first = daily(str(write_config(tmp_path, [old])))
     assert first.exit_code == 0, first.render()
-    assert _warehouse(
+    assert warehouse_query(
         tmp_path / "warehouse.duckdb", "SELECT current_url, last_error, last_warning FROM feeds"
     ) == [
         (
@@ -105,7 +95,7 @@ def test_a_move_to_an_address_that_is_no_feed_is_not_taken(
             "fails (HTTP 404 Not Found); still read here",
         )
     ]
-    assert _warehouse(tmp_path / "warehouse.duckdb", "SELECT guid, status FROM episodes") == [
+    assert warehouse_query(tmp_path / "warehouse.duckdb", "SELECT guid, status FROM episodes") == [
         ("ep-1", "done")
     ]
 
@@ -157,14 +147,15 @@ def test_credentials_in_feed_urls_are_sent_but_never_repeated(
     summary = daily(str(config))
     assert summary.exit_code == 1
     shown = server.url("/").replace("//", "//***@", 1)
-    assert _warehouse(tmp_path / "warehouse.duckdb", "SELECT title, last_error FROM feeds") == [
+    feeds = "SELECT title, last_error FROM feeds"
+    assert warehouse_query(tmp_path / "warehouse.duckdb", feeds) == [
         ("Members Feed", None),
         (None, f"feed {shown}missing.xml: HTTP 404 Not Found"),
     ]
-    assert _warehouse(tmp_path / "warehouse.duckdb", "SELECT error FROM episodes") == [
+    assert warehouse_query(tmp_path / "warehouse.duckdb", "SELECT error FROM episodes") == [
         (f"episode audio not found (HTTP 404): {shown}private/1.mp3",)
     ]
-    texts = _warehouse(
+    texts = warehouse_query(
         tmp_path / "warehouse.duckdb",
         "SELECT coalesce(last_error, '') || coalesce(last_warning, '') FROM feeds UNION ALL "
         "SELECT coalesce(error, '') FROM episodes UNION ALL SELECT coalesce(message, '') FROM runs",

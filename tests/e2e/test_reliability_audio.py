@@ -15,7 +15,12 @@ from podsift.tasks.core.config import Config, WhisperConfig
 from podsift.tasks.core.errors import AudioError
 from podsift.tasks.core.records import EpisodeItem
 from podsift.tasks.ingest.download import audio_path_for
-from podsift.tasks.run.episode import EpisodeJob, transcribe_episode, transcript_path_for
+from podsift.tasks.run.episode import (
+    EpisodeJob,
+    load_staged_transcript,
+    transcribe_episode,
+    transcript_path_for,
+)
 from podsift.tasks.speech.transcribe import SAMPLE_RATE, decode_with_header, transcribe_audio
 from tests.conftest import AUDIO
 
@@ -76,6 +81,12 @@ def test_a_feed_that_overstates_the_duration_does_not_fail_whole_audio(
     assert result.status == "transcribed", result.error
     assert result.transcript is not None and result.transcript.segments
     assert "the feed declares 600 s but the audio is 22 s long" in caplog.text
+    # Said where a user sees it too (episodes.warning, the summary), and staged with the
+    # transcript, so a load a later run makes from it still says so.
+    told = "the feed declares 600 s but the audio is 22 s long, as its header says: "
+    assert result.transcript.warnings == (told + "transcribed as it is",)
+    staged = load_staged_transcript(transcript_path_for(cfg.data_dir, result.episode_id))
+    assert staged is not None and staged.warnings == result.transcript.warnings
 
 
 def test_corrupt_mp3_is_refused(tmp_path: Path) -> None:

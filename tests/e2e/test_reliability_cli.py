@@ -121,6 +121,137 @@ def test_a_file_that_is_not_a_warehouse_is_one_line(tmp_path: Path) -> None:
     assert done.stderr.count("\n") == 1, done.stderr  # before Prefect starts: no traceback
 
 
+def _someone_elses_database(path: Path) -> None:
+    import duckdb
+
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("CREATE TABLE invoices (id INTEGER, total DOUBLE)")
+        con.execute("INSERT INTO invoices VALUES (1, 9.5)")
+    finally:
+        con.close()
+
+
+def _an_empty_database(path: Path) -> None:
+    import duckdb
+
+    duckdb.connect(str(path)).close()
+
+
+READ_COMMANDS = {
+    "sql": ["sql", "SELECT 1"],
+    "search": ["search", "harbor"],
+    "publish": ["publish", "out"],
+    "export": ["export", "exported"],
+}
+
+
+@pytest.mark.parametrize("command", list(READ_COMMANDS))
+@pytest.mark.parametrize(
+    ("make", "problem"),
+    [
+        (
+            _someone_elses_database,
+            "is not a podsift warehouse (no podsift tables; it holds invoices); "
+            "check 'warehouse:' in the config",
+        ),
+        (
+            _an_empty_database,
+            "is not a podsift warehouse (an empty DuckDB database, no podsift tables); "
+            "run 'podsift run' to make one",
+        ),
+        (None, None),
+    ],
+    ids=["someone-elses", "empty", "missing"],
+)
+def test_read_commands_leave_a_file_that_is_no_warehouse_alone(
+    tmp_path: Path, command: str, make: Any, problem: str | None
+) -> None:
+    """`podsift sql`, `search`, `publish` and `export` pointed at another program's DuckDB file
+    (or an empty one) used to create podsift's tables in it, and then answered from them: the
+    file changed, and the answer was empty rather than an error. A path that names no file
+    still makes none."""
+    warehouse = tmp_path / "other.duckdb"
+    if make is not None:
+        make(warehouse)
+    before = warehouse.read_bytes() if make is not None else None
+    config = tmp_path / "config.yaml"
+    config.write_text("feeds:\n  - url: a.xml\nwarehouse: other.duckdb\n")
+    done = podsift(*READ_COMMANDS[command], "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    if problem is None:
+        assert done.stderr == (
+            f"podsift: no warehouse at {warehouse} yet: the first `run` makes it\n"
+        )
+        assert not warehouse.exists()
+    else:
+        assert done.stderr == f"podsift: {warehouse} {problem}\n"
+        assert warehouse.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["config.yaml"] + (["other.duckdb"] if make is not None else [])
+    ), "nothing written beside it (no WAL, no export or publish folder)"
+
+
+def _an_older_warehouse(path: Path) -> None:
+    """A warehouse as a podsift of migrations 001-003 left it, with one loaded episode."""
+    import duckdb
+
+    from podsift.warehouse.db import migrations
+
+    con = duckdb.connect(str(path))
+    try:
+        con.execute(
+            "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
+            "applied_at TIMESTAMP NOT NULL)"
+        )
+        for version, name, sql in migrations():
+            if version <= 3:
+                con.execute(sql)
+                con.execute("INSERT INTO schema_migrations VALUES (?, ?, now())", [version, name])
+        con.execute("INSERT INTO feeds (feed_id, url, title) VALUES ('f1', 'a.xml', 'Old Show')")
+        con.execute(
+            "INSERT INTO episodes (episode_id, feed_id, guid, title, audio_url, status, attempts)"
+            " VALUES ('e1', 'f1', 'g1', 'Harbor Days', 'https://cdn.example/e1.mp3', 'done', 1)"
+        )
+        con.execute("INSERT INTO segments VALUES ('e1', 0, 0.0, 4.0, 'Welcome aboard.', false)")
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize(
+    ("command", "answer"),
+    [
+        (["sql", "SELECT title FROM episodes", "--format", "csv"], "title\nHarbor Days\n"),
+        (["search", "harbor"], "Harbor Days"),
+        (["export", "out"], "episodes.parquet"),
+        (["publish", "out"], "1 items"),
+    ],
+    ids=["sql", "search", "export", "publish"],
+)
+def test_read_commands_bring_an_older_warehouse_up_to_date(
+    tmp_path: Path, command: list[str], answer: str
+) -> None:
+    """A warehouse an older podsift made (its first migrations only) is still one: each read
+    command applies the migrations it lacks, as `podsift run` would, then answers."""
+    import duckdb
+
+    from podsift.warehouse.db import migrations
+
+    _an_older_warehouse(tmp_path / "warehouse.duckdb")
+    config = tmp_path / "config.yaml"
+    config.write_text("feeds:\n  - url: a.xml\nwarehouse: warehouse.duckdb\n")
+    done = podsift(*command, "--config", str(config), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert answer in done.stdout
+    con = duckdb.connect(str(tmp_path / "warehouse.duckdb"), read_only=True)
+    try:
+        applied = con.execute("SELECT version FROM schema_migrations ORDER BY 1").fetchall()
+    finally:
+        con.close()
+    assert [row[0] for row in applied] == [version for version, _, _ in migrations()]
+
+
 def test_unusable_prefect_home_is_one_line(tmp_path: Path) -> None:
     """Prefect's temporary server used to retry for three minutes, printing tracebacks."""
     (tmp_path / "taken").write_text("a file\n")

@@ -17,7 +17,9 @@ from podsift.tasks.run.episode import (
     EpisodeJob,
     load_staged_transcript,
     obtain_transcript,
+    publisher_transcript_warning,
     stage_transcript,
+    transcript_path_for,
 )
 from podsift.tasks.speech.publisher_transcripts import (
     TranscriptFetchError,
@@ -197,9 +199,57 @@ def test_no_usable_link_falls_back_to_whisper(tmp_path: Path, server: FeedServer
     transcript, audio_bytes, _ = obtain_transcript(EpisodeJob("e1", "f1", item, "k", 1), cfg)
     assert transcript.source == "whisper:tiny.en"
     assert audio_bytes and server.hits("/a.mp3") == 1
+    # The episode loads with a warning naming the link and why it failed (episodes.warning),
+    # staged with the transcript for a load a later run makes from it.
+    told = (
+        f"publisher transcript not used (transcript {server.url('/t/ep.vtt')}: not a WebVTT "
+        "document (no WEBVTT header)): transcribed by Whisper instead"
+    )
+    assert transcript.warnings == (told,)
+    staged = load_staged_transcript(transcript_path_for(cfg.data_dir, "e1"))
+    assert staged is not None and staged.warnings == (told,)
     heard = set(" ".join(s.text for s in transcript.segments).lower().split())
     spoken = set((AUDIO / "speech_short.txt").read_text().lower().split())
     assert len(heard & spoken) >= len(spoken) // 2, heard
+
+
+def test_a_failing_link_that_gives_way_to_another_is_a_warning(
+    tmp_path: Path, server: FeedServer
+) -> None:
+    """The JSON link is gone, the VTT one serves: the VTT is loaded (no audio fetched), with a
+    warning naming the JSON link; with every link good there is none."""
+    links = _transcript_links(server)
+    _, items = parse_feed(
+        rss([{"guid": "g1", "url": server.url("/a.mp3"), "raw": links}]), server.url("/f.xml")
+    )
+    cfg = load_config(write_config(tmp_path, []))
+    clean, _, _ = obtain_transcript(EpisodeJob("e1", "f1", items[0], "k", 1), cfg)
+    assert clean.source == "publisher:json" and clean.warnings == ()
+    assert "warnings" not in json.loads(transcript_path_for(cfg.data_dir, "e1").read_text())
+
+    server.routes["/t/ep.json"].status = 404
+    transcript, audio_bytes, _ = obtain_transcript(EpisodeJob("e2", "f1", items[0], "k", 1), cfg)
+    assert transcript.source == "publisher:vtt" and audio_bytes is None
+    assert transcript.warnings == (
+        f"publisher transcript not used (transcript {server.url('/t/ep.json')}: HTTP 404 "
+        "Not Found): the publisher's vtt transcript used instead",
+    )
+    staged = load_staged_transcript(transcript_path_for(cfg.data_dir, "e2"))
+    assert staged is not None and staged.warnings == transcript.warnings
+    assert server.hits("/a.mp3") == 0
+
+
+def test_publisher_transcript_warning_names_each_failure_without_credentials() -> None:
+    assert publisher_transcript_warning([], "whisper:tiny.en") is None
+    failures = [
+        "transcript https://listener:s3cret@host.test/t.json: HTTP 403 Forbidden",
+        "transcript https://host.test/t.vtt: not a WebVTT document (no WEBVTT header)",
+    ]
+    assert publisher_transcript_warning(failures, "whisper:tiny.en") == (
+        "publisher transcript not used (transcript https://***@host.test/t.json: HTTP 403 "
+        "Forbidden; transcript https://host.test/t.vtt: not a WebVTT document (no WEBVTT "
+        "header)): transcribed by Whisper instead"
+    )
 
 
 def test_publisher_transcripts_can_be_turned_off(tmp_path: Path, server: FeedServer) -> None:

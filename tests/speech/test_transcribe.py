@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from podsift.tasks.core.errors import AudioError, TranscriptionError
 from podsift.tasks.speech.transcribe import (
     check_duration,
     decode,
+    decode_audio_file,
     resolve_model,
     transcribe_audio,
 )
@@ -113,24 +115,44 @@ def test_a_few_damaged_bytes_cost_nothing_but_their_frames(tmp_path: Path) -> No
     assert 0.97 * whole < damaged <= whole
 
 
+def test_damaged_packets_skipped_are_said_not_only_logged(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # The file is kept, but the episode loads with a warning (episodes.warning) that names
+    # what was skipped; the log line stays.
+    assert decode_audio_file(AUDIO / "episode_a.mp3").damage is None
+    with caplog.at_level("WARNING", logger="podsift.tasks.speech.transcribe"):
+        decoded = decode_audio_file(_damaged_copy(tmp_path, 200))
+    assert decoded.damage is not None
+    assert re.fullmatch(
+        r"\d+ damaged audio packets skipped \(0\.\d s of 22 s missing\)", decoded.damage
+    ), decoded.damage
+    assert decoded.damage in caplog.text
+
+
 def test_a_file_without_an_audio_stream_is_refused() -> None:
     with pytest.raises(AudioError, match="holds no audio stream"):
         decode(AUDIO / "video_only.mp4")
 
 
 def test_check_duration() -> None:
-    check_duration(20.0, 21.0)
-    check_duration(5.0, None)
-    check_duration(2.0, 8.0)  # too short to judge
+    assert check_duration(20.0, 21.0) is None
+    assert check_duration(5.0, None) is None
+    assert check_duration(2.0, 8.0) is None  # too short to judge
     with pytest.raises(AudioError, match="decoded 10 s of the 60 s the feed declares"):
         check_duration(10.0, 60.0)  # no header to say otherwise: the feed is trusted
     with pytest.raises(AudioError, match="decoded 10 s of the 60 s the file's header declares"):
         check_duration(10.0, None, header_s=60.0)
     with pytest.raises(AudioError, match="of the 60 s the file's header"):
         check_duration(10.0, 10.0, header_s=60.0)
-    # The header agrees with what was decoded: the feed's duration is wrong, the file whole.
-    check_duration(10.0, 60.0, header_s=10.2)
-    check_duration(10.0, 60.0, header_s=11.5)
+    # The header agrees with what was decoded: the feed's duration is wrong, the file whole;
+    # the episode goes on with a warning naming both durations.
+    assert check_duration(10.0, 60.0, header_s=10.2) == (
+        "the feed declares 60 s but the audio is 10 s long, as its header says: "
+        "transcribed as it is"
+    )
+    assert check_duration(10.0, 60.0, header_s=11.5) is not None
+    assert check_duration(10.0, 10.5, header_s=10.2) is None
 
 
 def test_per_episode_time_limit() -> None:

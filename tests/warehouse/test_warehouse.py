@@ -22,6 +22,7 @@ GARDEN_URL = "https://garden.example/feed.xml"
 KITCHEN_URL = "https://kitchen.example/feed.xml"
 GARDEN = feed_id_for(GARDEN_URL)
 KITCHEN = feed_id_for(KITCHEN_URL)
+BEES_WARNING = "3 damaged audio packets skipped (0.4 s of 3610 s missing)"
 
 
 def _episode(
@@ -102,6 +103,9 @@ def sample_results() -> list[EpisodeResult]:
         ],
         [],
     )
+    # Loaded with a doubt (episodes.warning): a few damaged packets were skipped.
+    assert bees.transcript is not None
+    bees.transcript = replace(bees.transcript, warnings=(BEES_WARNING,))
     bread = _episode(
         KITCHEN,
         "kitchen-1",
@@ -261,6 +265,77 @@ def test_reload_replaces_rows_without_duplicates(tmp_path: Path) -> None:
         assert row == (2,)
         total = con.execute("SELECT count(*), count(DISTINCT episode_id) FROM episodes").fetchone()
         assert total == (4, 4)
+
+
+def _warnings(con: duckdb.DuckDBPyConnection) -> dict[str, str | None]:
+    return dict(con.execute("SELECT guid, warning FROM episodes ORDER BY guid").fetchall())
+
+
+def test_an_episode_loaded_with_a_doubt_says_so_and_a_clean_reload_clears_it(
+    tmp_path: Path,
+) -> None:
+    path = build_sample_warehouse(tmp_path / "w.duckdb")
+    tomatoes, bees, _, _ = sample_results()
+    with writer(path) as con:
+        assert _warnings(con) == {
+            "garden-1": None,
+            "garden-2": BEES_WARNING,
+            "kitchen-1": None,
+            "kitchen-2": None,  # failed: its error says why
+        }
+        # Two doubts in one line; a reload replaces the last load's warning.
+        assert tomatoes.transcript is not None
+        doubts = (
+            "publisher transcript not used (transcript https://garden.example/t.vtt: HTTP 404 "
+            "Not Found): transcribed by Whisper instead",
+            "the feed declares 600 s but the audio is 40 s long, as its header says: "
+            "transcribed as it is",
+        )
+        store.load_episode(
+            con, replace(tomatoes, transcript=replace(tomatoes.transcript, warnings=doubts))
+        )
+        assert _warnings(con)["garden-1"] == "; ".join(doubts)
+        store.load_episode(con, tomatoes)
+        assert _warnings(con)["garden-1"] is None
+        failed = replace(bees)
+        failed.mark_failed("audio is truncated: decoded 9 s of the 22 s the file's header declares")
+        store.load_episode(con, failed)
+        assert _warnings(con)["garden-2"] is None
+
+
+def test_a_warehouse_from_before_episode_warnings_gains_the_column(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A warehouse made by the podsift before 006 (episodes without `warning`) gains the
+    column when it is next opened, by a reader too; its episodes read NULL, new loads write
+    it."""
+    import podsift.warehouse.db as db
+    from podsift.warehouse.db import reader
+
+    before = tmp_path / "migrations-v5"
+    before.mkdir()
+    for version, name, sql in migrations():
+        if version < 6:
+            (before / f"{version:03d}_{name}.sql").write_text(sql, encoding="utf-8")
+    path = tmp_path / "old.duckdb"
+    with monkeypatch.context() as patch:
+        patch.setattr(db, "MIGRATIONS_DIR", before)
+        with writer(path) as con:
+            assert "warning" not in {r[0] for r in con.execute("DESCRIBE episodes").fetchall()}
+            con.execute(
+                "INSERT INTO episodes (episode_id, feed_id, guid, title, audio_url, status, "
+                "attempts, first_seen_at, updated_at) VALUES ('e1', 'f1', 'g1', 'Old', "
+                "'https://a/1.mp3', 'done', 1, TIMESTAMP '2025-01-01', TIMESTAMP '2025-01-01')"
+            )
+
+    with reader(path) as con:  # `podsift sql` on the old file: migrated first
+        assert con.execute("SELECT guid, warning FROM episodes").fetchall() == [("g1", None)]
+        versions = [v for (v,) in con.execute("SELECT version FROM schema_migrations").fetchall()]
+        assert 6 in versions
+    with writer(path) as con:
+        bees = sample_results()[1]
+        store.load_episode(con, bees)
+        assert _warnings(con) == {"g1": None, "garden-2": BEES_WARNING}
 
 
 def test_oldest_schema_upgrades_in_place(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
