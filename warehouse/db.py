@@ -169,9 +169,20 @@ def open_connection(
 
 @contextmanager
 def writer(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDBPyConnection]:
-    """A short-lived read-write connection with the schema up to date."""
+    """A short-lived read-write connection with the schema up to date.
+
+    A new or empty DuckDB file becomes a warehouse; another program's database (tables, none of
+    them podsift's) is refused and left as it is, rather than given podsift's tables.
+
+    Raises:
+        WarehouseError: `path` holds a DuckDB database that is not a podsift warehouse.
+        WarehouseBusyError: still held by another process after `wait_s`.
+    """
     con = open_connection(path, read_only=False, wait_s=wait_s)
     try:
+        problem = not_a_warehouse(con, path)
+        if problem is not None and set(_database_objects(con)) - {"schema_migrations"}:
+            raise WarehouseError(problem)
         migrate(con)
         yield con
     finally:
@@ -214,13 +225,8 @@ def reader(path: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[duckdb.DuckDB
 _WAREHOUSE_TABLES = frozenset({"schema_migrations", "feeds", "episodes"})
 
 
-def not_a_warehouse(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
-    """Why the database at `path`, open on `con`, is not a podsift warehouse, and what to do;
-    None when it is one (however old).
-
-    Someone else's database, or an empty file a typo'd path made, is not turned into one by a
-    command that only reads: only `podsift run` makes a warehouse.
-    """
+def _database_objects(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """The tables and views of the open database (`schema.name` outside `main`), sorted."""
     rows = con.execute(
         "SELECT schema_name, table_name FROM duckdb_tables() "
         "WHERE database_name = current_database() AND NOT temporary "
@@ -228,7 +234,18 @@ def not_a_warehouse(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
         "WHERE database_name = current_database() AND NOT internal AND NOT temporary "
         "ORDER BY 1, 2"
     ).fetchall()
-    names = [name if schema == "main" else f"{schema}.{name}" for schema, name in rows]
+    return [name if schema == "main" else f"{schema}.{name}" for schema, name in rows]
+
+
+def not_a_warehouse(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
+    """Why the database at `path`, open on `con`, is not a podsift warehouse, and what to do;
+    None when it is one (however old).
+
+    Someone else's database, or an empty file a typo'd path made, is not turned into one by a
+    command that only reads: only `podsift run` makes a warehouse, and only of a new or empty
+    file (`writer`).
+    """
+    names = _database_objects(con)
     if _WAREHOUSE_TABLES.issubset(names):
         try:
             first = con.execute("SELECT count(*) FROM schema_migrations WHERE version = 1")
@@ -241,7 +258,7 @@ def not_a_warehouse(con: duckdb.DuckDBPyConnection, path: Path) -> str | None:
             f"{path} is not a podsift warehouse (an empty DuckDB database, no podsift tables); "
             "run 'podsift run' to make one"
         )
-    # Someone else's database: `podsift run` would add its tables to it, so point at the config.
+    # Someone else's database: point at the config (`podsift run` refuses it too).
     shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     return (
         f"{path} is not a podsift warehouse (no podsift tables; it holds {shown}); "

@@ -193,6 +193,43 @@ def test_read_commands_leave_a_file_that_is_no_warehouse_alone(
     ), "nothing written beside it (no WAL, no export or publish folder)"
 
 
+def test_run_refuses_another_programs_database_and_makes_an_empty_one_a_warehouse(
+    tmp_path: Path,
+) -> None:
+    """`warehouse:` naming another program's DuckDB file: `podsift run` used to add its tables
+    to it (and load episodes there). It stops before Prefect starts, in one line, and leaves
+    the file as it was. An empty DuckDB file (made by hand, or by a run killed at once) is
+    podsift's to fill: the preflight makes it a warehouse."""
+    from podsift.flows.preflight import check_warehouse_opens
+
+    other = tmp_path / "other.duckdb"
+    _someone_elses_database(other)
+    before = other.read_bytes()
+    config = tmp_path / "config.yaml"
+    config.write_text("feeds:\n  - url: a.xml\nwarehouse: other.duckdb\n")
+    done = podsift("run", "--config", str(config), cwd=tmp_path)
+    assert (done.returncode, done.stdout) == (1, "")
+    assert done.stderr == (
+        f"podsift: {other} is not a podsift warehouse (no podsift tables; it holds invoices); "
+        "check 'warehouse:' in the config\n"
+    )
+    assert other.read_bytes() == before
+    empty = tmp_path / "empty.duckdb"
+    _an_empty_database(empty)
+    check_warehouse_opens(empty)
+    config.write_text("feeds:\n  - url: a.xml\nwarehouse: empty.duckdb\n")
+    done = podsift(
+        "sql",
+        "SELECT count(*) AS n FROM episodes",
+        "--format",
+        "csv",
+        "--config",
+        str(config),
+        cwd=tmp_path,
+    )
+    assert (done.returncode, done.stdout, done.stderr) == (0, "n\n0\n", "")
+
+
 def _an_older_warehouse(path: Path) -> None:
     """A warehouse as a podsift of migrations 001-003 left it, with one loaded episode."""
     import duckdb
