@@ -46,7 +46,7 @@ def feed_failure(url: str, exc: Exception) -> str:
     """The error of a feed whose poll raised something other than a `FeedError`."""
     url = redact_credentials(url)
     log_unexpected(f"feed {url}", exc)
-    return redact_credentials(f"feed {url}: unexpected error ({exception_text(exc)})")
+    return f"feed {url}: unexpected error ({exception_text(exc)})"  # both parts redacted
 
 
 def run_ended_by(

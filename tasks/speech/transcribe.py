@@ -112,15 +112,8 @@ def load_model(cfg: WhisperConfig) -> Any:
 
 
 def decode(path: Path) -> np.ndarray:
-    """Decode an audio file to 16 kHz mono float32, once (`decode_with_header`'s samples)."""
-    return decode_with_header(path)[0]
-
-
-def decode_with_header(path: Path) -> tuple[np.ndarray, float | None]:
-    """Decode an audio file to 16 kHz mono float32, once, with the duration its container
-    declares (`decode_audio_file`'s samples and `header_s`)."""
-    decoded = decode_audio_file(path)
-    return decoded.samples, decoded.header_s
+    """Decode an audio file to 16 kHz mono float32, once (`decode_audio_file`'s samples)."""
+    return decode_audio_file(path).samples
 
 
 @dataclass(frozen=True, slots=True)
