@@ -283,6 +283,9 @@ def test_an_episode_loaded_with_a_doubt_says_so_and_a_clean_reload_clears_it(
             "kitchen-1": None,
             "kitchen-2": None,  # failed: its error says why
         }
+        # The overview shows it beside the error (migration 007).
+        overview = "SELECT title, warning FROM episode_overview WHERE warning IS NOT NULL"
+        assert con.execute(overview).fetchall() == [(bees.item.title, BEES_WARNING)]
         # Two doubts in one line; a reload replaces the last load's warning.
         assert tomatoes.transcript is not None
         doubts = (
