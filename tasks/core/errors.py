@@ -16,6 +16,11 @@ def redact_credentials(text: str) -> str:
     return _URL_CREDENTIALS.sub(r"\1***@", text) if "@" in text else text
 
 
+def _redacted(args: tuple[object, ...]) -> list[object]:
+    """An exception's arguments with the credentials of their URLs redacted."""
+    return [redact_credentials(a) if isinstance(a, str) else a for a in args]
+
+
 class PodsiftError(Exception):
     """Base class for the failures podsift expects and reports without a traceback.
 
@@ -23,7 +28,7 @@ class PodsiftError(Exception):
     """
 
     def __init__(self, *args: object) -> None:
-        super().__init__(*(redact_credentials(a) if isinstance(a, str) else a for a in args))
+        super().__init__(*_redacted(args))
 
 
 class UsageError(PodsiftError):
@@ -62,7 +67,7 @@ class TryLaterError(Exception):
     """
 
     def __init__(self, *args: object) -> None:
-        super().__init__(*(redact_credentials(a) if isinstance(a, str) else a for a in args))
+        super().__init__(*_redacted(args))
 
 
 class StorageError(TryLaterError, OSError):
