@@ -60,6 +60,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench" / "corpus"))
 
+import numpy as np  # noqa: E402
 from build import build_all  # noqa: E402
 
 from podsift.tasks.core.embedding import embed  # noqa: E402
@@ -75,6 +76,7 @@ from podsift.tasks.facts import (  # noqa: E402
     DEFAULT,
     FactOptions,
     content_terms,
+    fact_count,
     overlaps_ads,
     speech_sentences,
     spoken_words,
@@ -83,7 +85,7 @@ from podsift.tasks.facts import PreparedEpisode as Prepared  # noqa: E402
 from podsift.tasks.facts.candidates import standalone_declarative  # noqa: E402
 from podsift.tasks.facts.nlp import pipeline  # noqa: E402
 from podsift.tasks.facts.params import with_weights  # noqa: E402
-from podsift.tasks.facts.sentences import grounded  # noqa: E402
+from podsift.tasks.facts.sentences import grounded, speech_duration  # noqa: E402
 
 SCRIPTED_DIR = ROOT / "tests" / "data" / "facts"
 LABELS = ROOT / "bench" / "labels"
@@ -446,6 +448,31 @@ def report(episodes: Sequence[Episode], scores: dict[str, Score]) -> None:
             print(row(source, group, scores))
 
 
+def fit_count(episodes: Sequence[Episode]) -> int:
+    """Print the least-squares line through the readers' key-fact counts against each keyed
+    episode's non-ad speech minutes (`fact_count`'s `base_facts` and `minutes_per_fact`), its
+    leave-one-show-out refits, and how far it and today's rule are from the readers."""
+    keyed = [e for e in episodes if e.keys]
+    minutes = np.array([speech_duration(e.segments, e.spans) / 60.0 for e in keyed])
+    counts = np.array([len(e.keys) for e in keyed], dtype=float)
+    slope, base = np.polyfit(minutes, counts, 1)
+    print(f"{len(keyed)} keyed episodes, {minutes.min():.1f}-{minutes.max():.1f} min of speech")
+    print(f"fit: base_facts {base:.2f}, minutes_per_fact {1 / slope:.2f}")
+    shows = sorted({e.show for e in keyed})
+    for show in shows:
+        rest = np.array([e.show != show for e in keyed])
+        s, b = np.polyfit(minutes[rest], counts[rest], 1)
+        print(f"  without {show}: base_facts {b:.2f}, minutes_per_fact {1 / s:.2f}")
+    shipped = np.array([fact_count(m * 60.0, DEFAULT) for m in minutes])
+    fitted = np.maximum(DEFAULT.min_facts, np.round(base + slope * minutes))
+    off_shipped = np.abs(shipped - counts).mean()
+    off_fitted = np.abs(fitted - counts).mean()
+    print(
+        f"facts off the readers' count per episode: shipped {off_shipped:.2f}, fit {off_fitted:.2f}"
+    )
+    return 0
+
+
 def main(argv: Sequence[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the ads-dev corpus")
@@ -466,12 +493,20 @@ def main(argv: Sequence[str]) -> int:
         "regression source 'extra' (e.g. openly licensed real episodes kept outside the "
         "repository)",
     )
+    parser.add_argument(
+        "--fit-count",
+        action="store_true",
+        help="fit the fact count (params base_facts, minutes_per_fact) to the number of key "
+        "facts readers wrote per episode against its non-ad speech time, and stop",
+    )
     options = parser.parse_args(argv[1:])
     episodes: list[Episode] = load_real(options.real)
     if options.corpus.exists():
         episodes += load_corpus(options.corpus, "dev")
     else:
         print(f"dev corpus not found at {options.corpus}; left out")
+    if options.fit_count:
+        return fit_count(episodes)
     if options.only:
         episodes = [e for e in episodes if e.show == options.only]
     if not options.no_regression and not options.only:

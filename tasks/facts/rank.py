@@ -78,13 +78,13 @@ class Ranked:
 def fact_count(speech_seconds: float, options: FactOptions = DEFAULT) -> int:
     """How many facts an episode with this much non-ad speech gets.
 
-    One per `options.minutes_per_fact` minutes (the labelling protocol's "about one per four
-    minutes of show content"), at least `options.min_facts`: a short news item still states a
-    few things. No upper cap: a two-hour episode states more than a half-hour one. Fewer come
-    back when fewer sentences qualify.
+    `options.base_facts` and one more per `options.minutes_per_fact` minutes, the line fitted
+    through the counts readers wrote (`params.FactOptions`), at least `options.min_facts`: a
+    short news item still states a few things. No upper cap: a two-hour episode states more
+    than a half-hour one. Fewer come back when fewer sentences qualify.
     """
     minutes = max(speech_seconds, 0.0) / 60.0
-    return max(options.min_facts, round(minutes / options.minutes_per_fact))
+    return max(options.min_facts, round(options.base_facts + minutes / options.minutes_per_fact))
 
 
 def names_in(candidate: Candidate, proper: frozenset[str] = frozenset()) -> tuple[str, ...]:

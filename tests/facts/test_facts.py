@@ -655,7 +655,7 @@ def synthetic_episode(minutes: float, seed: int = 7) -> list[Segment]:
 # Hours of invented talk through the whole extractor: seconds each, so out of the inner loop.
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("minutes", "expected"), [(6, 3), (10, 3), (20, 5), (34, 8), (60, 15), (120, 30)]
+    ("minutes", "expected"), [(6, 4), (10, 5), (20, 6), (34, 9), (60, 13), (120, 23)]
 )
 def test_count_scales_with_episode_length(minutes: float, expected: int) -> None:
     assert fact_count(minutes * 60) == expected
@@ -666,8 +666,8 @@ def test_count_scales_with_episode_length(minutes: float, expected: int) -> None
 @pytest.mark.slow
 def test_count_ignores_ad_time_and_honours_max_facts() -> None:
     segments = synthetic_episode(20)
-    assert len(extract_facts(segments)) == 5
-    assert len(extract_facts(segments, [AdSpan(0, 300, 1.0, "long ad")])) == 4
+    assert len(extract_facts(segments)) == 6
+    assert len(extract_facts(segments, [AdSpan(0, 600, 1.0, "long ad")])) == 5
     assert len(extract_facts(segments, max_facts=3)) == 3
     assert extract_facts(segments, max_facts=0) == []
     assert extract_facts([]) == []
