@@ -9,10 +9,12 @@ reading the files a command is given in `inputs`, and printing results in `rende
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from podsift.flows.cli_parser import build_parser, command_list, parse_arguments
@@ -25,7 +27,7 @@ from podsift.flows.preflight import (
     prefect_env,
 )
 from podsift.flows.render import write_json, write_rows, write_search_json, write_search_text
-from podsift.tasks.core.errors import AudioError, PodsiftError, UsageError
+from podsift.tasks.core.errors import AudioError, PodsiftError, Terminated, UsageError
 
 EXIT_OK, EXIT_FAILURES, EXIT_USAGE = 0, 1, 2
 
@@ -44,21 +46,59 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parse_arguments(parser, argv)
     handler = COMMANDS[args.command]
     try:
-        return handler(args)
+        with _sigterm_as_interrupt(args.command != "serve"):
+            return handler(args)
     except UsageError as exc:
         return fail(str(exc), EXIT_USAGE)
     except PodsiftError as exc:
         return fail(str(exc))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
+        how, code = ("interrupted", 130)
+        if _terminated(exc):
+            how, code = ("terminated", 128 + signal.SIGTERM)
         if args.command == "run":
             return fail(
-                "interrupted; episodes already loaded are kept, and the next run picks up "
+                f"{how}; episodes already loaded are kept, and the next run picks up "
                 "the rest (reusing transcripts staged in data_dir)",
-                130,
+                code,
             )
-        return fail("interrupted", 130)
+        return fail(how, code)
     except BrokenPipeError:
         return EXIT_OK
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise Terminated(signum)
+
+
+@contextlib.contextmanager
+def _sigterm_as_interrupt(enabled: bool) -> Iterator[None]:
+    """SIGTERM (`kill`, `timeout`, `docker stop`) ends the command as Ctrl-C does.
+
+    The run is recorded as aborted and the process exits normally, so the Prefect server it
+    started stops too: the signal's default action left that server running for good. Not for
+    `serve`, which stops its own server and flows; not outside the main thread (a test calling
+    `main`), where signals cannot be handled.
+    """
+    previous = None
+    if enabled:
+        with contextlib.suppress(ValueError):
+            previous = signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _terminated(exc: BaseException) -> bool:
+    """True when `exc`, or what it interrupted, is a SIGTERM turned into `Terminated`."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, Terminated):
+            return True
+        seen = seen.__context__
+    return False
 
 
 def _config(args: argparse.Namespace, *, required: bool = True):  # type: ignore[no-untyped-def]
@@ -74,7 +114,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     began = time.monotonic()
     cfg = _config(args)
     if not cfg.feeds:
-        return fail("config has no feeds: add a feeds: list with at least one url", EXIT_USAGE)
+        return fail(
+            f"{_given_config_path(args)}: no feeds: add a feeds: list with at least one url",
+            EXIT_USAGE,
+        )
     for warning in cfg.warnings:
         print(f"podsift: {warning}", file=sys.stderr)
     check_folders(cfg, _config_path(args))
@@ -110,6 +153,13 @@ def cmd_run(args: argparse.Namespace) -> int:
     summary.wall_s = wall
     print(summary.render())
     return summary.exit_code
+
+
+def _given_config_path(args: argparse.Namespace) -> Path:
+    """The config file as the user named it (for messages, as `load_config` names it)."""
+    from podsift.tasks.core.config import default_config_path
+
+    return Path(args.config) if args.config else default_config_path()
 
 
 def _config_path(args: argparse.Namespace) -> Path:
@@ -148,6 +198,8 @@ def cmd_transcribe(args: argparse.Namespace) -> int:
         return fail(f"{audio} is a folder, not an audio file", EXIT_USAGE)
     if not audio.is_file():
         return fail(f"audio file not found: {audio}", EXIT_USAGE)
+    if audio.stat().st_size == 0:  # FFmpeg says "invalid data found", as for a corrupt file
+        return fail(f"{audio} is empty (0 bytes), not audio", EXIT_USAGE)
     try:
         transcript = transcribe_audio(audio, cfg.whisper)
     except AudioError as exc:  # name the file: the message is written for an episode's row

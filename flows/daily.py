@@ -32,6 +32,7 @@ from podsift.tasks.core.records import EpisodeResult
 from podsift.tasks.ingest.download import sweep_stale_parts
 from podsift.tasks.ingest.feeds import ItemizedPoll, feed_id_for, poll_feed
 from podsift.tasks.run.episode import (
+    MAX_CONTEXT_EPISODES,
     EpisodeJob,
     analyse_episode,
     context_transcripts,
@@ -52,6 +53,8 @@ from podsift.warehouse import store
 from podsift.warehouse.gate import WarehouseGate
 from podsift.warehouse.lock import run_lock
 from podsift.warehouse.search import rebuild_search_index, search_index_is_current
+
+BATCH_PER_WORKER = 4  # episodes per transcription worker in one batch (see `_batch_size`)
 
 
 @task(name="poll-feed", cache_policy=NO_CACHE)
@@ -154,24 +157,33 @@ def ingest_feed(
             f"feed {outcome.feed}: {len(held)} episode(s) held back (the summary says why)"
         )
         jobs = [j for j in jobs if j not in held]
-    results = _transcribe_all(jobs, cfg)
-    batch = {r.episode_id: list(r.transcript.segments) for r in results if r.transcript}
-    prior = context_transcripts(cfg, [e for e in inputs.recent_done if e not in batch])
-    for result in results:
-        context = [segs for eid, segs in batch.items() if eid != result.episode_id] + prior
-        try:
-            analyse_episode(result, cfg, context=context)
-        except Exception as exc:  # noqa: BLE001 (one episode's failure, not the run's)
-            log_unexpected(f"episode {result.item.title[:80]!r}", exc)
-            result.mark_failed(f"ads or facts failed: unexpected error ({exception_text(exc)})")
-        # Also for failures `transcribe_episode` did not see (an unexpected exception, a full
-        # disk): a failed or skipped episode's download is of no further use.
-        discard_unused_audio(result, cfg)
-        if load_result(gate, feed, result):
-            _count(outcome, result)
-        else:
-            outcome.counts.episodes_deferred += 1
-            progress.say(f"  episode {episode_label(result.item.title)}: waits for the warehouse")
+    done_here: list[str] = []  # episodes this run loaded as done, the latest batch's first
+    for jobs_now in _batches(jobs, _batch_size(cfg)):
+        results = _transcribe_all(jobs_now, cfg)
+        batch = {r.episode_id: list(r.transcript.segments) for r in results if r.transcript}
+        earlier = [e for e in (*done_here, *inputs.recent_done) if e not in batch]
+        prior = context_transcripts(cfg, earlier)
+        loaded_done: list[str] = []
+        for result in results:
+            context = [segs for eid, segs in batch.items() if eid != result.episode_id] + prior
+            try:
+                analyse_episode(result, cfg, context=context)
+            except Exception as exc:  # noqa: BLE001 (one episode's failure, not the run's)
+                log_unexpected(f"episode {result.item.title[:80]!r}", exc)
+                result.mark_failed(f"ads or facts failed: unexpected error ({exception_text(exc)})")
+            # Also for failures `transcribe_episode` did not see (an unexpected exception, a
+            # full disk): a failed or skipped episode's download is of no further use.
+            discard_unused_audio(result, cfg)
+            if load_result(gate, feed, result):
+                _count(outcome, result)
+                if result.status == "done":
+                    loaded_done.append(result.episode_id)
+            else:
+                outcome.counts.episodes_deferred += 1
+                progress.say(
+                    f"  episode {episode_label(result.item.title)}: waits for the warehouse"
+                )
+        done_here = loaded_done + done_here
     complete = not held and not outcome.counts.episodes_deferred
     finish_feed(
         gate,
@@ -190,6 +202,23 @@ def ingest_feed(
         wait=True,
     )
     return outcome
+
+
+def _batch_size(cfg: Config) -> int:
+    """Episodes transcribed before they are analysed and loaded: a few per worker.
+
+    A first run over a show's back catalogue (thousands of items, `max_episodes_per_feed`
+    unset) used to transcribe every episode before loading any: nothing was in the warehouse
+    for days, every transcript stayed in memory, and each episode's ad detection compared it
+    with every other one of the run, so the run grew with the square of the catalogue. In
+    batches, each episode is loaded soon after it is transcribed, and compared with its batch
+    and the latest episodes loaded before it (`MAX_CONTEXT_EPISODES`), as on any other day.
+    """
+    return max(MAX_CONTEXT_EPISODES + 1, BATCH_PER_WORKER * cfg.runner.max_workers)
+
+
+def _batches(jobs: list[EpisodeJob], size: int) -> list[list[EpisodeJob]]:
+    return [jobs[i : i + size] for i in range(0, len(jobs), size)]
 
 
 def _transcribe_all(jobs: list[EpisodeJob], cfg: Config) -> list[EpisodeResult]:

@@ -53,13 +53,11 @@ def read_transcript(path: str) -> list[Any]:
     Raises:
         UsageError: a missing or unreadable file, or JSON that is not a transcript.
     """
-    from podsift.tasks.core.records import load_transcript_file, segments_from_json
+    from podsift.tasks.core.records import segments_from_json
 
     name = "stdin" if path == "-" else path
     try:
-        if path == "-":
-            return segments_from_json(json.loads(sys.stdin.read()))
-        return load_transcript_file(path)
+        return segments_from_json(json.loads(_json_text(_read_bytes(path))))
     except FileNotFoundError:
         raise UsageError(f"transcript file not found: {path}") from None
     except IsADirectoryError:
@@ -85,8 +83,7 @@ def read_ad_spans(path: str) -> list[Any]:
     from podsift.tasks.core.records import spans_from_json
 
     try:
-        with open(path, encoding="utf-8") as fh:
-            return spans_from_json(json.load(fh))
+        return spans_from_json(json.loads(_json_text(_read_bytes(path))))
     except FileNotFoundError:
         raise UsageError(f"ad spans file not found: {path}") from None
     except OSError as exc:
@@ -97,3 +94,26 @@ def read_ad_spans(path: str) -> list[Any]:
         raise UsageError(f"{path}: not an ad spans JSON file (not UTF-8 text)") from None
     except ValueError as exc:  # the shape or a value: the message names the span
         raise UsageError(f"{path}: {exc}") from None
+
+
+def _read_bytes(path: str) -> bytes:
+    """The bytes of `path`, or of standard input for '-'."""
+    if path == "-":
+        raw = getattr(sys.stdin, "buffer", None)  # None for a text stream put in its place
+        return sys.stdin.read().encode("utf-8") if raw is None else bytes(raw.read())
+    return Path(path).read_bytes()
+
+
+def _json_text(data: bytes) -> str:
+    """JSON bytes as text: UTF-8, with or without a BOM, or UTF-16 with its BOM.
+
+    Windows tools write JSON so: Notepad and PowerShell 7 `Out-File -Encoding utf8BOM` with a
+    UTF-8 BOM, Windows PowerShell's `podsift transcribe ep.mp3 > ep.json` in UTF-16. Both ended
+    in `not JSON (Unexpected UTF-8 BOM ...)` or `not UTF-8 text`.
+
+    Raises:
+        UnicodeDecodeError: neither.
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16")
+    return data.decode("utf-8-sig")

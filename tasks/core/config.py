@@ -10,11 +10,12 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
-from urllib.parse import urlparse
+from urllib.parse import urlparse, urlsplit, urlunsplit
 
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     Strict,
@@ -34,8 +35,16 @@ CONFIG_ENV = "PODSIFT_CONFIG"
 DAY_S = 86_400.0
 WEEK_S = 7 * DAY_S
 
+
+def _not_blank(value: object) -> object:
+    """An empty path is a mistake (a template's unset variable), not "the config's folder"."""
+    if isinstance(value, str) and not value.strip():
+        raise ValueError("the path is empty; name a file or folder (or leave the key out)")
+    return value
+
+
 # Paths are written as strings in YAML; a strict model would refuse them.
-ConfigPath = Annotated[Path, Strict(False)]
+ConfigPath = Annotated[Path, Strict(False), BeforeValidator(_not_blank)]
 
 
 class _Strict(BaseModel):
@@ -313,6 +322,57 @@ def _resolve(base: Path, path: Path) -> Path:
     return path if path.is_absolute() else (base / path).resolve()
 
 
+_ENV_REFERENCE = re.compile(
+    r"\$(?:\{(?P<braced>[A-Za-z_][A-Za-z0-9_]*)\}|(?P<bare>[A-Za-z_][A-Za-z0-9_]*))"
+)
+
+
+def _expand_env(value: str, key: str, origin: str) -> str:
+    """`$NAME` and `${NAME}` in a path setting replaced by the environment variable's value.
+
+    Without this, `warehouse: $HOME/podsift.duckdb` made a folder literally named `$HOME`
+    beside the config file and put the warehouse in it.
+
+    Raises:
+        ConfigError: a variable that is not set, naming the key.
+    """
+
+    def value_of(match: re.Match[str]) -> str:
+        name = match["braced"] or match["bare"]
+        if name not in os.environ:
+            raise ConfigError(
+                f"{origin}: bad value for '{key}': environment variable ${name} is not set "
+                f"({value!r})"
+            )
+        return os.environ[name]
+
+    return _ENV_REFERENCE.sub(value_of, value) if "$" in value else value
+
+
+def _feed_identity(url: str) -> str:
+    """A feed location as the duplicate check compares it: scheme and host in lower case and
+    the default port dropped (`HTTP://Example.org:80/f.xml` is `http://example.org/f.xml`).
+    The path is kept as written: `/feed` and `/feed/` may be two documents."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        return url
+    try:
+        port = parts.port
+    except ValueError:
+        return url
+    default = 80 if parts.scheme.lower() == "http" else 443
+    host = (parts.hostname or "").lower()
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address keeps its brackets
+    netloc = host if port in (None, default) else f"{host}:{port}"
+    if parts.username is not None:  # credentials are case-sensitive, and stay
+        netloc = parts.netloc.rsplit("@", 1)[0] + "@" + netloc
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path or "/", parts.query, ""))
+
+
+def _is_web_url(url: str) -> bool:
+    return urlparse(url).scheme.lower() in ("http", "https")
+
+
 def resolve_feed_location(url: str, base_dir: Path) -> str:
     """Return an http(s) URL unchanged, or a local feed path made absolute."""
     scheme = urlparse(url).scheme.lower()
@@ -368,33 +428,38 @@ def parse_config(data: object, base_dir: Path, *, origin: str = "config") -> Con
     except ValidationError as exc:
         raise ConfigError(f"{origin}: {_describe(exc)}") from None
     base_dir = base_dir.resolve()
+
+    def path(value: Path, key: str) -> Path:
+        return _resolve(base_dir, Path(_expand_env(str(value), key, origin)))
+
     feeds: list[FeedConfig] = []
     warnings: list[str] = []
     first_index: dict[str, int] = {}
     for i, f in enumerate(cfg.feeds):
-        url = resolve_feed_location(f.url, base_dir)
-        if url in first_index:
+        written = f.url if _is_web_url(f.url) else _expand_env(f.url, f"feeds.{i}.url", origin)
+        url = resolve_feed_location(written, base_dir)
+        same = _feed_identity(url)
+        if same in first_index:
             # The same feed twice would be polled twice per run, its name flip-flopping; one
             # poll is what the user meant.
             warnings.append(
-                f"{origin}: feeds.{i} repeats the url of feeds.{first_index[url]} "
+                f"{origin}: feeds.{i} repeats the url of feeds.{first_index[same]} "
                 f"({redact_credentials(url)}); "
                 "it is polled once"
             )
             continue
-        first_index[url] = i
+        first_index[same] = i
         feeds.append(FeedConfig(url=url, name=f.name))
-    whisper = cfg.whisper.model_copy(
-        update={"model": _resolve_model(cfg.whisper.model, base_dir, origin)}
-    )
-    publish = cfg.publish.model_copy(update={"dir": _resolve(base_dir, cfg.publish.dir)})
+    model = _expand_env(cfg.whisper.model, "whisper.model", origin)
+    whisper = cfg.whisper.model_copy(update={"model": _resolve_model(model, base_dir, origin)})
+    publish = cfg.publish.model_copy(update={"dir": path(cfg.publish.dir, "publish.dir")})
     return cfg.model_copy(
         update={
             "whisper": whisper,
             "publish": publish,
             "feeds": feeds,
-            "warehouse": _resolve(base_dir, cfg.warehouse),
-            "data_dir": _resolve(base_dir, cfg.data_dir),
+            "warehouse": path(cfg.warehouse, "warehouse"),
+            "data_dir": path(cfg.data_dir, "data_dir"),
             "base_dir": base_dir,
             "warnings": tuple(warnings),
         }

@@ -75,4 +75,13 @@ class StorageError(TryLaterError, OSError):
 
 
 class RateLimitedError(TryLaterError):
-    """The server answered 429 and asked for a longer wait than a run sits out."""
+    """The server answered 429 (or 503) and asked for a longer wait than a run sits out."""
+
+
+class Terminated(KeyboardInterrupt):
+    """The process was asked to stop (SIGTERM: `kill`, `timeout`, `docker stop`, systemd).
+
+    A KeyboardInterrupt, so everything that lets Ctrl-C through (and cleans up for it) does the
+    same for this: the run is recorded as aborted and the process exits normally, which stops
+    the Prefect server it started (a process the signal itself ends leaves that running).
+    """

@@ -21,11 +21,15 @@ import httpx
 from podsift.tasks.core.errors import redact_credentials
 
 USER_AGENT = "podsift/0.1 (+https://github.com/podsift/podsift)"
+DAY_S = 86_400.0
 RETRY_BACKOFF_S = 0.5  # first pause; doubles per attempt. Tests may lower it.
 # The longest Retry-After podsift waits for within a run; a server asking for more is tried
 # again by the next run instead of holding this one up.
 MAX_RETRY_AFTER_S = 60.0
 RETRYABLE_STATUS = frozenset({429, *range(500, 600)})
+# Answers whose Retry-After means "come back later" (RFC 9110 15.6.4): a long wait asked with
+# one of them leaves the item for the next run rather than failing it.
+TRY_LATER_STATUS = frozenset({429, 503})
 
 T = TypeVar("T")
 
@@ -78,6 +82,38 @@ class IncompleteBodyError(Exception):
     """
 
 
+class UnfollowableRedirectError(httpx.RequestError):
+    """A redirect to an address podsift does not fetch: another scheme (`file:`, `ftp:`,
+    `data:`) or no valid URL. Final, not retried: the next try is redirected the same way.
+
+    httpx raised `UnsupportedProtocol` (a transport error, so retried, and worded as a failed
+    connection) for a `file:` or `ftp:` target, and `InvalidURL` (no `HTTPError`: an
+    "unexpected error") for a `data:` one.
+    """
+
+
+def _refuse_unfollowable_redirect(response: httpx.Response) -> None:
+    """A response hook: stop at a redirect whose target podsift would not fetch."""
+    if not response.has_redirect_location:
+        return
+    location = response.headers["location"]
+    shown = location if len(location) <= 100 else location[:97] + "..."
+    problem = None
+    try:
+        scheme = urlparse(location).scheme.lower()
+        if scheme and scheme not in ("http", "https"):
+            problem = "which podsift does not follow (http and https only)"
+        else:
+            response.url.join(location)
+    except (ValueError, httpx.InvalidURL) as exc:
+        problem = f"which is not a valid URL ({exc})"
+    if problem:
+        raise UnfollowableRedirectError(
+            f"redirected ({http_status(response)}) to {shown}, {problem}",
+            request=response.request,
+        )
+
+
 RETRYABLE = (httpx.TimeoutException, httpx.TransportError, RetryableHTTPError, IncompleteBodyError)
 
 
@@ -92,6 +128,7 @@ def make_client(timeout_s: float) -> httpx.Client:
         follow_redirects=True,
         max_redirects=10,
         headers={"User-Agent": USER_AGENT},
+        event_hooks={"response": [_refuse_unfollowable_redirect]},
     )
 
 
@@ -131,13 +168,24 @@ def client_for(timeout_s: float, client: httpx.Client | None) -> Iterator[httpx.
 
 
 def is_long_rate_limit(exc: BaseException) -> bool:
-    """A 429 whose Retry-After is longer than a run waits: try again next run."""
+    """A 429 or 503 whose Retry-After is longer than a run waits: try again next run."""
     return (
         isinstance(exc, RetryableHTTPError)
-        and exc.status_code == 429
+        and exc.status_code in TRY_LATER_STATUS
         and exc.retry_after_s is not None
         and exc.retry_after_s > MAX_RETRY_AFTER_S
     )
+
+
+def describe_wait(seconds: float) -> str:
+    """A Retry-After wait for messages: `7200 s` up to a day, then in days (a server may ask
+    for years, or send a number with 27 digits)."""
+    if seconds <= DAY_S:
+        return f"{seconds:.0f} s"
+    if seconds < 1000 * DAY_S:
+        days = seconds / DAY_S
+        return f"{days:.1f} days" if days < 10 else f"{days:.0f} days"
+    return "more than 1000 days"
 
 
 def http_status(response: httpx.Response) -> str:
@@ -191,15 +239,18 @@ def describe_network_error(exc: BaseException) -> str:
     if isinstance(exc, httpx.TooManyRedirects):
         return "too many redirects"
     if isinstance(exc, RetryableHTTPError):
+        wait = exc.retry_after_s
+        if is_long_rate_limit(exc) and wait is not None:
+            what = "rate limited" if exc.status_code == 429 else "unavailable"
+            return (
+                f"{what} (HTTP {exc.status_code}): the server asks to wait {describe_wait(wait)}, "
+                "left for the next run"
+            )
         if exc.status_code == 429:
-            wait = exc.retry_after_s
-            if wait is not None and wait > MAX_RETRY_AFTER_S:
-                return (
-                    f"rate limited (HTTP 429): the server asks to wait {wait:.0f} s, "
-                    "left for the next run"
-                )
             return "rate limited (HTTP 429 Too Many Requests), still refused after retries"
         return f"server error {exc}, still failing after retries"
+    if isinstance(exc, UnfollowableRedirectError):
+        return str(exc)
     if isinstance(exc, httpx.TransportError):
         return f"connection failed ({exc.__class__.__name__}: {exc})"
     if isinstance(exc, UnicodeError) and "idna" in str(exc):  # a label over 63 characters

@@ -15,6 +15,7 @@ import feedparser
 from defusedxml import ElementTree as SafeET
 
 from podsift.tasks.ingest.feed_xml import MalformedFeedXml, repair_feed_xml
+from podsift.tasks.ingest.feeds import plain_title
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
@@ -89,7 +90,7 @@ def channel_of(feed: Mapping[str, Any], content: bytes) -> Channel | None:
     explicit = feed.get("itunes_explicit")
     publisher = feed.get("publisher_detail") or {}
     channel = Channel(
-        title=_text(feed.get("title")) or "",
+        title=plain_title(feed),
         link=_text(feed.get("link")),
         description=_text(feed.get("summary") or feed.get("subtitle")),
         language=_text(feed.get("language")),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import shutil
 import time
 from dataclasses import dataclass
@@ -239,6 +240,9 @@ def _fetch_http(
             undecodable = undecodable_encoding(response)
             if undecodable:
                 raise AudioError(f"episode audio download: {undecodable}: {url}")
+            part = partial_content(response)
+            if part:
+                raise IncompleteBodyError(part)
             declared = int(response.headers.get("content-length") or 0)
             if declared > max_bytes:
                 raise AudioError(
@@ -272,10 +276,41 @@ def _fetch_http(
         with client_for(timeout_s, client) as http:
             with_retries(lambda: attempt(http), retries=retries)
     except (httpx.HTTPError, RetryableHTTPError, IncompleteBodyError, UnicodeError) as exc:
-        message = f"episode audio download {describe_network_error(exc)}: {url}"
+        why = describe_network_error(exc)
+        if isinstance(exc, httpx.TimeoutException):
+            # Name the bound, so a user can tell a dead server from a setting set too low.
+            tries = f"each of {retries + 1} tries" if retries else "one try"
+            why += f" (no answer for {timeout_s:g} s, download.timeout_s, on {tries})"
+        message = f"episode audio download {why}: {url}"
         if is_long_rate_limit(exc):
             raise RateLimitedError(message) from exc
         raise AudioError(message) from exc
+
+
+_CONTENT_RANGE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNORECASE)
+
+
+def partial_content(response: httpx.Response) -> str | None:
+    """Why a 206 answer to podsift's request for the whole file is not the whole file, or None.
+
+    podsift sends no Range header, yet some CDNs answer 206 with the first chunk alone; read as
+    the episode, that chunk was transcribed as "no speech found" and the episode skipped for
+    good. A 206 whose Content-Range covers the whole file (`bytes 0-N/N+1`) is the file.
+    """
+    if response.status_code != 206:
+        return None
+    header = response.headers.get("content-range", "")
+    match = _CONTENT_RANGE.match(header)
+    if match:
+        first, last, total = match.groups()
+        if first == "0" and total != "*" and int(last) + 1 == int(total):
+            return None
+        return (
+            f"answered 206 Partial Content with bytes {first}-{last} of {total}, not the "
+            "whole file it was asked for"
+        )
+    shown = f"Content-Range {header!r}" if header else "no Content-Range"
+    return f"answered 206 Partial Content ({shown}) to a request for the whole file"
 
 
 def _copy_local(src: Path, tmp: Path, *, max_bytes: int) -> None:

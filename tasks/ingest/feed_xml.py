@@ -56,6 +56,10 @@ MAX_NAMED = 3  # entity names quoted in a note; the rest are counted
 _XML_ENTITIES = frozenset({"amp", "lt", "gt", "quot", "apos"})
 _LEADING_JUNK = re.compile(rb"(?:[ \t\r\n]|\xef\xbb\xbf)+")
 _UTF8_BOM = b"\xef\xbb\xbf"
+# The declaration, then more declarations before anything else.
+_REPEATED_DECLARATION = re.compile(
+    rb"((?:\xef\xbb\xbf)?<\?xml\s[^>]*\?>)((?:\s*<\?xml\s[^>]*\?>)+)", re.IGNORECASE
+)
 # A reference, or a stretch where `&` is literal text to XML (CDATA, comments, PIs). Names
 # are matched in ASCII: an `&` before anything else is a bare ampersand.
 _REFERENCE = re.compile(
@@ -112,6 +116,14 @@ def repair_feed_xml(content: bytes) -> RepairedXml:
     doc, removed_lines = _without_leading_junk(content)
     if doc != content:
         notes.append("blank space before the XML declaration ignored")
+    repeated = _REPEATED_DECLARATION.match(doc)
+    if repeated:
+        # A template that prints the declaration twice (a CMS's header, then a plugin's):
+        # expat stops at the second ("XML or text declaration not at start of entity").
+        # Blanked rather than cut, so that line numbers in later messages stay right.
+        start, end = repeated.span(2)
+        doc = doc[:start] + re.sub(rb"[^\n]", b" ", doc[start:end]) + doc[end:]
+        notes.append("a repeated XML declaration ignored")
     problem = _strict_problem(doc)
     if problem is None:
         return RepairedXml(doc, tuple(notes))
@@ -197,7 +209,9 @@ def _strict_problem(doc: bytes) -> _Problem | None:
         if exc.code == expat.errors.codes[expat.errors.XML_ERROR_UNKNOWN_ENCODING]:
             return _Problem(_UNCHECKABLE, 0)
         return _Problem(exc.code, exc.lineno)
-    except ValueError:  # "multi-byte encodings are not supported" (Shift_JIS, GB2312, ...)
+    except (ValueError, LookupError):
+        # "multi-byte encodings are not supported" (Shift_JIS, GB2312, ...); LookupError: an
+        # encoding name Python does not know (`encoding="utf8mb4"`, MySQL's name for UTF-8).
         return _Problem(_UNCHECKABLE, 0)
     if skipped:
         name, line = skipped[0]
@@ -322,7 +336,7 @@ def _scan(doc: bytes) -> _Scan:
         parser.Parse(b"", True)
     except expat.ExpatError as exc:
         found.error = exc
-    except ValueError:
+    except (ValueError, LookupError):
         found.at_end = False  # an encoding expat cannot read: leave the judgement to feedparser
     return found
 

@@ -10,11 +10,13 @@ items one audio file is `podsift.tasks.ingest.audio_identity`.
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 import time
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 from pathlib import Path
 from typing import Any
@@ -57,6 +59,8 @@ AUDIO_EXTENSIONS = (
     *(".m4b", ".mpga", ".mp2", ".webm", ".weba", ".mka", ".wma", ".aif", ".aiff", ".aifc"),
     *(".amr", ".caf"),
 )
+# Of those, the ones that never hold video: typed `video/*`, such a file is still audio.
+AUDIO_ONLY_EXTENSIONS = frozenset(AUDIO_EXTENSIONS) - {".mp4", ".ogg", ".webm"}
 PERMANENT_REDIRECTS = (301, 308)
 MAX_PLAUSIBLE_DURATION_S = 24 * 3600.0  # a longer itunes:duration is milliseconds, or junk
 # The title of an item that gives none. A later poll that gives one replaces it; a title
@@ -300,6 +304,7 @@ def read_feed(content: bytes, base_url: str, content_type: str = "") -> FeedDocu
     Raises:
         FeedError: HTML instead of a feed, XML no repair can mend, entity declarations.
     """
+    content, unpacked = _gunzipped(content, base_url)
     head = content[:4096].lstrip().lower()
     if not content.strip():
         raise FeedError(f"feed {base_url}: empty response, not a feed")
@@ -313,10 +318,14 @@ def read_feed(content: bytes, base_url: str, content_type: str = "") -> FeedDocu
         and b"<feed" not in content[:65536]
         and b"<rdf" not in content[:65536].lower()
     ):
-        raise FeedError(f"feed {base_url}: got an HTML page, not an RSS or Atom feed")
+        raise FeedError(
+            f"feed {base_url}: got an HTML page, not an RSS or Atom feed"
+            + _feed_the_page_links(content, base_url)
+        )
     other = _not_a_feed(content)
     if other:
         raise FeedError(f"feed {base_url}: got {other}, not an RSS or Atom feed")
+    content = _declare_http_charset(content, content_type)
     try:
         repaired = repair_feed_xml(content)
     except MalformedFeedXml as malformed:
@@ -341,14 +350,15 @@ def read_feed(content: bytes, base_url: str, content_type: str = "") -> FeedDocu
     version = parsed.get("version") or ""
     if not version and not parsed.entries:
         raise FeedError(f"feed {base_url}: not an RSS or Atom feed")
-    title = str(parsed.feed.get("title") or "")
+    title = plain_title(parsed.feed)
     episodes, skipped = _episodes(
         parsed.entries,
         base_url,
         _publisher_transcripts(content, parsed.get("encoding")),
         _item_bases(content, parsed.get("encoding"), base_url, len(parsed.entries)),
+        _other_enclosures(content, parsed.get("encoding"), len(parsed.entries)),
     )
-    notes = list(repaired.notes)
+    notes = [*unpacked, *repaired.notes]
     if isinstance(parsed.get("bozo_exception"), feedparser.CharacterEncodingOverride):
         notes.append(
             str(parsed["bozo_exception"])
@@ -365,6 +375,108 @@ def read_feed(content: bytes, base_url: str, content_type: str = "") -> FeedDocu
         notes=tuple(notes),
         moved_to=_announced_move(parsed.feed, base_url),
     )
+
+
+# `<link rel="alternate" type="application/rss+xml" href="...">`: how a show's web page
+# names its feed (RSS autodiscovery), attributes in any order.
+_HTML_LINK = re.compile(rb"<link\b[^>]*>", re.IGNORECASE)
+_HTML_ATTRIBUTE = re.compile(rb"""([a-z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+_FEED_TYPES = (b"application/rss+xml", b"application/atom+xml")
+
+
+def _feed_the_page_links(page: bytes, base_url: str) -> str:
+    """`; the page links to a feed at URL (...)` when an HTML page names its feed the way
+    podcast apps find it (RSS autodiscovery), else "": the URL a user gave is often the
+    show's web page."""
+    for tag in _HTML_LINK.findall(page[:65536]):
+        attributes = {
+            m.group(1).lower(): (m.group(2) or m.group(3) or m.group(4) or b"").strip()
+            for m in _HTML_ATTRIBUTE.finditer(tag)
+        }
+        rel = attributes.get(b"rel", b"").lower().split()
+        kind = attributes.get(b"type", b"").lower()
+        href = attributes.get(b"href", b"")
+        if b"alternate" in rel and kind in _FEED_TYPES and href:
+            target = urljoin(base_url, html.unescape(href.decode("utf-8", "replace")))
+            if is_http_url(target) and not same_address(target, base_url):
+                return f"; the page links to a feed at {target} (put that URL in config.yaml)"
+    return ""
+
+
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _gunzipped(content: bytes, base_url: str) -> tuple[bytes, tuple[str, ...]]:
+    """The document, decompressed when it is gzip data the HTTP layer did not undo, with a
+    note saying so (none when it was not compressed).
+
+    A feed file stored as `feed.xml.gz`, or compressed twice by a misconfigured server (once
+    by the application, once by the web server), arrives as gzip bytes without a
+    `Content-Encoding` for them, and failed as `got binary data`. The size cap holds for the
+    decompressed document, as for a compressed answer.
+
+    Raises:
+        FeedError: the decompressed document is over `MAX_FEED_BYTES`, or the data is corrupt
+            or cut short.
+    """
+    if not content.startswith(_GZIP_MAGIC):
+        return content, ()
+    inflate = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)
+    try:
+        document = inflate.decompress(content, MAX_FEED_BYTES + 1)
+    except zlib.error as exc:
+        raise FeedError(f"feed {base_url}: gzip data that is corrupt ({exc})") from None
+    if len(document) > MAX_FEED_BYTES or inflate.unconsumed_tail:
+        raise FeedError(f"feed {base_url}: larger than {MAX_FEED_BYTES} bytes")
+    if not inflate.eof:
+        raise FeedError(f"feed {base_url}: gzip data that ends early ({len(content)} bytes)")
+    return document, ("gzip-compressed without saying so (no Content-Encoding); decompressed",)
+
+
+_XML_DECLARATION = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml\b[^>]*?\?>")
+_LATIN1_LABELS = frozenset(
+    {"iso-8859-1", "iso8859-1", "latin1", "latin-1", "l1", "cp819", "us-ascii", "ascii"}
+)
+_CHARSET = re.compile(r";\s*charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
+
+
+def _declare_http_charset(content: bytes, content_type: str) -> bytes:
+    """The document with the encoding its HTTP `Content-Type` names written into its XML
+    declaration, when the document declares none itself and is not UTF-8.
+
+    A feed served as `text/xml; charset=windows-1251` without `encoding=` in its declaration
+    was read as windows-1252 (feedparser's guess once UTF-8 fails): every Cyrillic title was
+    `Ïîäêàñò`. The header is used only then: a document that declares its encoding, starts
+    with a byte-order mark, or is valid UTF-8 is read as before, because servers often send a
+    default charset that is wrong for the file.
+    """
+    charset_match = _CHARSET.search(content_type)
+    if charset_match is None or content[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return content
+    charset = charset_match.group(1)
+    if charset.lower().replace("_", "-") in _LATIN1_LABELS:
+        # As browsers do (WHATWG Encoding): servers say Latin-1 for Windows-1252 text, and
+        # read as Latin-1 its curly quotes (0x92) would be invisible control characters.
+        charset = "windows-1252"
+    declaration = _XML_DECLARATION.match(content)
+    if declaration is not None and b"encoding" in declaration.group():
+        return content
+    if content.startswith(b"\xef\xbb\xbf"):
+        return content
+    try:
+        content.decode("utf-8")
+        return content
+    except UnicodeDecodeError:
+        pass
+    try:
+        content.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        return content
+    written = f' encoding="{charset}"'.encode("ascii")
+    if declaration is not None:
+        end = declaration.end() - 2  # before `?>`
+        return content[:end].rstrip() + written + content[end:]
+    return b'<?xml version="1.0"' + written + b"?>" + content
 
 
 def _announced_move(feed: Any, base_url: str) -> str | None:
@@ -421,6 +533,7 @@ def _episodes(
     base_url: str,
     transcripts: dict[str, list[tuple[str, str]]],
     item_bases: list[str] | None = None,
+    other_enclosures: list[list[dict[str, Any]]] | None = None,
 ) -> tuple[list[EpisodeItem], list[SkippedItem]]:
     """The feed's episodes in document order, and every other item with why it is none.
 
@@ -437,14 +550,16 @@ def _episodes(
     for n, entry in enumerate(entries):
         title = _entry_title(entry)
         item_base = item_bases[n] if item_bases else base_url
+        others = other_enclosures[n] if other_enclosures else ()
         try:
-            item = _episode_from_entry(entry, item_base, transcripts)
+            item = _episode_from_entry(entry, item_base, transcripts, others)
         except _UNPARSEABLE as exc:
             detail = f"{exc.__class__.__name__}: {exc}"
             skipped.append(SkippedItem("unparseable", title, detail=detail[:120]))
             continue
         if item is None:
-            skipped.append(SkippedItem("no_audio", title, detail=_why_no_audio(entry, item_base)))
+            why = _why_no_audio(entry, item_base, others)
+            skipped.append(SkippedItem("no_audio", title, detail=why))
             continue
         earlier = by_guid.get(item.guid)
         if earlier is not None:
@@ -466,9 +581,33 @@ def _episodes(
 
 def _entry_title(entry: Any) -> str:
     try:
-        return str(entry.get("title") or UNTITLED).strip() or UNTITLED
+        return plain_title(entry) or UNTITLED
     except _UNPARSEABLE:
         return UNTITLED
+
+
+# What feedparser calls a title it takes for markup (a title in CDATA, an Atom `type="html"`).
+_MARKUP_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+
+
+def plain_title(holder: Any) -> str:
+    """The `title` of a feedparser entry or channel as the text a listener reads.
+
+    feedparser keeps a title that looks like HTML as HTML source: `<![CDATA[Tom &amp;
+    Jerry&#8217;s]]>`, or a double-escaped `Tom &amp;amp; Jerry`, came out as `Tom &amp;
+    Jerry&#8217;s`, and that was stored, searched, printed and published. Its character
+    references are read here (`Tom & Jerry’s`); tags are kept as written. A title spread over
+    lines of an indented document (`<title>\n    Episode 42:\n    The Return\n</title>`) is
+    one line, as a podcast app shows it, not a line break and indentation in every summary.
+    An item with only `<itunes:title>` is called by it.
+    """
+    value = str(holder.get("title") or "")
+    detail = holder.get("title_detail") or {}
+    if str(detail.get("type") or "") in _MARKUP_TYPES:
+        value = html.unescape(value)
+    if not value.strip():
+        value = str(holder.get("itunes_title") or "")
+    return " ".join(value.split())
 
 
 def _not_a_feed(content: bytes) -> str | None:
@@ -540,7 +679,9 @@ def escape_unsafe_characters(url: str) -> str:
     return _UNSAFE_IN_URL.sub(lambda m: f"%{ord(m.group()):02X}", url)
 
 
-def _audio_enclosure(entry: Any, base_url: str) -> dict[str, Any] | None:
+def _audio_enclosure(
+    entry: Any, base_url: str, others: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any] | None:
     """The item's first audio enclosure that podsift may fetch, else its first audio
     `media:content` (some hosts put the audio only there), as a dict with `href`, `type`,
     `length` and, from `media:content`, `duration`.
@@ -548,7 +689,7 @@ def _audio_enclosure(entry: Any, base_url: str) -> dict[str, Any] | None:
     From a feed fetched over HTTP only http(s) enclosures count: a remote feed must never make
     podsift read a local file (`file:///...`, `C:/...`) or speak another protocol.
     """
-    for candidate in _enclosure_candidates(entry):
+    for candidate in _enclosure_candidates(entry, others):
         if _not_audio(candidate, base_url) is None:
             if "declared_type" in candidate:
                 candidate["type"] = candidate.pop("declared_type")
@@ -556,13 +697,15 @@ def _audio_enclosure(entry: Any, base_url: str) -> dict[str, Any] | None:
     return None
 
 
-def _why_no_audio(entry: Any, base_url: str) -> str:
+def _why_no_audio(entry: Any, base_url: str, others: Sequence[dict[str, Any]] = ()) -> str:
     """What an item without usable audio has instead, for the warning that names it."""
-    reasons = [_not_audio(c, base_url) for c in _enclosure_candidates(entry)]
+    reasons = [_not_audio(c, base_url) for c in _enclosure_candidates(entry, others)]
     return "; ".join(dict.fromkeys(r for r in reasons if r)) or "no enclosure"
 
 
-def _enclosure_candidates(entry: Any) -> list[dict[str, Any]]:
+def _enclosure_candidates(
+    entry: Any, others: Sequence[dict[str, Any]] = ()
+) -> list[dict[str, Any]]:
     candidates = [
         {
             "href": e.get("href") or e.get("url") or "",
@@ -583,7 +726,7 @@ def _enclosure_candidates(entry: Any) -> list[dict[str, Any]]:
         }
         for m in entry.get("media_content") or ()
     ]
-    return candidates
+    return candidates + [dict(other) for other in others]
 
 
 _MEDIUM_TYPES = {"audio": "audio/*", "video": "video/*", "image": "image/*"}
@@ -603,10 +746,21 @@ def _not_audio(candidate: dict[str, Any], base_url: str) -> str | None:
     if not href:
         return "empty enclosure URL"
     mime = str(candidate.get("type") or "").split(";", 1)[0].strip().lower()  # no `; codecs=`
+    extension = _file_extension(unwrap_tracking(href))
+    if extension in _PLAYLIST_EXTENSIONS or (
+        mime in _PLAYLIST_TYPES and extension not in AUDIO_ONLY_EXTENSIONS
+    ):
+        # A playlist (`.m3u` typed `audio/x-mpegurl`, HLS, `.pls`) names audio; it is none.
+        # Listed before an item's MP3, it was taken for the episode and failed as a text file.
+        return f"{mime or extension} playlist"
+    if mime.startswith(("video/", "text/")) and extension in AUDIO_ONLY_EXTENSIONS:
+        # A file whose name says audio and nothing else (`ep.mp3` typed `video/mpeg`, or an
+        # Atom enclosure link without a type, which feedparser calls `text/html`): the type
+        # is the mistake. The download checks the bytes, as for an untyped enclosure.
+        mime = "audio/*"
     if mime.startswith(("video/", "image/", "text/", "application/pdf")):
         return f"{mime.removesuffix('/*')} enclosure"  # "video/mp4 enclosure", "video enclosure"
     if not mime.startswith("audio/") and mime not in _AUDIO_APPLICATION_TYPES:
-        extension = _file_extension(unwrap_tracking(href))
         if extension is None and mime not in _GENERIC_TYPES:
             return f"{mime} enclosure"
         if extension is not None and extension not in AUDIO_EXTENSIONS:
@@ -616,6 +770,22 @@ def _not_audio(candidate: dict[str, Any], base_url: str) -> str | None:
     return None
 
 
+# Playlists and streams' descriptors: files that name audio elsewhere (M3U, HLS, PLS, ASX,
+# RealAudio), some typed `audio/*`.
+_PLAYLIST_TYPES = frozenset(
+    {
+        "audio/x-mpegurl",
+        "audio/mpegurl",
+        "application/x-mpegurl",
+        "application/vnd.apple.mpegurl",
+        "audio/x-scpls",
+        "application/pls+xml",
+        "video/x-ms-asf",
+        "audio/x-ms-asx",
+        "audio/x-pn-realaudio",
+    }
+)
+_PLAYLIST_EXTENSIONS = frozenset({".m3u", ".m3u8", ".pls", ".asx", ".ram", ".xspf"})
 # Audio under an `application/` type: Ogg's registered type (RFC 5334), which Ogg Vorbis feeds
 # use, and the MP3 types some servers and feed generators invent.
 _AUDIO_APPLICATION_TYPES = frozenset({"application/ogg", "application/mp3", "application/x-mp3"})
@@ -659,6 +829,9 @@ def parse_duration(value: Any) -> float | None:
     text = str(value).strip()
     if not text:
         return None
+    spelled = _spelled_duration(text)
+    if spelled is not None:
+        return spelled if 0 < spelled <= MAX_PLAUSIBLE_DURATION_S else None
     try:
         parts = [float(p) for p in text.split(":")]
     except ValueError:
@@ -677,10 +850,42 @@ def parse_duration(value: Any) -> float | None:
     return seconds if seconds > 0 else None
 
 
+# Durations written with units: ISO 8601 (`PT1H2M3S`, `PT45M`) and `1h 2m 3s`, `45 min`,
+# `1 hr 5 mins`, which some feed generators emit instead of `1:02:03`.
+_ISO_DURATION = re.compile(
+    r"^P(?:(\d+(?:\.\d+)?)D)?T?(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?"
+    r"(?:(\d+(?:\.\d+)?)S)?$",
+    re.IGNORECASE,
+)
+_UNIT_DURATION = re.compile(
+    r"^(?:(\d+(?:\.\d+)?)\s*(?:h|hrs?|hours?)\.?\s*)?"
+    r"(?:(\d+(?:\.\d+)?)\s*(?:m|mins?|minutes?)\.?\s*)?"
+    r"(?:(\d+(?:\.\d+)?)\s*(?:s|secs?|seconds?)\.?)?$",
+    re.IGNORECASE,
+)
+
+
+def _spelled_duration(text: str) -> float | None:
+    """Seconds of a duration written with units (`PT1H2M3S`, `1h 2m 3s`, `45 min`), or None
+    when `text` is not written so (`1:02:03` and bare numbers are `parse_duration`'s)."""
+    iso = _ISO_DURATION.match(text)
+    if iso and text.upper() not in ("P", "PT") and any(iso.groups()):
+        days, hours, minutes, seconds = (float(g or 0) for g in iso.groups())
+        return ((days * 24 + hours) * 60 + minutes) * 60 + seconds
+    units = _UNIT_DURATION.match(text)
+    if units and any(units.groups()) and not text.replace(".", "").isdigit():
+        hours, minutes, seconds = (float(g or 0) for g in units.groups())
+        return (hours * 60 + minutes) * 60 + seconds
+    return None
+
+
 def _episode_from_entry(
-    entry: Any, base_url: str, transcripts: dict[str, list[tuple[str, str]]]
+    entry: Any,
+    base_url: str,
+    transcripts: dict[str, list[tuple[str, str]]],
+    others: Sequence[dict[str, Any]] = (),
 ) -> EpisodeItem | None:
-    enclosure = _audio_enclosure(entry, base_url)
+    enclosure = _audio_enclosure(entry, base_url, others)
     if enclosure is None:
         return None
     resolved = _resolve_url(enclosure["href"], base_url)
@@ -699,7 +904,7 @@ def _episode_from_entry(
         duration = parse_duration(enclosure.get("duration"))
     return EpisodeItem(
         guid=guid,
-        title=str(entry.get("title") or UNTITLED).strip(),
+        title=plain_title(entry) or UNTITLED,
         audio_url=audio_url,
         published_at=_published_at(entry),
         duration_s=duration,
@@ -741,11 +946,18 @@ def _numeric_date(match: re.Match[str]) -> datetime | None:
     `2025/03/03 06:00` (and any year-first date with slashes or dots) as 1 December 2025, and
     rolls `2025-13-45` over into 2026-01-01."""
     year, _, month, day, hour, minute, second = match.groups()
+    return _utc_date(int(year), int(month), int(day), hour, minute, second)
+
+
+def _utc_date(
+    year: int, month: int, day: int, hour: str | None, minute: str | None, second: str | None
+) -> datetime | None:
+    """The date and clock as written (a leap second read as :59), in UTC; None for no day."""
     try:
         return datetime(
-            int(year),
-            int(month),
-            int(day),
+            year,
+            month,
+            day,
             int(hour or 0),
             int(minute or 0),
             min(int(second or 0), 59),
@@ -753,6 +965,108 @@ def _numeric_date(match: re.Match[str]) -> datetime | None:
         )
     except ValueError:
         return None
+
+
+# Months as feeds write them: English, and the abbreviations of the languages whose feed
+# generators print localised dates (German, French, Spanish, Italian, Dutch, Portuguese).
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (
+            "jan janv ene gen jän",
+            "feb fev fév févr",
+            "mar mär mrz mrt",
+            "apr avr abr",
+            "may mai mei mag",
+            "jun juin giu",
+            "jul juil lug",
+            "aug ago aoû août",
+            "sep sept set",
+            "oct okt ott out",
+            "nov",
+            "dec dez déc dic",
+        ),
+        start=1,
+    )
+    for name in names.split()
+}
+# Zone abbreviations, for the dates `_written_date` reads. Those feedparser does not know
+# (`_FEEDPARSER_ZONES` are the ones it does) it reads as UTC: "CEST" was 2 hours off.
+_ZONES = {
+    **{"ut": 0.0, "utc": 0.0, "gmt": 0.0, "z": 0.0, "wet": 0.0, "west": 1.0, "bst": 1.0},
+    **{"cet": 1.0, "met": 1.0, "cest": 2.0, "mest": 2.0, "eet": 2.0, "eest": 3.0, "msk": 3.0},
+    **{"est": -5.0, "edt": -4.0, "cst": -6.0, "cdt": -5.0, "mst": -7.0, "mdt": -6.0},
+    **{"pst": -8.0, "pdt": -7.0, "akst": -9.0, "akdt": -8.0, "hst": -10.0, "ast": -4.0},
+    **{"adt": -3.0, "nst": -3.5, "ndt": -2.5, "brt": -3.0, "art": -3.0, "sast": 2.0},
+    **{"ist": 5.5, "sgt": 8.0, "hkt": 8.0, "awst": 8.0, "jst": 9.0, "kst": 9.0},
+    **{"acst": 9.5, "acdt": 10.5, "aest": 10.0, "aedt": 11.0, "nzst": 12.0, "nzdt": 13.0},
+}
+_FEEDPARSER_ZONES = frozenset(
+    {"ut", "gmt", "z", "adt", "ast", "at", "edt", "est", "et", "cdt", "cst", "ct", "mdt"}
+    | {"mst", "mt", "pdt", "pst", "pt", "met", "mest"}
+)
+_CLOCK = r"(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?(?:\.\d+)?)?"
+_ZONE = r"\s*(?:(?:GMT|UTC|UT)?\s*([+-])(\d{1,2}):?(\d{2})?|([A-Za-z]{1,5}))?\s*$"
+# `Mon, 03 Mar 2025 06:00:00` (no zone), `Lun, 03 Mar 2025 ...`, `Mo, 03 Mär 2025 ...`,
+# `03 Mar 2025 06:00 CEST`, `... GMT+2`.
+_DAY_FIRST_DATE = re.compile(
+    r"^\s*(?:[^\W\d_]+\.?,?\s+)?(\d{1,2})\.?[\s-]+([^\W\d_]+)\.?,?[\s-]+(\d{4})" + _CLOCK + _ZONE
+)
+# `March 3, 2025`, `Mon, Mar 3rd 2025 06:00:00 GMT` (a 24-hour clock, as RFC 822's).
+_MONTH_FIRST_DATE = re.compile(
+    r"^\s*(?:[^\W\d_]+\.?,?\s+)?([^\W\d_]+)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})"
+    + _CLOCK
+    + _ZONE
+)
+
+
+def _written_date(raw: str) -> datetime | None:
+    """A date feedparser reads wrongly or not at all, read as written; None for anything else.
+
+    RFC 822 dates without a zone (`Mon, 03 Mar 2025 06:00:00`: feedparser gives up when the
+    weekday is there), with a weekday or month in another language (`Lun`, `Mär`), a zone
+    feedparser does not know (`CEST`, `AEST`: read as UTC), or `GMT+2`; and `March 3, 2025`.
+    A date without a zone is taken as UTC, as feedparser takes a date without a time.
+    """
+    text = raw.strip()
+    match = _DAY_FIRST_DATE.match(text)
+    if match:
+        day, month_name, year = match.group(1), match.group(2), match.group(3)
+    else:
+        match = _MONTH_FIRST_DATE.match(text)
+        if not match:
+            return None
+        month_name, day, year = match.group(1), match.group(2), match.group(3)
+    month_name = month_name.lower()
+    month = _MONTHS.get(month_name) or _MONTHS.get(month_name[:4]) or _MONTHS.get(month_name[:3])
+    if month is None:
+        return None
+    hour, minute, second, sign, zone_hours, zone_minutes, zone_name = match.groups()[3:]
+    if zone_name is not None:
+        offset = _ZONES.get(zone_name.lower())
+        if offset is None:
+            return None  # a word that is no zone: not a date this reads
+    elif sign is not None:
+        offset = int(zone_hours) + int(zone_minutes or 0) / 60
+        offset = -offset if sign == "-" else offset
+    else:
+        offset = 0.0
+    local = _utc_date(int(year), month, int(day), hour, minute, second)
+    if local is None or abs(offset) > 14:
+        return None
+    return local - timedelta(hours=offset)
+
+
+def _zone_feedparser_misreads(raw: str) -> bool:
+    """Whether `raw` ends in a zone feedparser reads as UTC although it is not (`CEST`,
+    `UTC+02:00`)."""
+    match = _DAY_FIRST_DATE.match(raw.strip())
+    if match is None:
+        return False
+    sign, name = match.group(7), match.group(10)
+    if name is not None:
+        return name.lower() not in _FEEDPARSER_ZONES and _ZONES.get(name.lower(), 0.0) != 0.0
+    return sign is not None and bool(re.search(r"(?:UTC|UT)\s*[+-]", raw, re.IGNORECASE))
 
 
 def _published_at(entry: Any) -> datetime | None:
@@ -764,14 +1078,16 @@ def _published_at(entry: Any) -> datetime | None:
     """
     parsed, raw = entry.get("published_parsed"), entry.get("published")
     if not parsed:
-        parsed, raw = entry.get("updated_parsed"), entry.get("updated")
+        parsed, raw = entry.get("updated_parsed"), entry.get("updated") or raw
     if _UNIX_TIME.match(str(raw or "")):
         return _unix_time(str(raw))
     numeric = _NUMERIC_DATE.match(str(raw or ""))
     if numeric:
         return _numeric_date(numeric)
-    if not parsed:
-        return None
+    if not parsed or _zone_feedparser_misreads(str(raw or "")):
+        as_written = _written_date(str(raw or ""))
+        if as_written is not None or not parsed:
+            return as_written
     year = parsed.tm_year
     short = _SHORT_YEAR_DATE.match(str(raw or ""))
     if short:
@@ -823,7 +1139,7 @@ def _publisher_transcripts(
         return {}
     found: dict[str, list[tuple[str, str]]] = {}
     for item in root.iter():
-        if item.tag not in _ITEM_TAGS:
+        if not _is_item(item):
             continue
         links = [
             (el.get("url", ""), el.get("type", ""))
@@ -870,7 +1186,7 @@ def _item_bases(
             candidate = urljoin(base, declared) if is_http_url(base) else declared
             if is_http_url(candidate):
                 base = candidate
-        if element.tag in _ITEM_TAGS:
+        if _is_item(element):
             bases.append(base)
             continue
         stack.extend((child, base) for child in reversed(element))
@@ -878,7 +1194,76 @@ def _item_bases(
 
 
 ATOM_NS = "http://www.w3.org/2005/Atom"
-_ITEM_TAGS = frozenset({"item", f"{{{ATOM_NS}}}entry"})  # RSS 2.0 and Atom
+# RSS 1.0's mod_enclosure: `<enc:enclosure rdf:resource="URL" enc:type="..." enc:length="..."/>`
+ENC_NS = "http://purl.oclc.org/net/rss_2.0/enc#"
+RDF_NS = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+
+
+def _local_name(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1].lower()
+
+
+def _is_item(element: Element) -> bool:
+    """Whether `element` is an item (RSS 2.0, 1.0, 0.9x) or an Atom entry, in whatever
+    namespace the document puts it (RSS 2.0 under UserLand's `xmlns="http://backend.userland.
+    com/rss2"`, RSS 1.0's `http://purl.org/rss/1.0/`) and in whatever case (`<ITEM>`), as
+    feedparser reads them."""
+    return isinstance(element.tag, str) and _local_name(element.tag) in ("item", "entry")
+
+
+def _other_enclosures(
+    content: bytes, encoding: str | None, entries: int
+) -> list[list[dict[str, Any]]] | None:
+    """The audio each item offers where feedparser does not look, in document order (one list
+    per item), or None when the document has none (or its items cannot be matched one to one
+    with feedparser's entries).
+
+    Two places: `podcast:alternateEnclosure` (Podcasting 2.0; a video show lists its audio
+    there, beside a video `<enclosure>`), each `podcast:source` with the element's type and
+    length, the one marked `default="true"` first; and RSS 1.0's `enc:enclosure`, which
+    names its file in `rdf:resource`. feedparser reads neither, so such an item's audio was
+    "no enclosure".
+    """
+    text = _document_text(content, encoding)
+    document: str | bytes = content if text is None else text
+    probe = text if text is not None else content.decode("latin-1")
+    if "alternateEnclosure" not in probe and ENC_NS not in probe:
+        return None
+    try:
+        root = SafeET.fromstring(document)
+    except Exception:  # defusedxml and expat raise several types; the feed parsed already
+        return None
+    found: list[list[dict[str, Any]]] = []
+    for item in root.iter():
+        if not _is_item(item):
+            continue
+        offered: list[dict[str, Any]] = []
+        for el in item.iter(f"{{{ENC_NS}}}enclosure"):
+            offered.append(
+                {
+                    "href": el.get(f"{{{RDF_NS}}}resource") or el.get("url") or "",
+                    "type": el.get(f"{{{ENC_NS}}}type") or el.get("type"),
+                    "length": el.get(f"{{{ENC_NS}}}length") or el.get("length"),
+                }
+            )
+        alternates = [
+            el
+            for ns in (PODCAST_NS, PODCAST_NS_OLD)
+            for el in item.iter(f"{{{ns}}}alternateEnclosure")
+        ]
+        alternates.sort(key=lambda el: (el.get("default") or "").lower() != "true")
+        for el in alternates:
+            for source in el:
+                if source.tag.rsplit("}", 1)[-1] == "source" and source.get("uri"):
+                    offered.append(
+                        {
+                            "href": source.get("uri", ""),
+                            "type": el.get("type"),
+                            "length": el.get("length"),
+                        }
+                    )
+        found.append(offered)
+    return found if len(found) == entries else None
 
 
 def _document_text(content: bytes, encoding: str | None) -> str | None:
@@ -896,10 +1281,14 @@ def _document_text(content: bytes, encoding: str | None) -> str | None:
 
 def _item_keys(item: Element) -> list[str]:
     keys = []
-    guid = item.findtext("guid") or item.findtext(f"{{{ATOM_NS}}}id")
+    guid = next(
+        (child.text for child in item if _local_name(child.tag) in ("guid", "id") and child.text),
+        None,
+    )
     if guid and guid.strip():
         keys.append(guid.strip())
-    for audio in (*item.iter("enclosure"), *item.iter(f"{{{MEDIA_NS}}}content")):
+    enclosures = (el for el in item.iter() if _local_name(el.tag) == "enclosure")
+    for audio in (*enclosures, *item.iter(f"{{{MEDIA_NS}}}content")):
         if audio.get("url"):
             keys.append(audio.get("url", "").strip())
     for link in item.iter(f"{{{ATOM_NS}}}link"):

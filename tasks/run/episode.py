@@ -225,7 +225,10 @@ def transcribe_episode(
         discard_unused_audio(result, cfg)
         return result
     if not transcript.segments:
-        length = f"{transcript.duration_s:.0f} s of " if transcript.duration_s else ""
+        seconds = transcript.duration_s
+        # A clip under 10 s keeps its tenths: "0 s of audio" read as an empty file.
+        shown = f"{seconds:.1f}" if seconds and seconds < 9.95 else f"{seconds or 0:.0f}"
+        length = f"{shown} s of " if seconds else ""
         result.mark_skipped(f"no speech found in {length}audio (silence or music only)")
         discard_unused_audio(result, cfg)
         return result

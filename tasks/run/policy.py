@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import errno
 import logging
+import signal
 
 from podsift.tasks.core.config import Config
-from podsift.tasks.core.errors import TryLaterError, redact_credentials
+from podsift.tasks.core.errors import Terminated, TryLaterError, redact_credentials
 from podsift.tasks.core.records import EpisodeResult
 from podsift.tasks.run.episode import EpisodeJob, failed_result
 from podsift.warehouse import store
@@ -53,14 +54,26 @@ def run_ended_by(
     exc: BaseException, feeds_done: int, feeds_total: int
 ) -> tuple[store.RunStatus, str]:
     """The `runs` row's status and message for a run stopped by `exc`."""
-    if isinstance(exc, KeyboardInterrupt):
+    stopped_by = _stop_request(exc)
+    if stopped_by:
         # Stopped by the user: like a killed run, what was loaded stays and the next run picks
         # up the rest (reusing staged transcripts).
         return "aborted", (
-            f"interrupted (Ctrl-C) after {feeds_done} of {feeds_total} "
+            f"{stopped_by} after {feeds_done} of {feeds_total} "
             "feed(s); episodes loaded before it are kept"
         )
     return "failed", f"{exc.__class__.__name__}: {exc}"
+
+
+def _stop_request(exc: BaseException) -> str | None:
+    """How the user stopped the run, when `exc` says they did: Ctrl-C or SIGTERM."""
+    # Prefect turns a SIGTERM inside a flow into its own `TerminationSignal` (which carries the
+    # signal number); matched by that attribute so this layer needs no Prefect import.
+    if isinstance(exc, Terminated) or getattr(exc, "signal", None) == signal.SIGTERM:
+        return "terminated (SIGTERM)"
+    if isinstance(exc, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    return None
 
 
 def is_storage_failure(exc: OSError) -> bool:
