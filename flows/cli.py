@@ -54,8 +54,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return fail(str(exc))
     except KeyboardInterrupt as exc:
         how, code = ("interrupted", 130)
-        if _terminated(exc):
-            how, code = ("terminated", 128 + signal.SIGTERM)
+        terminated = _terminated(exc)
+        if terminated is not None:
+            how, code = ("terminated", 128 + terminated.signal_number)
         if args.command == "run":
             return fail(
                 f"{how}; episodes already loaded are kept, and the next run picks up "
@@ -71,34 +72,43 @@ def _raise_terminated(signum: int, frame: object) -> None:
     raise Terminated(signum)
 
 
+# Stop requests other than Ctrl-C: `kill`, `timeout`, `docker stop`, systemd (SIGTERM), and a
+# closed terminal or SSH session (SIGHUP; not on Windows).
+_STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
 @contextlib.contextmanager
 def _sigterm_as_interrupt(enabled: bool) -> Iterator[None]:
-    """SIGTERM (`kill`, `timeout`, `docker stop`) ends the command as Ctrl-C does.
+    """SIGTERM (`kill`, `timeout`, `docker stop`) or SIGHUP (the terminal closed) ends the
+    command as Ctrl-C does.
 
     The run is recorded as aborted and the process exits normally, so the Prefect server it
     started stops too: the signal's default action left that server running for good. Not for
     `serve`, which stops its own server and flows; not outside the main thread (a test calling
     `main`), where signals cannot be handled.
     """
-    previous = None
+    previous: dict[int, object] = {}
     if enabled:
         with contextlib.suppress(ValueError):
-            previous = signal.signal(signal.SIGTERM, _raise_terminated)
+            for number in _STOP_SIGNALS:
+                previous[number] = signal.signal(number, _raise_terminated)
     try:
         yield
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)  # type: ignore[arg-type]
 
 
-def _terminated(exc: BaseException) -> bool:
-    """True when `exc`, or what it interrupted, is a SIGTERM turned into `Terminated`."""
+def _terminated(exc: BaseException) -> Terminated | None:
+    """The `Terminated` that `exc` is, or that it interrupted, else None."""
     seen: BaseException | None = exc
     while seen is not None:
         if isinstance(seen, Terminated):
-            return True
+            return seen
         seen = seen.__context__
-    return False
+    return None
 
 
 def _config(args: argparse.Namespace, *, required: bool = True):  # type: ignore[no-untyped-def]

@@ -1,6 +1,7 @@
 """Domain exceptions. Each carries one sentence a user can act on."""
 
 import re
+import signal
 
 # The user-info part of a URL (`https://user:secret@host/feed`, `https://TOKEN@host/feed`):
 # a private feed's credentials, which messages must not repeat.
@@ -79,9 +80,19 @@ class RateLimitedError(TryLaterError):
 
 
 class Terminated(KeyboardInterrupt):
-    """The process was asked to stop (SIGTERM: `kill`, `timeout`, `docker stop`, systemd).
+    """The process was asked to stop (SIGTERM: `kill`, `timeout`, `docker stop`, systemd;
+    SIGHUP: the terminal it ran in was closed). `args[0]` is the signal's number.
 
     A KeyboardInterrupt, so everything that lets Ctrl-C through (and cleans up for it) does the
     same for this: the run is recorded as aborted and the process exits normally, which stops
     the Prefect server it started (a process the signal itself ends leaves that running).
     """
+
+    @property
+    def signal_number(self) -> int:
+        return int(self.args[0]) if self.args else int(signal.SIGTERM)
+
+    @property
+    def signal_name(self) -> str:
+        """`SIGTERM`, `SIGHUP`."""
+        return signal.Signals(self.signal_number).name

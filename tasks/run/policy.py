@@ -66,10 +66,12 @@ def run_ended_by(
 
 
 def _stop_request(exc: BaseException) -> str | None:
-    """How the user stopped the run, when `exc` says they did: Ctrl-C or SIGTERM."""
+    """How the user stopped the run, when `exc` says they did: Ctrl-C, SIGTERM or SIGHUP."""
+    if isinstance(exc, Terminated):
+        return f"terminated ({exc.signal_name})"
     # Prefect turns a SIGTERM inside a flow into its own `TerminationSignal` (which carries the
     # signal number); matched by that attribute so this layer needs no Prefect import.
-    if isinstance(exc, Terminated) or getattr(exc, "signal", None) == signal.SIGTERM:
+    if getattr(exc, "signal", None) == signal.SIGTERM:
         return "terminated (SIGTERM)"
     if isinstance(exc, KeyboardInterrupt):
         return "interrupted (Ctrl-C)"

@@ -328,19 +328,22 @@ def test_transcribe_names_an_empty_file(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGTERM, signal.SIGHUP], ids=lambda s: s.name)
 def test_sigterm_during_a_run_ends_it_as_ctrl_c_does_and_stops_its_prefect_server(
     show: FeedServer,  # noqa: F811 (the fixture imported above)
     tmp_path: Path,
+    stop: signal.Signals,
 ) -> None:
-    """`kill`, `timeout 1h podsift run`, `docker stop` and systemd send SIGTERM. The process
-    died at once with -15, the run row said `failed`, `TerminationSignal: `, and Prefect's
-    temporary server (a uvicorn child) was left running for good."""
+    """`kill`, `timeout 1h podsift run`, `docker stop` and systemd send SIGTERM; a closed
+    terminal or SSH session sends SIGHUP. The process died at once with -15 (or -1), the run
+    row said `failed`, `TerminationSignal: `, and Prefect's temporary server (a uvicorn child)
+    was left running for good."""
     config = write_config(tmp_path, [show.url("/show.xml")])
     warehouse = tmp_path / "warehouse.duckdb"
     stopped = RunProcess(config, tmp_path)
     stopped.wait_for("downloading and transcribing")
     time.sleep(1.0)
-    stopped.proc.send_signal(signal.SIGTERM)
+    stopped.proc.send_signal(stop)
     code = stopped.proc.wait(120)
     # Everything the run started in its session has ended with it (before `finish` would
     # SIGKILL what is left).
@@ -352,8 +355,8 @@ def test_sigterm_during_a_run_ends_it_as_ctrl_c_does_and_stops_its_prefect_serve
             time.sleep(0.2)
         except ProcessLookupError:
             alive = False
-    assert not alive, "the Prefect server outlived a SIGTERMed run"
-    assert stopped.finish() == code == 143
+    assert not alive, "the Prefect server outlived a stopped run"
+    assert stopped.finish() == code == 128 + stop
     assert stopped.lines[-1] == (
         "podsift: terminated; episodes already loaded are kept, and the next run picks up the "
         "rest (reusing transcripts staged in data_dir)"
@@ -366,7 +369,7 @@ def test_sigterm_during_a_run_ends_it_as_ctrl_c_does_and_stops_its_prefect_serve
     finally:
         con.close()
     assert status == "aborted"
-    assert message.startswith("terminated (SIGTERM) after 0 of 1 feed(s)")
+    assert message.startswith(f"terminated ({stop.name}) after 0 of 1 feed(s)")
 
     rerun = RunProcess(config, tmp_path)
     assert rerun.finish() == 1  # the gone episode
