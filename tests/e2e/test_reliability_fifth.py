@@ -27,7 +27,7 @@ from podsift.tasks.ingest.download import download_audio
 from podsift.tasks.ingest.feeds import fetch_feed
 from tests.conftest import AUDIO, FeedServer, check_warehouse_invariants, rss, write_config
 from tests.e2e.test_reliability_cli import podsift
-from tests.e2e.test_runs import RunProcess, show  # noqa: F401 (`show` is a fixture)
+from tests.e2e.test_runs import RunProcess, only_run, show  # noqa: F401 (`show` is a fixture)
 
 SPEECH = (AUDIO / "speech_short.mp3").read_bytes()
 
@@ -363,11 +363,7 @@ def test_sigterm_during_a_run_ends_it_as_ctrl_c_does_and_stops_its_prefect_serve
     )
     assert not any("Traceback" in line for line in stopped.lines)
     check_warehouse_invariants(warehouse, tmp_path / "data")
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        status, message = con.execute("SELECT status, message FROM runs").fetchone()
-    finally:
-        con.close()
+    status, message = only_run(warehouse)
     assert status == "aborted"
     assert message.startswith(f"terminated ({stop.name}) after 0 of 1 feed(s)")
 

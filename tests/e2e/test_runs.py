@@ -266,6 +266,16 @@ def done_episodes(warehouse: Path) -> int:
         con.close()
 
 
+def only_run(warehouse: Path) -> tuple[str, str]:
+    """The status and message of the warehouse's one run."""
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        status, message = con.execute("SELECT status, message FROM runs").fetchone()
+    finally:
+        con.close()
+    return status, message
+
+
 def runs_table(warehouse: Path) -> list[tuple[str, int | None]]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -351,11 +361,7 @@ def test_ctrl_c_during_a_run_then_a_run_that_finishes_the_work(
         "rest (reusing transcripts staged in data_dir)"
     )
     check_warehouse_invariants(warehouse, tmp_path / "data")
-    con = duckdb.connect(str(warehouse), read_only=True)
-    try:
-        status, message = con.execute("SELECT status, message FROM runs").fetchone()
-    finally:
-        con.close()
+    status, message = only_run(warehouse)
     assert status == "aborted"
     assert message.startswith("interrupted (Ctrl-C) after 0 of 1 feed(s)")
     loaded_before = done_episodes(warehouse)
